@@ -1,0 +1,78 @@
+/**
+ * Reading a pipeline's valibot params schema: which dotted param paths exist, and the
+ * nearest known name for a typo, so "unknown param" errors can say "did you mean …".
+ */
+import type * as v from "valibot";
+
+type AnySchema = v.GenericSchema & { readonly type: string };
+interface Wrapper {
+  readonly wrapped: AnySchema;
+}
+interface WithEntries {
+  readonly entries: Readonly<Record<string, AnySchema>>;
+}
+
+const unwrap = (s: AnySchema): AnySchema => {
+  let cur: AnySchema = s;
+  // optional / nullable / nullish / exactOptional wrap the real schema in `wrapped`
+  while ("wrapped" in cur) cur = (cur as unknown as Wrapper).wrapped;
+  return cur;
+};
+
+const entriesOf = (s: AnySchema): Readonly<Record<string, AnySchema>> | null => {
+  const u = unwrap(s);
+  return "entries" in u ? (u as unknown as WithEntries).entries : null;
+};
+
+/** Whether the object schema declares the dotted path (null: the schema is not an object). */
+export const lookupParam = (
+  schema: v.GenericSchema,
+  path: string,
+): "ok" | { readonly unknownAt: string; readonly known: string[] } => {
+  let cur = schema as AnySchema;
+  const parts = path.split(".");
+  for (let i = 0; i < parts.length; i++) {
+    const entries = entriesOf(cur);
+    if (entries === null) return "ok"; // a record or free-form value: anything below is data
+    const next = entries[parts[i]!];
+    if (next === undefined) {
+      return { unknownAt: parts.slice(0, i + 1).join("."), known: Object.keys(entries) };
+    }
+    cur = next;
+  }
+  return "ok";
+};
+
+/** Every leaf path of a plain params object (objects recurse, arrays and scalars are leaves). */
+export const leafPaths = (value: unknown, prefix = ""): string[] => {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return prefix ? [prefix] : [];
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return prefix ? [prefix] : [];
+  return entries.flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
+};
+
+const editDistance = (a: string, b: string): number => {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+};
+
+/** "unknown param …" message with the closest known name when one is close. */
+export const unknownParamMessage = (unknownAt: string, known: readonly string[]): string => {
+  const leaf = unknownAt.split(".").at(-1)!;
+  const best = [...known].sort((a, b) => editDistance(leaf, a) - editDistance(leaf, b))[0];
+  const hint = best !== undefined && editDistance(leaf, best) <= Math.max(2, leaf.length / 3)
+    ? ` (did you mean "${best}"?)`
+    : "";
+  return `unknown param "${unknownAt}"${hint}; known: ${known.join(", ")}`;
+};

@@ -1,0 +1,89 @@
+/**
+ * Pipelines: a params schema and a `build` function that declares one arm's stage instances.
+ *
+ * `build` runs once per arm of a sweep with that arm's params and a `Builder`; the planner then
+ * merges every arm's instances by cache key, so a stage whose key is the same in several arms
+ * (dataset, classifier, teacher) appears once in the graph. `aggregate` declares cross-arm
+ * stages (speed-up tables, ANOVA, reports) over every arm's outputs.
+ */
+import type * as v from "valibot";
+import type { AnyStageDef, StageDef } from "./stage.ts";
+
+/** A reference to a stage instance's output inside a build; `O` is the output type. */
+export interface Handle<O> {
+  readonly nodeId: number;
+  /** Phantom member carrying the output type; never set. */
+  readonly __output?: O;
+}
+
+export interface StageOptions {
+  /** Distinguishes instances of one stage in labels (e.g. `train[eps]`). */
+  readonly label?: string;
+}
+
+export interface Builder {
+  stage<S extends v.GenericSchema, I extends Record<string, unknown>, O>(
+    def: StageDef<S, I, O>,
+    params: v.InferInput<S>,
+    inputs: { readonly [K in keyof I]: Handle<I[K]> },
+    options?: StageOptions,
+  ): Handle<O>;
+}
+
+/**
+ * What `build` returns: named outputs of the arm. A `summary` output (a JSON record of final
+ * metrics) becomes the arm's row in the run's summary.md.
+ */
+export type ArmOutputs = Readonly<Record<string, Handle<unknown>>>;
+
+/** One arm as seen by `aggregate`. */
+export interface ArmView<P> {
+  readonly id: string;
+  readonly params: P;
+  readonly outputs: ArmOutputs;
+}
+
+export interface PipelineDef<S extends v.GenericSchema> {
+  readonly name: string;
+  /** `import.meta.url` of the pipeline file (recorded in the manifest). */
+  readonly module: string;
+  /** The pipeline's params; unknown keys are rejected at plan time. */
+  readonly params: S;
+  readonly build: (params: v.InferOutput<S>, b: Builder) => ArmOutputs;
+  readonly aggregate?: (arms: readonly ArmView<v.InferOutput<S>>[], b: Builder) => ArmOutputs;
+  /**
+   * Identity of the numerics engine for `engineSensitive` stages (backend name, library
+   * versions). Supplied by the pipeline so the runner core never imports tensor code.
+   */
+  readonly engineIdentity?: (backend: string) => Record<string, unknown>;
+}
+
+// deno-lint-ignore no-explicit-any
+export type AnyPipelineDef = PipelineDef<any>;
+
+export const definePipeline = <S extends v.GenericSchema>(def: PipelineDef<S>): PipelineDef<S> =>
+  def;
+
+/** A recorded `b.stage(...)` call. */
+export interface StageCall {
+  readonly nodeId: number;
+  readonly def: AnyStageDef;
+  readonly params: unknown;
+  readonly inputs: Readonly<Record<string, number>>;
+  readonly label: string | undefined;
+  /** The arm whose build made the call, or null for aggregate stages. */
+  readonly arm: string | null;
+}
+
+/** A Builder that records calls; node ids are global across arms so handles stay unique. */
+export const recordingBuilder = (calls: StageCall[], arm: string | null): Builder => ({
+  stage: (def, params, inputs, options) => {
+    const nodeId = calls.length;
+    const inputIds: Record<string, number> = {};
+    for (const [name, handle] of Object.entries(inputs as Record<string, Handle<unknown>>)) {
+      inputIds[name] = handle.nodeId;
+    }
+    calls.push({ nodeId, def, params, inputs: inputIds, label: options?.label, arm });
+    return { nodeId };
+  },
+});

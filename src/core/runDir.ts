@@ -1,0 +1,312 @@
+/**
+ * Run directories: `results/<experiment>/<timestamp>-<short-hash>/`, one per run.
+ *
+ * Holds manifest.json (everything needed to reproduce and to trust the numbers), one log per
+ * stage under logs/, metrics.jsonl (every metrics row, cached stages' rows replayed), summary.md
+ * (every arm's final metrics), and artifacts/ (symbolic links into the store, never copies).
+ */
+import * as v from "valibot";
+import { join, relative } from "node:path";
+import { cpus, hostname, totalmem } from "node:os";
+import type { Plan } from "./plan.ts";
+import type { NodeResult, RunEvent } from "./events.ts";
+import { sha256Hex } from "./cacheKey.ts";
+import { InvalidFile } from "./errors.ts";
+
+export const MANIFEST_VERSION = 1;
+
+export type RunStatus = "running" | "succeeded" | "failed" | "interrupted";
+
+export const ManifestSchema = v.looseObject({
+  manifestVersion: v.literal(MANIFEST_VERSION),
+  runId: v.string(),
+  status: v.picklist(["running", "succeeded", "failed", "interrupted"]),
+  startedAt: v.string(),
+  finishedAt: v.nullable(v.string()),
+  command: v.looseObject({
+    experimentFile: v.string(),
+    profile: v.nullable(v.string()),
+    overrides: v.array(v.string()),
+    backend: v.string(),
+    jobs: v.number(),
+    keepGoing: v.boolean(),
+    argv: v.array(v.string()),
+  }),
+  experiment: v.looseObject({ name: v.string(), seed: v.number() }),
+  pipeline: v.looseObject({ name: v.string(), module: v.string() }),
+  arms: v.array(
+    v.looseObject({
+      id: v.string(),
+      values: v.record(v.string(), v.unknown()),
+      params: v.unknown(),
+      outputs: v.record(v.string(), v.string()),
+    }),
+  ),
+  aggregate: v.record(v.string(), v.string()),
+  stages: v.array(v.looseObject({
+    key: v.string(),
+    label: v.string(),
+    stage: v.string(),
+    components: v.unknown(),
+    status: v.nullable(v.string()),
+  })),
+  store: v.string(),
+});
+export type Manifest = v.InferOutput<typeof ManifestSchema>;
+
+const git = async (root: string, args: string[]): Promise<string | null> => {
+  try {
+    const out = await new Deno.Command("git", { args, cwd: root, stdout: "piped", stderr: "null" })
+      .output();
+    return out.success ? new TextDecoder().decode(out.stdout) : null;
+  } catch {
+    return null;
+  }
+};
+
+/** Commit, dirty flag and (when dirty) the diff, so a run can be tied to exact code. */
+export const gitInfo = async (root: string) => {
+  const commit = (await git(root, ["rev-parse", "HEAD"]))?.trim() ?? null;
+  const status = await git(root, ["status", "--porcelain", "--untracked-files=no"]);
+  const dirty = status === null ? null : status.trim() !== "";
+  const diff = dirty ? await git(root, ["diff", "HEAD"]) : null;
+  return { commit, dirty, diff };
+};
+
+const sanitise = (label: string) => label.replace(/[^\w.=,-]+/g, "_").slice(0, 120);
+
+export interface RunDirInit {
+  readonly resultsRoot: string;
+  readonly projectRoot: string;
+  readonly storeRoot: string;
+  readonly plan: Plan;
+  readonly command: Manifest["command"];
+}
+
+/** Creates the run directory and returns a writer the run feeds with events. */
+export const createRunDir = async (init: RunDirInit) => {
+  const { plan } = init;
+  const started = new Date();
+  const planHash = sha256Hex([...plan.nodes.keys()].join("\n")).slice(0, 8);
+  const stamp = started.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z").replace(
+    "T",
+    "-",
+  );
+  const runId = `${stamp}-${planHash}`;
+  const dir = join(init.resultsRoot, plan.experiment.name, runId);
+  await Deno.mkdir(join(dir, "logs"), { recursive: true });
+  await Deno.mkdir(join(dir, "artifacts"), { recursive: true });
+  const g = await gitInfo(init.projectRoot);
+  if (g.diff) await Deno.writeTextFile(join(dir, "git.diff"), g.diff);
+  const denoJson = await Deno.readTextFile(join(init.projectRoot, "deno.json")).then(JSON.parse)
+    .catch(() => ({}));
+  const results = new Map<string, NodeResult>();
+  const metricsFile = await Deno.open(join(dir, "metrics.jsonl"), { create: true, append: true });
+  const encoder = new TextEncoder();
+
+  const manifest = (status: RunStatus, finishedAt: string | null) => ({
+    manifestVersion: MANIFEST_VERSION,
+    runId,
+    status,
+    startedAt: started.toISOString(),
+    finishedAt,
+    command: init.command,
+    experiment: plan.experiment,
+    pipeline: {
+      ...plan.pipeline,
+      module: relative(init.projectRoot, new URL(plan.pipeline.module).pathname),
+    },
+    arms: plan.arms,
+    aggregate: plan.aggregate,
+    stages: [...plan.nodes.values()].map((n) => {
+      const r = results.get(n.key);
+      return {
+        key: n.key,
+        label: n.label,
+        stage: n.def.name,
+        version: n.def.version,
+        arms: n.arms,
+        inputs: n.inputs,
+        seed: n.components.seed,
+        components: n.components,
+        status: r?.status ?? null,
+        startedAt: r?.startedAt ?? null,
+        finishedAt: r?.finishedAt ?? null,
+        durationMs: r?.durationMs ?? null,
+        resumed: r?.resumed ?? false,
+        error: r?.error ?? null,
+      };
+    }),
+    engine: plan.engine,
+    git: { commit: g.commit, dirty: g.dirty, diffFile: g.diff ? "git.diff" : null },
+    runtime: { deno: Deno.version.deno, v8: Deno.version.v8, typescript: Deno.version.typescript },
+    libraries: denoJson.imports ?? {},
+    host: {
+      hostname: hostname(),
+      os: `${Deno.build.os}-${Deno.build.arch}`,
+      cores: cpus().length,
+      memoryBytes: totalmem(),
+    },
+    store: init.storeRoot,
+  });
+  const writeManifest = async (status: RunStatus, finishedAt: string | null) => {
+    const tmp = join(dir, `.manifest.${crypto.randomUUID().slice(0, 8)}.tmp`);
+    await Deno.writeTextFile(tmp, JSON.stringify(manifest(status, finishedAt), null, 2) + "\n");
+    await Deno.rename(tmp, join(dir, "manifest.json"));
+  };
+  await writeManifest("running", null);
+
+  const appendLog = (label: string, line: string) =>
+    Deno.writeTextFile(join(dir, "logs", `${sanitise(label)}.log`), line + "\n", { append: true });
+
+  /** Consumes one scheduler event (called from the RunEvents layer). */
+  const onEvent = async (e: RunEvent) => {
+    switch (e.type) {
+      case "started":
+        await appendLog(
+          e.node.label,
+          `${new Date().toISOString()} started ${e.node.def.name} key=${e.node.key}`,
+        );
+        break;
+      case "info":
+        await appendLog(e.node.label, `${new Date().toISOString()} ${e.message}`);
+        break;
+      case "metric": {
+        const row = {
+          stage: e.node.label,
+          key: e.node.key.slice(0, 12),
+          arms: e.node.arms,
+          cached: e.cached,
+          ...e.record,
+        };
+        await metricsFile.write(encoder.encode(JSON.stringify(row) + "\n"));
+        break;
+      }
+      case "finished": {
+        results.set(e.node.key, e.result);
+        const r = e.result;
+        await appendLog(
+          e.node.label,
+          `${new Date().toISOString()} ${r.status}${
+            r.durationMs === null ? "" : ` in ${(r.durationMs / 1000).toFixed(2)} s`
+          }${r.error ? `: ${r.error}` : ""}`,
+        );
+        break;
+      }
+      case "progress":
+        break;
+    }
+  };
+
+  /** Links every finished artifact, writes summary.md and the final manifest. */
+  const finish = async (
+    status: RunStatus,
+    artifactDir: (key: string) => string,
+    summaries: ReadonlyMap<string, Record<string, unknown>>,
+  ) => {
+    metricsFile.close();
+    for (const node of plan.nodes.values()) {
+      const r = results.get(node.key);
+      if (r?.status !== "ran" && r?.status !== "cached") continue;
+      const link = join(dir, "artifacts", sanitise(node.label));
+      await Deno.remove(link).catch(() => undefined);
+      await Deno.symlink(artifactDir(node.key), link).catch(() => undefined);
+    }
+    await Deno.writeTextFile(
+      join(dir, "summary.md"),
+      summaryMarkdown(plan, results, summaries, status),
+    );
+    await writeManifest(status, new Date().toISOString());
+  };
+
+  return { dir, runId, onEvent, finish, results };
+};
+
+const cell = (x: unknown): string =>
+  x === undefined || x === null
+    ? ""
+    : typeof x === "number"
+    ? (Number.isInteger(x) ? String(x) : x.toPrecision(4))
+    : String(x);
+
+/** summary.md: one row per arm (swept values + summary metrics), then the stage table. */
+export const summaryMarkdown = (
+  plan: Plan,
+  results: ReadonlyMap<string, NodeResult>,
+  summaries: ReadonlyMap<string, Record<string, unknown>>,
+  status: RunStatus,
+): string => {
+  const lines = [
+    `# ${plan.experiment.name}${
+      plan.experiment.profile ? ` (profile ${plan.experiment.profile})` : ""
+    }`,
+    "",
+    `Status: **${status}**`,
+    "",
+  ];
+  const axes = [...new Set(plan.arms.flatMap((a) => Object.keys(a.values)))];
+  const metricNames = [...new Set([...summaries.values()].flatMap((s) => Object.keys(s)))];
+  if (plan.arms.length > 0) {
+    lines.push(
+      "## Arms",
+      "",
+      `| arm | ${[...axes, ...metricNames].join(" | ")} |`,
+      `|${"---|".repeat(1 + axes.length + metricNames.length)}`,
+    );
+    for (const arm of plan.arms) {
+      const s = summaries.get(arm.id) ?? {};
+      lines.push(
+        `| ${arm.id} | ${
+          [
+            ...axes.map((a) => cell(arm.values[a])),
+            ...metricNames.map((m) => cell(s[m])),
+          ].join(" | ")
+        } |`,
+      );
+    }
+    lines.push("");
+  }
+  lines.push("## Stages", "", "| stage | status | seconds | key |", "|---|---|---|---|");
+  for (const node of plan.nodes.values()) {
+    const r = results.get(node.key);
+    lines.push(
+      `| ${node.label} | ${r?.status ?? "not run"} | ${
+        r?.durationMs == null ? "" : (r.durationMs / 1000).toFixed(2)
+      } | ${node.key.slice(0, 12)} |`,
+    );
+  }
+  return lines.join("\n") + "\n";
+};
+
+/** Reads and validates a run directory's manifest. */
+export const readManifest = async (runDir: string): Promise<Manifest> => {
+  const path = join(runDir, "manifest.json");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await Deno.readTextFile(path));
+  } catch (e) {
+    throw new InvalidFile({
+      path,
+      reason: e instanceof Deno.errors.NotFound
+        ? "no manifest.json: not a run directory"
+        : `not JSON (${e instanceof Error ? e.message : e})`,
+    });
+  }
+  const checked = v.safeParse(ManifestSchema, raw);
+  if (!checked.success) throw new InvalidFile({ path, reason: v.summarize(checked.issues) });
+  return checked.output;
+};
+
+/** Every run directory under a results root, newest first. */
+export const listRunDirs = async (resultsRoot: string): Promise<string[]> => {
+  const dirs: string[] = [];
+  const exists = await Deno.stat(resultsRoot).then(() => true, () => false);
+  if (!exists) return dirs;
+  for await (const exp of Deno.readDir(resultsRoot)) {
+    if (!exp.isDirectory) continue;
+    for await (const run of Deno.readDir(join(resultsRoot, exp.name))) {
+      if (run.isDirectory) dirs.push(join(resultsRoot, exp.name, run.name));
+    }
+  }
+  return dirs.sort((a, b) => (a.split("/").at(-1)! < b.split("/").at(-1)! ? 1 : -1));
+};

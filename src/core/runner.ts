@@ -1,0 +1,151 @@
+/**
+ * Running an experiment end to end: load the file, plan, open a run directory, schedule, and
+ * close the run directory with its final status (also when interrupted).
+ *
+ * This is the programmatic API behind `diffrun run` and `diffrun rerun`; tests call it directly.
+ */
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import * as Cause from "effect/Cause";
+import * as Layer from "effect/Layer";
+import * as Option from "effect/Option";
+import { relative, resolve } from "node:path";
+import { loadExperimentModule } from "./experiment.ts";
+import { type Plan, planExperiment } from "./plan.ts";
+import { createRunDir, type RunStatus } from "./runDir.ts";
+import { type NodeResult, RunEvents } from "./events.ts";
+import { runPlan } from "./scheduler.ts";
+import { makeProgress } from "./progress.ts";
+import { Store } from "../store/Store.ts";
+
+export interface RunRequest {
+  readonly experimentFile: string;
+  readonly profile?: string | undefined;
+  readonly overrides: readonly string[];
+  readonly backend?: string | undefined;
+  readonly jobs: number;
+  readonly cores: number;
+  readonly keepGoing: boolean;
+  readonly projectRoot: string;
+  readonly resultsRoot: string;
+  readonly argv: readonly string[];
+  /** Where progress and the closing lines go (stdout in the CLI). */
+  readonly write: (text: string) => void;
+  readonly tty: boolean;
+}
+
+export interface RunOutcome {
+  readonly runDir: string;
+  readonly status: RunStatus;
+  readonly plan: Plan;
+  readonly results: ReadonlyMap<string, NodeResult>;
+}
+
+/** Loads and plans an experiment file (throws PlanError / InvalidFile). */
+export const loadAndPlan = async (
+  req: Pick<RunRequest, "experimentFile" | "profile" | "overrides" | "backend" | "projectRoot">,
+) => {
+  const exp = await loadExperimentModule(req.experimentFile);
+  return planExperiment(exp, {
+    file: relative(req.projectRoot, resolve(req.experimentFile)) || req.experimentFile,
+    profile: req.profile,
+    overrides: req.overrides,
+    backend: req.backend,
+    root: req.projectRoot,
+  });
+};
+
+export const runExperiment = Effect.fnUntraced(function* (req: RunRequest) {
+  const store = yield* Store;
+  const plan = yield* Effect.promise(() => loadAndPlan(req)).pipe(Effect.orDie);
+  return yield* runPlanned(plan, req, store);
+});
+
+/** Runs an already planned experiment (so planning errors surface before any effect runs). */
+export const runPlanned = Effect.fnUntraced(
+  function* (plan: Plan, req: RunRequest, store: Store["Service"]) {
+    const runDir = yield* Effect.promise(() =>
+      createRunDir({
+        resultsRoot: req.resultsRoot,
+        projectRoot: req.projectRoot,
+        storeRoot: store.root,
+        plan,
+        command: {
+          experimentFile: plan.experiment.file,
+          profile: plan.experiment.profile,
+          overrides: [...req.overrides],
+          backend: plan.experiment.backend,
+          jobs: req.jobs,
+          keepGoing: req.keepGoing,
+          argv: [...req.argv],
+        },
+      })
+    );
+    const progress = makeProgress({ tty: req.tty, write: req.write });
+    req.write(
+      `diffrun: ${plan.experiment.name}${
+        plan.experiment.profile ? ` (profile ${plan.experiment.profile})` : ""
+      }: ${plan.arms.length} arm(s), ${plan.nodes.size} stage(s), backend ${plan.experiment.backend}\n`,
+    );
+    const events = RunEvents.fanOut([
+      (e) => Effect.promise(() => runDir.onEvent(e)),
+      (e) => Effect.sync(() => progress.onEvent(e)),
+    ]);
+
+    const closeWith = (status: RunStatus) =>
+      Effect.gen(function* () {
+        const summaries = new Map<string, Record<string, unknown>>();
+        for (const arm of plan.arms) {
+          const key = arm.outputs.summary;
+          if (key === undefined) continue;
+          const meta = yield* store.lookup(key);
+          if (Option.isNone(meta)) continue;
+          const node = plan.nodes.get(key)!;
+          const value = yield* Effect.tryPromise(() => node.def.output.read(store.artifactDir(key)))
+            .pipe(Effect.option);
+          if (Option.isSome(value) && value.value !== null && typeof value.value === "object") {
+            summaries.set(arm.id, value.value as Record<string, unknown>);
+          }
+        }
+        yield* Effect.promise(() => runDir.finish(status, (k) => store.artifactDir(k), summaries));
+        req.write(`${progress.summary()}\n`);
+        req.write(
+          `${status === "succeeded" ? "Done" : `Run ${status}`}. Results: ${
+            relative(Deno.cwd(), runDir.dir) || runDir.dir
+          }\n`,
+        );
+        req.write(
+          `  summary:  ${relative(Deno.cwd(), runDir.dir)}/summary.md\n  manifest: ${
+            relative(Deno.cwd(), runDir.dir)
+          }/manifest.json\n`,
+        );
+      });
+
+    const outcome = yield* runPlan(plan, {
+      jobs: req.jobs,
+      keepGoing: req.keepGoing,
+      cores: req.cores,
+      backend: plan.experiment.backend,
+    }).pipe(
+      Effect.provide(events),
+      Effect.onExit((exit) =>
+        Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)
+          ? closeWith("interrupted").pipe(Effect.ignore)
+          : Effect.void
+      ),
+    );
+    const failed = [...outcome.results.values()].some((r) =>
+      r.status === "failed" || r.status === "skipped"
+    );
+    const interrupted = Exit.isFailure(outcome.exit) && Cause.hasInterruptsOnly(outcome.exit.cause);
+    const status: RunStatus = interrupted
+      ? "interrupted"
+      : failed || Exit.isFailure(outcome.exit)
+      ? "failed"
+      : "succeeded";
+    yield* closeWith(status);
+    return { runDir: runDir.dir, status, plan, results: outcome.results } satisfies RunOutcome;
+  },
+);
+
+export { Layer };

@@ -1,0 +1,79 @@
+/**
+ * Stages: the unit of work, caching and scheduling.
+ *
+ * A stage is declared once (name, version, params schema, input names, output codec, `run`) and
+ * instantiated by pipelines with concrete params and upstream handles. `run` is a function over
+ * typed inputs that returns an Effect; it knows nothing of the store, the scheduler or the run
+ * directory, only of its `StageContext`.
+ */
+import type * as Effect from "effect/Effect";
+import type * as Option from "effect/Option";
+import type * as v from "valibot";
+import type { Codec } from "./codec.ts";
+
+/** What a running stage may ask of the runner. */
+export interface StageContext {
+  /** The instance's cache key (sha256 hex). */
+  readonly key: string;
+  /** Human label, e.g. `train[weighting=min-snr]`. */
+  readonly label: string;
+  /** Derived from the experiment seed and this instance's identity (never from arm order). */
+  readonly seed: number;
+  /** Tensor backend requested for the run (`--backend`); stages that do no tensor work ignore it. */
+  readonly backend: string;
+  /** Threads this stage may use (its share of the machine under the compute budget). */
+  readonly threads: number;
+  /** An empty directory on the store's filesystem for files the output codec will take over. */
+  readonly scratchDir: string;
+  /** Reports progress; the CLI turns it into a bar with ETA (TTY) or periodic lines. */
+  progress(done: number, total: number): Effect.Effect<void>;
+  /** Records one metrics row (e.g. `{ step, loss }`) into the run's metrics.jsonl. */
+  log(record: Record<string, unknown>): Effect.Effect<void>;
+  /** Writes a line to this stage's log file. */
+  info(message: string): Effect.Effect<void>;
+  /** Saves a resumable state; one complete checkpoint is kept per key, written atomically. */
+  checkpoint<A>(codec: Codec<A>, state: A): Effect.Effect<void>;
+  /** The last checkpoint of this key, if a previous attempt saved one. */
+  resume<A>(codec: Codec<A>): Effect.Effect<Option.Option<A>>;
+}
+
+/** Resources a stage takes from the scheduler's budget while it runs. */
+export interface StageResources {
+  /** Compute slots (tensor work). Bookkeeping stages take none and are never queued. */
+  readonly compute?: number;
+}
+
+export interface StageDef<S extends v.GenericSchema, I extends Record<string, unknown>, O> {
+  readonly name: string;
+  /** Bump to invalidate every cached result of this stage by hand. */
+  readonly version: string;
+  /** `import.meta.url` of the defining module: its source and local imports enter the key. */
+  readonly module: string;
+  /** Validates (and fills defaults of) the params a pipeline passes; its output enters the key. */
+  readonly params: S;
+  readonly inputs: readonly (keyof I & string)[];
+  readonly output: Codec<O>;
+  readonly resources?: StageResources;
+  /** Set false for deterministic stages so the experiment seed does not enter their key. */
+  readonly seeded?: boolean;
+  /** Set true when numbers depend on the tensor engine: its identity enters the key. */
+  readonly engineSensitive?: boolean;
+  readonly run: (
+    ctx: StageContext,
+    params: v.InferOutput<S>,
+    inputs: I,
+  ) => Effect.Effect<O, unknown>;
+}
+
+// deno-lint-ignore no-explicit-any
+export type AnyStageDef = StageDef<any, any, any>;
+
+/** Declares a stage; the identity function, there for inference and one place to document. */
+export const defineStage = <S extends v.GenericSchema, I extends Record<string, unknown>, O>(
+  def: StageDef<S, I, O>,
+): StageDef<S, I, O> => {
+  if (!/^[a-z][a-z0-9-]*$/.test(def.name)) {
+    throw new Error(`stage name "${def.name}" must be lowercase letters, digits and dashes`);
+  }
+  return def;
+};
