@@ -1,0 +1,89 @@
+/** Shared helpers for the runner tests: a temp project, programmatic runs, a counter file. */
+import * as Effect from "effect/Effect";
+import { join, resolve } from "node:path";
+import { loadAndPlan, runPlanned } from "../../src/core/runner.ts";
+import { Store } from "../../src/store/Store.ts";
+
+export const projectRoot = resolve(new URL("../..", import.meta.url).pathname);
+export const toyExperiment = resolve(projectRoot, "tests/core/testdata/toy_experiment.ts");
+
+export interface TempEnv {
+  readonly dir: string;
+  readonly store: string;
+  readonly results: string;
+  readonly counter: string;
+  counts(): Record<string, number>;
+}
+
+export const tempEnv = async (): Promise<TempEnv> => {
+  const dir = await Deno.makeTempDir({ prefix: "diffrun-test-" });
+  const counter = join(dir, "counter.txt");
+  Deno.env.set("DIFFRUN_TEST_COUNTER", counter);
+  return {
+    dir,
+    store: join(dir, "store"),
+    results: join(dir, "results"),
+    counter,
+    counts: () => {
+      let text = "";
+      try {
+        text = Deno.readTextFileSync(counter);
+      } catch {
+        // nothing ran yet
+      }
+      const c: Record<string, number> = {};
+      for (const line of text.split("\n").filter(Boolean)) c[line] = (c[line] ?? 0) + 1;
+      return c;
+    },
+  };
+};
+
+export const runToy = (
+  env: TempEnv,
+  options: {
+    profile?: string;
+    overrides?: string[];
+    jobs?: number;
+    keepGoing?: boolean;
+    file?: string;
+  } = {},
+) =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      const file = options.file ?? toyExperiment;
+      const plan = yield* Effect.promise(() =>
+        loadAndPlan({
+          experimentFile: file,
+          profile: options.profile,
+          overrides: options.overrides ?? [],
+          projectRoot,
+        })
+      );
+      const store = yield* Store;
+      return yield* runPlanned(plan, {
+        experimentFile: file,
+        profile: options.profile,
+        overrides: options.overrides ?? [],
+        jobs: options.jobs ?? 2,
+        cores: 2,
+        keepGoing: options.keepGoing ?? false,
+        projectRoot,
+        resultsRoot: env.results,
+        argv: [],
+        write: () => {},
+        tty: false,
+      }, store);
+    }).pipe(Effect.provide(Store.layer(env.store))),
+  );
+
+/** Runs the CLI in a subprocess. */
+export const cli = (args: string[], env: Record<string, string> = {}) =>
+  new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", resolve(projectRoot, "src/cli/main.ts"), ...args],
+    cwd: projectRoot,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  });
+
+export const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
