@@ -8,4 +8,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
+// PROD silences tfjs's "install the node backend" banner (diffrun picks its backend itself, see
+// src/engine/backend.ts) and skips debug-only checks.
+tf.env().set("PROD", true);
+
 export { tf };

@@ -1,0 +1,31 @@
+/**
+ * `deno task bench [core|engine|…]`: runs the named benchmarks (all by default) one after the
+ * other, never side by side (two multi-threaded jobs on 2 cores distort each other several-fold).
+ */
+import { benchCore } from "./core.ts";
+
+const which = Deno.args.length > 0 ? Deno.args : ["core", "engine"];
+const repeat = Number(Deno.env.get("BENCH_REPEAT") ?? 5);
+
+for (const name of which) {
+  if (name === "core") {
+    const r = await benchCore(repeat);
+    console.log(`runner (median of ${repeat}):`);
+    console.log(`  no-op re-run of a cached 1,000-stage pipeline, end to end: ${r.cachedRerun1000Ms.toFixed(0)} ms (goal < 1000)`);
+    console.log(`  planning a 10,000-arm sweep (${r.plan10kStages} stages): ${r.plan10kArmsMs.toFixed(0)} ms (goal < 2000)`);
+    console.log(`  scheduler per stage, hit: ${r.schedulerPerStageHitMs.toFixed(3)} ms; miss incl. atomic store write: ${r.schedulerPerStageMissMs.toFixed(3)} ms (goal < 1)`);
+    console.log(JSON.stringify({ bench: "core", ...r }));
+  } else if (name === "engine") {
+    const path = new URL("./engine.ts", import.meta.url);
+    const exists = await Deno.stat(path).then(() => true, () => false);
+    if (!exists) {
+      console.log("engine: bench/engine.ts not present");
+      continue;
+    }
+    const mod = await import(path.href);
+    await mod.main?.(Deno.args.slice(1));
+  } else {
+    console.error(`unknown benchmark "${name}" (known: core, engine)`);
+    Deno.exit(2);
+  }
+}
