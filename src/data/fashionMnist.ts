@@ -1,0 +1,204 @@
+/**
+ * Fashion-MNIST loader (Xiao, Rasul & Vollgraf 2017): 28×28 grayscale, 10 classes, 60 000 train
+ * and 10 000 test images, stored as four IDX files.
+ *
+ * Where the files are looked for, in order: the directory given explicitly (`--data <dir>`; when
+ * given, nothing else is searched), else `$FASHION_MNIST_DIR`, else Debian's package location
+ * `/usr/share/datasets/fashion-mnist/` (`apt-get install dataset-fashion-mnist`, which installs
+ * `train-images-idx3-ubyte.gz` etc.). File names: the standard `train-images-idx3-ubyte`,
+ * `t10k-labels-idx1-ubyte`… or the dotted variant `train-images.idx3-ubyte`, each optionally `.gz`.
+ *
+ * Nothing is downloaded. Parsing lives in `idx.ts`; this module only finds, checks and assembles.
+ */
+import { byteToUnit, type Dataset, padImages } from "./dataset.ts";
+import { DataOptionError, DatasetNotFound, MalformedDataFile } from "./errors.ts";
+import { readIdxImages, readIdxLabels } from "./idx.ts";
+
+export const FASHION_MNIST_CLASSES: readonly string[] = [
+  "T-shirt/top",
+  "Trouser",
+  "Pullover",
+  "Dress",
+  "Coat",
+  "Sandal",
+  "Shirt",
+  "Sneaker",
+  "Bag",
+  "Ankle boot",
+];
+
+/** Where Debian's `dataset-fashion-mnist` package puts the files. */
+export const DEBIAN_FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
+/** Environment variable naming a directory with the four IDX files. */
+export const FASHION_MNIST_ENV = "FASHION_MNIST_DIR";
+
+export const FASHION_MNIST_HINT = "To get the files: `apt-get install dataset-fashion-mnist` " +
+  `(installs them in ${DEBIAN_FASHION_MNIST_DIR}), or put train-images-idx3-ubyte.gz, ` +
+  "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz in a " +
+  `directory and pass it with --data <dir> or ${FASHION_MNIST_ENV}=<dir>.`;
+
+export type FashionMnistSplit = "train" | "test";
+
+export interface FashionMnistOptions {
+  /** Directory given explicitly (`--data`); when set, it is the only place searched. */
+  readonly dir?: string;
+  /** Default "train". */
+  readonly split?: FashionMnistSplit;
+  /** Keep only the first `limit` images (file order). */
+  readonly limit?: number;
+  /** Pad 28×28 → 32×32 with black (-1), e.g. for a UNet with three downsamplings. */
+  readonly pad32?: boolean;
+  /** Environment lookup (default `Deno.env.get`; an unreadable variable counts as unset). */
+  readonly env?: (name: string) => string | undefined;
+  /** The system location searched last (default Debian's); tests point it elsewhere. */
+  readonly systemDir?: string;
+}
+
+/** One directory to search and why it is on the list. */
+export interface SearchDir {
+  readonly dir: string;
+  readonly origin: "--data" | typeof FASHION_MNIST_ENV | "system";
+}
+
+export interface FashionMnistFiles {
+  readonly dir: string;
+  readonly images: string;
+  readonly labels: string;
+}
+
+const defaultEnv = (name: string): string | undefined => {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined; // no --allow-env: behave as if unset
+  }
+};
+
+/** The directories searched, in order (see the module header). */
+export function fashionMnistSearchDirs(options: FashionMnistOptions = {}): SearchDir[] {
+  if (options.dir !== undefined) return [{ dir: options.dir, origin: "--data" }];
+  const out: SearchDir[] = [];
+  const fromEnv = (options.env ?? defaultEnv)(FASHION_MNIST_ENV);
+  if (fromEnv !== undefined && fromEnv !== "") {
+    out.push({ dir: fromEnv, origin: FASHION_MNIST_ENV });
+  }
+  out.push({ dir: options.systemDir ?? DEBIAN_FASHION_MNIST_DIR, origin: "system" });
+  return out;
+}
+
+/** Accepted file names for one split and kind, in order of preference. */
+export function fashionMnistFileNames(
+  split: FashionMnistSplit,
+  kind: "images" | "labels",
+): string[] {
+  const prefix = split === "train" ? "train" : "t10k";
+  const suffix = kind === "images" ? "idx3-ubyte" : "idx1-ubyte";
+  const bases = [`${prefix}-${kind}-${suffix}`, `${prefix}-${kind}.${suffix}`];
+  return bases.flatMap((b) => [b, `${b}.gz`]);
+}
+
+const join = (dir: string, name: string): string =>
+  dir.endsWith("/") ? dir + name : `${dir}/${name}`;
+
+async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+/**
+ * Finds the image and label files of `split`, or throws `DatasetNotFound` listing every directory
+ * searched and what was missing in each.
+ */
+export async function findFashionMnistFiles(
+  options: FashionMnistOptions = {},
+): Promise<FashionMnistFiles> {
+  const split = options.split ?? "train";
+  const searched: { place: string; problem: string }[] = [];
+  for (const { dir, origin } of fashionMnistSearchDirs(options)) {
+    const place = `${dir} (${origin === "system" ? "system location" : `from ${origin}`})`;
+    const info = await statOrNull(dir);
+    if (info === null) {
+      searched.push({ place, problem: "does not exist" });
+      continue;
+    }
+    if (!info.isDirectory) {
+      searched.push({ place, problem: "is not a directory" });
+      continue;
+    }
+    const found: Partial<Record<"images" | "labels", string>> = {};
+    const missing: string[] = [];
+    for (const kind of ["images", "labels"] as const) {
+      const names = fashionMnistFileNames(split, kind);
+      for (const name of names) {
+        const st = await statOrNull(join(dir, name));
+        if (st?.isFile) {
+          found[kind] = join(dir, name);
+          break;
+        }
+      }
+      if (found[kind] === undefined) missing.push(`${names[0]}(.gz)`);
+    }
+    if (found.images !== undefined && found.labels !== undefined) {
+      return { dir, images: found.images, labels: found.labels };
+    }
+    searched.push({ place, problem: `no ${missing.join(" and no ")}` });
+  }
+  throw new DatasetNotFound(`Fashion-MNIST (${split} split)`, searched, FASHION_MNIST_HINT);
+}
+
+/**
+ * Loads one split of Fashion-MNIST as a `Dataset` (N×28×28×1, or N×32×32×1 with `pad32`), pixels
+ * scaled to [-1, 1] (0 → -1, 255 → 1), labels 0..9 with `FASHION_MNIST_CLASSES` as names.
+ */
+export async function loadFashionMnist(options: FashionMnistOptions = {}): Promise<Dataset> {
+  const split = options.split ?? "train";
+  if (split !== "train" && split !== "test") {
+    throw new DataOptionError(
+      "loadFashionMnist",
+      "split",
+      `must be "train" or "test", got "${split}"`,
+    );
+  }
+  const limit = options.limit;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+    throw new DataOptionError(
+      "loadFashionMnist",
+      "limit",
+      `must be a non-negative integer, got ${limit}`,
+    );
+  }
+  const files = await findFashionMnistFiles(options);
+  const [images, labels] = await Promise.all([
+    readIdxImages(files.images),
+    readIdxLabels(files.labels),
+  ]);
+  if (images.n !== labels.length) {
+    throw new MalformedDataFile(
+      files.labels,
+      `count mismatch: ${labels.length} labels, but ${files.images} holds ${images.n} images`,
+    );
+  }
+  const k = FASHION_MNIST_CLASSES.length;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i] as number;
+    if (l >= k) {
+      throw new MalformedDataFile(files.labels, `label ${i} is ${l}, outside 0..${k - 1}`);
+    }
+  }
+  const n = limit === undefined ? images.n : Math.min(limit, images.n);
+  const size = images.height * images.width;
+  const pixels = new Float32Array(n * size);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = byteToUnit(images.pixels[i] as number);
+  const ds: Dataset = {
+    images: pixels,
+    labels: labels.slice(0, n),
+    shape: { n, height: images.height, width: images.width, channels: 1 },
+    classNames: FASHION_MNIST_CLASSES,
+    source: `fashion-mnist:${split}:${files.images}${n < images.n ? `[:${n}]` : ""}`,
+  };
+  return options.pad32 ? padImages(ds, 32, 32, -1) : ds;
+}

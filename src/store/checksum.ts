@@ -1,0 +1,89 @@
+/**
+ * Content checksums of an artifact directory.
+ *
+ * Every regular file under `artifact/` is hashed (sha256, streamed in 1 MiB chunks so model
+ * weights never sit in memory twice). The entry checksum is the sha256 of the JSON array
+ * `[[path, size, sha256], …]` sorted by path (UTF-16 code-unit order): one string that changes
+ * when any file is added, removed, renamed, resized or edited. Empty directories carry no content
+ * and are ignored. Symbolic links and other special files are refused: an entry must not point
+ * outside itself.
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import * as Effect from "effect/Effect";
+import { StoreIoError } from "./errors.ts";
+import { io, listDir } from "./fsio.ts";
+import type { FileRecord } from "./meta.ts";
+
+const CHUNK = 1 << 20;
+
+/** sha256 (hex) and size of one file. */
+export const hashFile = (
+  path: string,
+): Effect.Effect<{ size: number; sha256: string }, StoreIoError> =>
+  io("hash", path, async () => {
+    const hash = createHash("sha256");
+    const file = await Deno.open(path, { read: true });
+    const buf = new Uint8Array(CHUNK);
+    let size = 0;
+    try {
+      for (;;) {
+        const n = await file.read(buf);
+        if (n === null) break;
+        hash.update(buf.subarray(0, n));
+        size += n;
+      }
+    } finally {
+      file.close();
+    }
+    return { size, sha256: hash.digest("hex") };
+  });
+
+/** Relative POSIX paths of every regular file under `dir`, sorted. */
+export const listFiles = (dir: string): Effect.Effect<string[], StoreIoError> =>
+  Effect.gen(function* () {
+    const out: string[] = [];
+    const walk = (abs: string, rel: string): Effect.Effect<void, StoreIoError> =>
+      Effect.gen(function* () {
+        for (const entry of yield* listDir(abs)) {
+          const childRel = rel === "" ? entry.name : `${rel}/${entry.name}`;
+          const childAbs = join(abs, entry.name);
+          if (entry.isDirectory) yield* walk(childAbs, childRel);
+          else if (entry.isFile) out.push(childRel);
+          else {
+            return yield* new StoreIoError({
+              op: "hash",
+              path: childAbs,
+              cause:
+                "artifacts may hold only regular files and directories (found a link or special file)",
+            });
+          }
+        }
+      });
+    yield* walk(dir, "");
+    return out.sort(comparePaths);
+  });
+
+const comparePaths = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Hashes every file under `dir`; the records are sorted by path. */
+export const scanArtifact = (dir: string): Effect.Effect<FileRecord[], StoreIoError> =>
+  Effect.gen(function* () {
+    const paths = yield* listFiles(dir);
+    // Sequential on purpose: hashing is disk-bound and the machine may be busy training.
+    return yield* Effect.forEach(
+      paths,
+      (path) => Effect.map(hashFile(join(dir, ...path.split("/"))), (h) => ({ path, ...h })),
+    );
+  });
+
+/** The entry checksum over a list of file records (sorted here, whatever the input order). */
+export const combinedChecksum = (files: readonly FileRecord[]): string => {
+  const rows = [...files]
+    .sort((a, b) => comparePaths(a.path, b.path))
+    .map((f) => [f.path, f.size, f.sha256]);
+  return createHash("sha256").update(JSON.stringify(rows)).digest("hex");
+};
+
+export const totalSize = (files: readonly FileRecord[]): number =>
+  files.reduce((sum, f) => sum + f.size, 0);

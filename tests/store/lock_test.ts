@@ -1,0 +1,322 @@
+import assert from "node:assert/strict";
+import * as Effect from "effect/Effect";
+import * as Fiber from "effect/Fiber";
+import * as Option from "effect/Option";
+import { Store } from "../../src/store/Store.ts";
+import {
+  awaitLockFile,
+  info,
+  keyOf,
+  listTree,
+  type Logs,
+  runAt,
+  runTest,
+  spawnWorker,
+  writeFiles,
+} from "./helpers.ts";
+
+const lockPath = (root: string, key: string) => `${root}/locks/${key}.lock`;
+
+const readLock = (root: string, key: string) =>
+  Effect.promise(async () => {
+    try {
+      return JSON.parse(await Deno.readTextFile(lockPath(root, key))) as Record<string, unknown>;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    }
+  });
+
+const plantLock = (root: string, key: string, content: Record<string, unknown>) =>
+  Effect.promise(async () => {
+    await Deno.mkdir(`${root}/locks`, { recursive: true });
+    await Deno.writeTextFile(lockPath(root, key), JSON.stringify(content));
+  });
+
+/** This process's pid namespace, recorded in lock files to tell containers apart. */
+// under the test permission set Deno hides our own /proc entries; the store then writes none
+const pidNs = await Deno.readLink("/proc/self/ns/pid").catch(() => undefined);
+
+/** A pid that is certainly not running: that of a child that has exited and been reaped. */
+const deadPid = async (): Promise<number> => {
+  const child = new Deno.Command("true").spawn();
+  await child.status;
+  return child.pid;
+};
+
+Deno.test("withLock() lets one of many fibers compute a key; the others find the entry", async () => {
+  const key = keyOf("fibers");
+  await runTest(Effect.gen(function* () {
+    const store = yield* Store;
+    let computed = 0;
+    let inside = 0;
+    let maxInside = 0;
+    const task = store.withLock(
+      key,
+      Effect.gen(function* () {
+        inside++;
+        maxInside = Math.max(maxInside, inside);
+        const hit = yield* store.lookup(key);
+        if (Option.isNone(hit)) {
+          computed++;
+          yield* Effect.sleep(50);
+          yield* store.write(key, info(), (dir) => writeFiles(dir, { v: "1" }));
+        }
+        inside--;
+      }),
+      { pollMs: 5 },
+    );
+    yield* Effect.all([task, task, task, task, task], { concurrency: "unbounded" });
+    assert.equal(computed, 1);
+    assert.equal(maxInside, 1);
+    assert.equal(yield* readLock(store.root, key), undefined);
+  }));
+});
+
+Deno.test("withLock() in two real processes computes the key exactly once", async () => {
+  const root = await Deno.makeTempDir({ prefix: "diffrun-store-procs-" });
+  try {
+    const key = keyOf("processes");
+    const counter = `${root}/counter.txt`;
+    const go = `${root}/go`;
+    const workers = [0, 1].map(() =>
+      spawnWorker("lock_worker.ts", [root, key, counter, go, "400"])
+    );
+    await Promise.all(workers.map((w) => w.waitFor("ready")));
+    await Deno.writeTextFile(go, "");
+    const results = await Promise.all(workers.map((w) => w.finish()));
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(results.map((r) => r.stdout.trim().split("\n").at(-1)).sort(), [
+      "computed",
+      "hit",
+    ]);
+    const lines = (await Deno.readTextFile(counter)).trim().split("\n");
+    assert.equal(lines.length, 1);
+    await runAt(
+      root,
+      Effect.gen(function* () {
+        const store = yield* Store;
+        assert.equal((yield* store.verify(key)).files.length, 1);
+      }),
+    );
+    assert.equal(await Deno.stat(lockPath(root, key)).then(() => true, () => false), false);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("withLock() in three processes racing to break one stale lock computes the key once", async () => {
+  const root = await Deno.makeTempDir({ prefix: "diffrun-store-stale-race-" });
+  try {
+    const key = keyOf("stale-race");
+    const counter = `${root}/counter.txt`;
+    const go = `${root}/go`;
+    const now = Date.now();
+    await Effect.runPromise(plantLock(root, key, {
+      host: Deno.hostname(),
+      pidNs,
+      pid: await deadPid(),
+      token: "dead",
+      acquiredAt: new Date(now).toISOString(),
+      leaseUntil: new Date(now + 3_600_000).toISOString(),
+    }));
+    const workers = [0, 1, 2].map(() =>
+      spawnWorker("lock_worker.ts", [root, key, counter, go, "200"])
+    );
+    await Promise.all(workers.map((w) => w.waitFor("ready")));
+    await Deno.writeTextFile(go, "");
+    const results = await Promise.all(workers.map((w) => w.finish()));
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(results.map((r) => r.stdout.trim().split("\n").at(-1)).sort(), [
+      "computed",
+      "hit",
+      "hit",
+    ]);
+    assert.equal((await Deno.readTextFile(counter)).trim().split("\n").length, 1);
+    assert.deepEqual(await listTree(`${root}/locks`), []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("withLock() breaks a lock left by a dead pid of this host", async () => {
+  const key = keyOf("dead-pid");
+  const pid = await deadPid();
+  const logs: Logs = { lines: [] };
+  await runTest(
+    Effect.gen(function* () {
+      const store = yield* Store;
+      const now = Date.now();
+      yield* plantLock(store.root, key, {
+        host: Deno.hostname(),
+        pidNs,
+        pid,
+        token: "dead",
+        acquiredAt: new Date(now).toISOString(),
+        leaseUntil: new Date(now + 3_600_000).toISOString(),
+      });
+      const ran = yield* store.withLock(key, Effect.succeed("ran"), {
+        pollMs: 10,
+        timeoutMs: 2_000,
+      });
+      assert.equal(ran, "ran");
+      assert.equal(yield* readLock(store.root, key), undefined);
+      assert.deepEqual(yield* Effect.promise(() => listTree(`${store.root}/locks`)), []);
+    }),
+    logs,
+  );
+  assert.ok(logs.lines.some((l) => l.includes("no longer running")), logs.lines.join("\n"));
+});
+
+Deno.test("withLock() breaks another host's lock whose lease expired", async () => {
+  const key = keyOf("expired-lease");
+  await runTest(Effect.gen(function* () {
+    const store = yield* Store;
+    const now = Date.now();
+    yield* plantLock(store.root, key, {
+      host: "elsewhere.invalid",
+      pid: 1,
+      token: "remote",
+      acquiredAt: new Date(now - 120_000).toISOString(),
+      leaseUntil: new Date(now - 60_000).toISOString(),
+    });
+    assert.equal(
+      yield* store.withLock(key, Effect.succeed(1), { pollMs: 10, timeoutMs: 2_000 }),
+      1,
+    );
+  }));
+});
+
+Deno.test("withLock() respects another host's unexpired lease and fails with LockTimeout", async () => {
+  const key = keyOf("live-lease");
+  await runTest(Effect.gen(function* () {
+    const store = yield* Store;
+    const now = Date.now();
+    const planted = {
+      host: "elsewhere.invalid",
+      pid: 1,
+      token: "remote",
+      acquiredAt: new Date(now).toISOString(),
+      leaseUntil: new Date(now + 3_600_000).toISOString(),
+    };
+    yield* plantLock(store.root, key, planted);
+    let ran = false;
+    const error = yield* Effect.flip(
+      store.withLock(key, Effect.sync(() => (ran = true)), { pollMs: 20, timeoutMs: 200 }),
+    );
+    assert.equal(error._tag, "LockTimeout");
+    assert.ok(
+      error._tag === "LockTimeout" && error.holder.includes("elsewhere.invalid"),
+      error.message,
+    );
+    assert.ok(error.message.includes(key), error.message);
+    assert.equal(ran, false);
+    assert.deepEqual(yield* readLock(store.root, key), planted);
+  }));
+});
+
+Deno.test("withLock() treats an unreadable lock file as held until it is older than a lease", async () => {
+  const key = keyOf("unreadable-lock");
+  await runTest(Effect.gen(function* () {
+    const store = yield* Store;
+    yield* Effect.promise(async () => {
+      await Deno.mkdir(`${store.root}/locks`, { recursive: true });
+      await Deno.writeTextFile(lockPath(store.root, key), "");
+    });
+    const error = yield* Effect.flip(
+      store.withLock(key, Effect.void, { pollMs: 10, timeoutMs: 100 }),
+    );
+    assert.equal(error._tag, "LockTimeout");
+    const old = new Date(Date.now() - 120_000);
+    yield* Effect.promise(() => Deno.utime(lockPath(store.root, key), old, old));
+    assert.equal(
+      yield* store.withLock(key, Effect.succeed("ok"), { pollMs: 10, timeoutMs: 1_000 }),
+      "ok",
+    );
+  }));
+});
+
+Deno.test("withLock() renews its lease while the effect runs and releases on failure", async () => {
+  const key = keyOf("renew");
+  await runTest(Effect.gen(function* () {
+    const store = yield* Store;
+    const seen = yield* store.withLock(
+      key,
+      Effect.gen(function* () {
+        const first = yield* readLock(store.root, key);
+        yield* Effect.sleep(350);
+        const later = yield* readLock(store.root, key);
+        return { first, later };
+      }),
+      { leaseMs: 100 },
+    );
+    assert.equal(seen.first?.pid, Deno.pid);
+    assert.equal(seen.first?.token, seen.later?.token);
+    assert.ok(
+      Date.parse(String(seen.later?.leaseUntil)) > Date.parse(String(seen.first?.leaseUntil)),
+    );
+    assert.equal(yield* readLock(store.root, key), undefined);
+
+    const failed = yield* Effect.flip(store.withLock(key, Effect.fail("nope" as const)));
+    assert.equal(failed, "nope");
+    assert.equal(yield* readLock(store.root, key), undefined);
+  }));
+});
+
+Deno.test("withLock() interrupted while waiting or while holding leaves no lock of its own", async () => {
+  const key = keyOf("interrupt-lock");
+  await runTest(Effect.gen(function* () {
+    const store = yield* Store;
+    const holder = yield* Effect.forkChild(store.withLock(key, Effect.never));
+    yield* awaitLockFile(store.root, key);
+    const holderToken = (yield* readLock(store.root, key))?.token;
+    assert.ok(holderToken !== undefined);
+    const waiter = yield* Effect.forkChild(store.withLock(key, Effect.void, { pollMs: 5 }));
+    yield* Effect.sleep(30);
+    yield* Fiber.interrupt(waiter);
+    assert.equal((yield* readLock(store.root, key))?.token, holderToken);
+    yield* Fiber.interrupt(holder);
+    assert.equal(yield* readLock(store.root, key), undefined);
+  }));
+});
+
+Deno.test("a writer killed with SIGKILL mid-write leaves no entry; the key is then written normally", async () => {
+  const root = await Deno.makeTempDir({ prefix: "diffrun-store-kill-" });
+  try {
+    const key = keyOf("killed");
+    const worker = spawnWorker("slow_writer.ts", [root, key]);
+    await worker.waitFor("writing");
+    assert.equal((await listTree(`${root}/tmp`)).length > 0, true);
+    worker.child.kill("SIGKILL");
+    const result = await worker.finish();
+    assert.notEqual(result.code, 0);
+    assert.ok(!result.stdout.includes("done"));
+
+    await runAt(
+      root,
+      Effect.gen(function* () {
+        const store = yield* Store;
+        assert.ok(Option.isNone(yield* store.lookup(key)));
+        assert.deepEqual(yield* store.list(), []);
+        // The dead writer's lock is still there, and is broken.
+        assert.ok((yield* readLock(root, key)) !== undefined);
+        const meta = yield* store.withLock(
+          key,
+          store.write(key, info(), (dir) => writeFiles(dir, { "part-1.bin": "again" })),
+          { pollMs: 10, timeoutMs: 5_000 },
+        );
+        assert.deepEqual(yield* store.verify(key), meta);
+        // The killed writer's staging is collected by gc once old enough.
+        const report = yield* store.gc({
+          referenced: new Set([key]),
+          dryRun: false,
+          tmpMaxAgeMs: 0,
+        });
+        assert.equal(report.leftoversRemoved, 1);
+        assert.deepEqual(yield* Effect.promise(() => listTree(`${root}/tmp`)), []);
+      }),
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
