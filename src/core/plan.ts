@@ -205,7 +205,12 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
   // -- stage instances and keys ---------------------------------------------------------------
   const seed = exp.seed ?? 0;
   const backend = options.backend ?? exp.backend ?? "ort";
-  const engine = pipeline.engineIdentity ? pipeline.engineIdentity(backend) : { backend };
+  let engine: unknown = { backend };
+  try {
+    if (pipeline.engineIdentity) engine = pipeline.engineIdentity(backend);
+  } catch (e) {
+    throw new PlanError({ issues: [{ file, where: "backend", field: "backend", message: errorText(e) }] });
+  }
   const keyOfCall = new Map<number, string>();
   const nodes = new Map<
     string,

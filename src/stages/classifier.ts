@@ -1,0 +1,146 @@
+/**
+ * The classifier stage: a small CNN trained on the dataset's train split, whose penultimate
+ * features define FD-clf (SPEC.md §4). Its test accuracy is part of its output and is reported
+ * with every metric that uses it.
+ */
+import * as v from "valibot";
+import * as Effect from "effect/Effect";
+import { tf } from "../tensor/tf.ts";
+import { defineStage } from "../core/stage.ts";
+import { type DatasetSplits, modelCodec } from "./codecs.ts";
+import { classifierConfig, createClassifier } from "../models/classifier.ts";
+import type { TensorMap } from "../core/codec.ts";
+import { Batcher } from "../data/batching.ts";
+import { makeAdamW } from "../train/adamw.ts";
+import { runTrainingLoop } from "../train/loop.ts";
+import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
+import { useEngine } from "./engine.ts";
+import { numClasses } from "../data/dataset.ts";
+
+export const ClassifierConfigSchema = v.strictObject({
+  channels: v.number(),
+  widths: v.array(v.number()),
+  numClasses: v.number(),
+  groups: v.number(),
+});
+
+export const classifierCodec = modelCodec(ClassifierConfigSchema);
+
+const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+
+export const ClassifierParams = v.strictObject({
+  widths: v.optional(v.array(Int(1)), [32, 64, 128]),
+  groups: v.optional(Int(1), 8),
+  steps: v.optional(Int(1), 400),
+  batchSize: v.optional(Int(1), 64),
+  lr: v.optional(v.pipe(v.number(), v.gtValue(0)), 2e-3),
+  /** Seed for init and batches; default the stage's derived seed. */
+  seed: v.optional(Int(0)),
+});
+
+/** Logits and features of `images` (NHWC in [-1, 1]) in batches, as plain arrays. */
+export const classifyAll = (
+  forward: (x: tf.Tensor4D) => { logits: tf.Tensor2D; features: tf.Tensor2D },
+  images: Float32Array,
+  shape: readonly [number, number, number, number],
+  batchSize = 256,
+) => {
+  const [n, h, w, c] = shape;
+  let logits: Float32Array | null = null;
+  let features: Float32Array | null = null;
+  let k = 0;
+  let d = 0;
+  for (let i = 0; i < n; i += batchSize) {
+    const b = Math.min(batchSize, n - i);
+    const [lg, ft] = tf.tidy(() => {
+      const x = tf.tensor4d(images.subarray(i * h * w * c, (i + b) * h * w * c), [b, h, w, c]);
+      const out = forward(x);
+      return [out.logits.dataSync() as Float32Array, out.features.dataSync() as Float32Array];
+    });
+    k = lg.length / b;
+    d = ft.length / b;
+    logits ??= new Float32Array(n * k);
+    features ??= new Float32Array(n * d);
+    logits.set(lg, i * k);
+    features.set(ft, i * d);
+  }
+  return { logits: logits!, features: features!, classes: k, dim: d };
+};
+
+export const accuracyOf = (logits: Float32Array, classes: number, labels: Int32Array) => {
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let best = 0;
+    for (let j = 1; j < classes; j++) if (logits[i * classes + j]! > logits[i * classes + best]!) best = j;
+    if (best === labels[i]) correct++;
+  }
+  return correct / labels.length;
+};
+
+export const classifierStage = defineStage({
+  name: "classifier",
+  version: "1",
+  module: import.meta.url,
+  params: ClassifierParams,
+  inputs: ["dataset"],
+  output: classifierCodec,
+  resources: { compute: 1 },
+  engineSensitive: true,
+  run: (ctx, p, inputs: { dataset: DatasetSplits }) =>
+    Effect.gen(function* () {
+      yield* useEngine(ctx);
+      const { train, test } = inputs.dataset;
+      if (!train.labels || !test.labels) return yield* Effect.fail(new Error("the classifier needs a labelled dataset"));
+      const seed = p.seed ?? ctx.seed;
+      const config = classifierConfig({ channels: train.shape.channels, widths: p.widths, groups: p.groups, numClasses: numClasses(train) });
+      const model = createClassifier(config, seed);
+      const opt = makeAdamW(model.params, { lr: p.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, warmupSteps: 20, gradClip: 1 });
+      const batcher = new Batcher(train, { batchSize: Math.min(p.batchSize, train.shape.n), seed });
+      const { height: h, width: w, channels: c } = train.shape;
+      yield* ctx.info(`classifier: ${model.parameterCount()} parameters, ${config.numClasses} classes`);
+      yield* runTrainingLoop(ctx, {
+        steps: p.steps,
+        checkpointEvery: Math.max(50, Math.floor(p.steps / 4)),
+        logEvery: Math.max(1, Math.floor(p.steps / 20)),
+        save: () => ({ ...addPrefix(toTensorMap(model.params.export()), "params."), ...addPrefix(opt.exportState(), "adamw.") }),
+        restore: (state) => {
+          model.params.import(toParamRecord(withPrefix(state, "params.")));
+          opt.importState(withPrefix(state, "adamw."));
+          return opt.step();
+        },
+        step: (step) => {
+          const batch = batcher.batch(step);
+          const { value, grads } = tf.tidy(() => {
+            const x = tf.tensor4d(batch.images, [batch.size, h, w, c]);
+            const y = tf.oneHot(tf.tensor1d(batch.labels!, "int32"), config.numClasses);
+            return model.params.valueAndGrads(() => tf.losses.softmaxCrossEntropy(y, model.forward(x).logits) as tf.Scalar);
+          });
+          opt.update(grads);
+          const loss = value.dataSync()[0]!;
+          tf.dispose([value, ...Object.values(grads)]);
+          return { loss };
+        },
+      });
+      const out = classifyAll(model.forward, test.images, [test.shape.n, h, w, c]);
+      const testAccuracy = accuracyOf(out.logits, out.classes, test.labels);
+      yield* ctx.info(`classifier test accuracy ${(100 * testAccuracy).toFixed(1)}% on ${test.shape.n} images`);
+      yield* ctx.log({ step: p.steps, testAccuracy });
+      const bundle = {
+        kind: "classifier",
+        config: { ...config, widths: [...config.widths] },
+        params: toTensorMap(model.params.export()),
+        ema: null,
+        info: { testAccuracy, testImages: test.shape.n, parameters: model.parameterCount(), featureDim: out.dim },
+      };
+      opt.dispose();
+      model.params.dispose();
+      return bundle;
+    }),
+});
+
+/** A classifier from its stored bundle (the feature network of FD-clf). */
+export const loadClassifier = (bundle: { config: v.InferOutput<typeof ClassifierConfigSchema>; params: TensorMap }) => {
+  const model = createClassifier(classifierConfig(bundle.config), 0);
+  model.params.import(toParamRecord(bundle.params));
+  return model;
+};

@@ -1,0 +1,103 @@
+/**
+ * The dataset stage: loads or generates images once, splits them into train and test, and
+ * stores them as tensors so every downstream stage (classifier, each training arm) reads the
+ * same bytes.
+ *
+ * Sources: the built-in procedural shapes, Fashion-MNIST IDX files, or any image folder. File
+ * locations are resolved at plan time by `resolveDatasetSource` (pipelines call it in build), so
+ * a missing folder is reported before anything runs and the resolved path enters the cache key.
+ */
+import * as v from "valibot";
+import * as Effect from "effect/Effect";
+import { defineStage } from "../core/stage.ts";
+import { datasetCodec } from "./codecs.ts";
+import { generateShapes } from "../data/procedural.ts";
+import { findFashionMnistFiles, loadFashionMnist } from "../data/fashionMnist.ts";
+import { loadImageFolder } from "../data/imageFolder.ts";
+import { trainTestSplit } from "../data/batching.ts";
+import { padImages, takeFirst } from "../data/dataset.ts";
+
+const Count = v.pipe(v.number(), v.integer(), v.minValue(1));
+
+export const DatasetParams = v.variant("source", [
+  v.strictObject({
+    source: v.literal("shapes"),
+    /** Images in total (train + test). */
+    n: Count,
+    size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(8), v.maxValue(128)), 16),
+    channels: v.optional(v.picklist([1, 3]), 3),
+    testFraction: v.optional(v.pipe(v.number(), v.minValue(0.01), v.maxValue(0.9)), 0.2),
+    seed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
+  }),
+  v.strictObject({
+    source: v.literal("fashion-mnist"),
+    /** The resolved directory holding the IDX files. */
+    dir: v.string(),
+    trainLimit: v.optional(Count),
+    testLimit: v.optional(Count),
+    pad32: v.optional(v.boolean(), false),
+  }),
+  v.strictObject({
+    source: v.literal("folder"),
+    dir: v.string(),
+    size: v.pipe(v.number(), v.integer(), v.minValue(8), v.maxValue(512)),
+    /** Centre crop before resizing: a square side in pixels (e.g. 140 for CelebA), or "square". */
+    crop: v.optional(v.union([v.pipe(v.number(), v.integer(), v.minValue(1)), v.literal("square")]), "square"),
+    channels: v.optional(v.picklist([1, 3]), 3),
+    labels: v.optional(v.picklist(["none", "subfolders"]), "none"),
+    limit: v.optional(Count),
+    testFraction: v.optional(v.pipe(v.number(), v.minValue(0.01), v.maxValue(0.9)), 0.1),
+    seed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
+  }),
+]);
+export type DatasetParams = v.InferInput<typeof DatasetParams>;
+
+export const datasetStage = defineStage({
+  name: "dataset",
+  version: "1",
+  module: import.meta.url,
+  params: DatasetParams,
+  inputs: [],
+  output: datasetCodec,
+  // the data depend only on the params (which carry their own seed), not on the experiment seed
+  seeded: false,
+  run: (ctx, p) =>
+    Effect.tryPromise({
+      try: async () => {
+        if (p.source === "shapes") {
+          const all = generateShapes({ n: p.n, seed: p.seed, size: p.size, channels: p.channels });
+          return trainTestSplit(all, { seed: p.seed, testFraction: p.testFraction, stratify: true });
+        }
+        if (p.source === "fashion-mnist") {
+          const load = async (split: "train" | "test", limit: number | undefined) => {
+            const ds = takeFirst(await loadFashionMnist({ dir: p.dir, split }), limit);
+            return p.pad32 ? padImages(ds, 32, 32) : ds;
+          };
+          return { train: await load("train", p.trainLimit), test: await load("test", p.testLimit) };
+        }
+        const crop = p.crop === "square" ? "square" as const : { width: p.crop, height: p.crop };
+        const all = await loadImageFolder(p.dir, {
+          size: p.size,
+          crop,
+          channels: p.channels,
+          labels: p.labels,
+          ...(p.limit === undefined ? {} : { limit: p.limit }),
+        });
+        return trainTestSplit(all, { seed: p.seed, testFraction: p.testFraction, stratify: p.labels === "subfolders" });
+      },
+      catch: (e) => e,
+    }).pipe(
+      Effect.tap((d) =>
+        ctx.info(`${d.train.source}: ${d.train.shape.n} train, ${d.test.shape.n} test, ${d.train.shape.height}×${d.train.shape.width}×${d.train.shape.channels}`)
+      ),
+    ),
+});
+
+/**
+ * Plan-time resolution of where a dataset lives: returns stage params with an absolute,
+ * existing directory, or throws an error that says where diffrun looked and how to get the data.
+ */
+export const resolveFashionMnistDir = async (dir: string | undefined): Promise<string> => {
+  const found = await findFashionMnistFiles(dir === undefined ? { split: "train" } : { dir, split: "train" });
+  return found.dir;
+};

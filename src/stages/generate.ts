@@ -1,0 +1,60 @@
+/**
+ * Generating images from a trained diffusion model: the one place that turns a stored model
+ * bundle into a sampler call (denoiser interface, optional classifier-free guidance, balanced
+ * class labels, fixed noise from a seed), so evaluation and sample grids agree.
+ */
+import { tf } from "../tensor/tf.ts";
+import { makeSchedule } from "../diffusion/schedules.ts";
+import { cfg, clipDenoiser, makeDenoiser, type ModelFn } from "../diffusion/denoiser.ts";
+import { sample } from "../diffusion/samplers.ts";
+import { makeRng } from "../diffusion/rng.ts";
+import type { ModelBundle } from "./codecs.ts";
+import type { TrainedConfig } from "./trainDiffusion.ts";
+import { loadDenoiser } from "./models.ts";
+
+export interface GenerateOptions {
+  readonly sampler: string;
+  /** Sampler options (validated by the sampler: steps, spacing, eta…). */
+  readonly samplerOptions: Record<string, unknown>;
+  readonly n: number;
+  /** Classifier-free guidance scale (1 = conditional only); ignored for unconditional models. */
+  readonly guidance: number;
+  /** Seed of x_T (and of the balanced labels' order): the same seed gives the same noise. */
+  readonly seed: number;
+  readonly batchSize: number;
+  /** Sample with the EMA weights when the bundle has them. */
+  readonly useEma: boolean;
+  /** Called after each batch with the number of images done. */
+  readonly onBatch?: (done: number) => void;
+}
+
+/** n images NHWC in [-1, 1] and their class labels (null when unconditional). */
+export const generateImages = (bundle: ModelBundle<TrainedConfig>, o: GenerateOptions) => {
+  const cfgT = bundle.config;
+  const [h, w, c] = cfgT.imageShape;
+  const model = loadDenoiser(bundle.kind, cfgT.model, o.useEma && bundle.ema ? bundle.ema : bundle.params);
+  const schedule = makeSchedule(cfgT.schedule);
+  const classes = cfgT.conditional ? cfgT.numClasses : 0;
+  const raw: ModelFn = (x, t, cond) => model.forward(x as tf.Tensor4D, t, cond as tf.Tensor1D | undefined);
+  const nullCond = tf.tensor1d([classes], "int32");
+  const guided = classes > 0 && o.guidance !== 1 ? cfg(raw, o.guidance, nullCond) : raw;
+  const denoiser = clipDenoiser(makeDenoiser(guided, cfgT.target, schedule));
+  const images = new Float32Array(o.n * h * w * c);
+  const labels = classes > 0 ? Int32Array.from({ length: o.n }, (_, i) => i % classes) : null;
+  const rng = makeRng(o.seed);
+  for (let i = 0; i < o.n; i += o.batchSize) {
+    const b = Math.min(o.batchSize, o.n - i);
+    const noise = rng.normal(b * h * w * c);
+    const out = tf.tidy(() => {
+      const xT = tf.tensor4d(noise, [b, h, w, c]);
+      const cond = labels ? tf.tensor1d(labels.subarray(i, i + b), "int32") : undefined;
+      const options = o.sampler === "ddpm" ? { seed: o.seed + i, ...o.samplerOptions } : o.samplerOptions;
+      return tf.clipByValue(sample(o.sampler, denoiser, xT, schedule, options, cond), -1, 1).dataSync() as Float32Array;
+    });
+    images.set(out, i * h * w * c);
+    o.onBatch?.(i + b);
+  }
+  model.params.dispose();
+  nullCond.dispose();
+  return { images, labels, shape: { n: o.n, height: h, width: w, channels: c } };
+};

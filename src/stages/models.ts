@@ -1,0 +1,73 @@
+/**
+ * Model specs as stage params: which backbone and its size, validated, and how to build one for
+ * a dataset's image shape and number of classes.
+ */
+import * as v from "valibot";
+import { createUNet, unetConfig } from "../models/unet.ts";
+import { createViT, vitConfig } from "../models/vit.ts";
+import type { Denoiser } from "../models/model.ts";
+import type { TensorMap } from "../core/codec.ts";
+import { toParamRecord } from "../train/params.ts";
+
+const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+
+export const ModelSpecSchema = v.variant("kind", [
+  v.strictObject({
+    kind: v.literal("unet"),
+    widths: v.optional(v.array(Int(1)), [32, 64, 64]),
+    resBlocksPerLevel: v.optional(Int(1), 2),
+    attentionLevels: v.optional(v.array(Int(0)), []),
+    transformerLevels: v.optional(v.array(Int(0)), []),
+    middle: v.optional(v.picklist(["none", "attention", "transformer"]), "attention"),
+    groups: v.optional(Int(1), 8),
+    headDim: v.optional(Int(1), 32),
+    timeEmbDim: v.optional(Int(1)),
+    contextTokens: v.optional(Int(1), 1),
+    contextDim: v.optional(Int(1), 64),
+    ffnMult: v.optional(Int(1), 4),
+  }),
+  v.strictObject({
+    kind: v.literal("vit"),
+    patchSize: v.optional(Int(1), 4),
+    dim: v.optional(Int(1), 128),
+    depth: v.optional(Int(1), 7),
+    heads: v.optional(Int(1), 4),
+    ffnMult: v.optional(Int(1), 4),
+  }),
+]);
+export type ModelSpec = v.InferOutput<typeof ModelSpecSchema>;
+
+export interface DataFacts {
+  readonly channels: number;
+  readonly imageSize: number;
+  readonly numClasses: number;
+}
+
+const unetOverrides = (spec: Extract<ModelSpec, { kind: "unet" }>, data: DataFacts) => {
+  const { kind: _kind, timeEmbDim, ...rest } = spec;
+  return unetConfig({
+    ...rest,
+    timeEmbDim: timeEmbDim ?? 4 * spec.widths[0]!,
+    channels: data.channels,
+    numClasses: data.numClasses,
+  });
+};
+
+/** A freshly initialised backbone for the data. */
+export const buildDenoiser = (spec: ModelSpec, data: DataFacts, seed: number): Denoiser<unknown> => {
+  if (spec.kind === "unet") return createUNet(unetOverrides(spec, data), seed) as Denoiser<unknown>;
+  const { kind: _kind, ...rest } = spec;
+  return createViT({ ...rest, channels: data.channels, imageSize: data.imageSize, numClasses: data.numClasses }, seed) as Denoiser<unknown>;
+};
+
+/** A backbone from a stored config and parameters (EMA ones when present and asked for). */
+export const loadDenoiser = (kind: string, config: unknown, params: TensorMap): Denoiser<unknown> => {
+  const fresh = kind === "unet"
+    ? createUNet(unetConfig(config as Parameters<typeof unetConfig>[0]), 0)
+    : kind === "vit"
+    ? createViT(vitConfig(config as Parameters<typeof vitConfig>[0]), 0)
+    : null;
+  if (fresh === null) throw new Error(`unknown model kind "${kind}"`);
+  fresh.params.import(toParamRecord(params));
+  return fresh as Denoiser<unknown>;
+};

@@ -1,0 +1,192 @@
+/**
+ * The diffusion training stage: a UNet or ViT trained on the dataset's train split with a
+ * prediction target and a loss weighting (SPEC.md §1), AdamW with warm-up and clipping, EMA,
+ * label dropout for classifier-free guidance, checkpoints through the runner.
+ *
+ * With an explicit `seed`, initial weights, batches, timestep draws, noise and label dropout are
+ * the same for every arm that shares it: arms then differ only in what they sweep (the Min-SNR
+ * protocol's "same seed, same batches and same t draws"). Every step's randomness is derived from
+ * (seed, step), so a resumed run draws exactly what an uninterrupted one would have.
+ */
+import * as v from "valibot";
+import * as Effect from "effect/Effect";
+import { tf } from "../tensor/tf.ts";
+import { defineStage } from "../core/stage.ts";
+import { type DatasetSplits, modelCodec } from "./codecs.ts";
+import { useEngine } from "./engine.ts";
+import { numClasses } from "../data/dataset.ts";
+import { Batcher } from "../data/batching.ts";
+import { makeSchedule, ScheduleConfigSchema } from "../diffusion/schedules.ts";
+import { TargetSchema } from "../diffusion/targets.ts";
+import { describeWeighting, lossMultiplierTable, WeightingConfigSchema } from "../diffusion/weightings.ts";
+import { deriveSeed, makeRng } from "../diffusion/rng.ts";
+import { makeAdamW } from "../train/adamw.ts";
+import { makeEma } from "../train/ema.ts";
+import { diffusionLoss } from "../train/diffusionLoss.ts";
+import { runTrainingLoop } from "../train/loop.ts";
+import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
+import { buildDenoiser, type ModelSpec, ModelSpecSchema } from "./models.ts";
+
+const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+const Positive = v.pipe(v.number(), v.gtValue(0), v.finite());
+
+export const TrainDiffusionParams = v.strictObject({
+  model: ModelSpecSchema,
+  schedule: v.optional(ScheduleConfigSchema, { family: "cosine" }),
+  target: v.optional(TargetSchema, "eps"),
+  weighting: v.optional(WeightingConfigSchema, { strategy: "unweighted" }),
+  /** Condition on class labels (with a null class for classifier-free guidance). */
+  conditional: v.optional(v.boolean(), false),
+  /** Probability of replacing a label by the null class during training. */
+  labelDropout: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0.1),
+  steps: Int(1),
+  batchSize: v.optional(Int(1), 64),
+  lr: v.optional(Positive, 1e-4),
+  warmupSteps: v.optional(Int(0), 0),
+  weightDecay: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
+  gradClip: v.optional(v.pipe(v.number(), v.minValue(0)), 1),
+  /** EMA decay of the sampling weights; 0 turns EMA off. */
+  emaDecay: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0.999),
+  /** Shared randomness for arms that must see identical batches and draws; default: the stage seed. */
+  seed: v.optional(Int(0)),
+  logEvery: v.optional(Int(1), 10),
+  checkpointEvery: v.optional(Int(1), 100),
+});
+export type TrainDiffusionParams = v.InferInput<typeof TrainDiffusionParams>;
+
+/** What a trained diffusion model records about how to use it. */
+export const TrainedConfigSchema = v.strictObject({
+  model: v.unknown(),
+  schedule: v.unknown(),
+  target: TargetSchema,
+  weighting: WeightingConfigSchema,
+  conditional: v.boolean(),
+  numClasses: v.number(),
+  imageShape: v.tuple([v.number(), v.number(), v.number()]),
+});
+export type TrainedConfig = v.InferOutput<typeof TrainedConfigSchema>;
+export const diffusionModelCodec = modelCodec(TrainedConfigSchema);
+
+export const trainDiffusionStage = defineStage({
+  name: "train-diffusion",
+  version: "1",
+  module: import.meta.url,
+  params: TrainDiffusionParams,
+  inputs: ["dataset"],
+  output: diffusionModelCodec,
+  resources: { compute: 1 },
+  engineSensitive: true,
+  run: (ctx, p, inputs: { dataset: DatasetSplits }) =>
+    Effect.gen(function* () {
+      yield* useEngine(ctx);
+      const { train } = inputs.dataset;
+      const { height: h, width: w, channels: c } = train.shape;
+      const classes = p.conditional ? numClasses(train) : 0;
+      if (p.conditional && !train.labels) return yield* Effect.fail(new Error("conditional training needs a labelled dataset"));
+      const seed = p.seed ?? ctx.seed;
+      const schedule = makeSchedule(p.schedule);
+      const multipliers = lossMultiplierTable(p.weighting, p.target, schedule);
+      const spec: ModelSpec = p.model;
+      const model = buildDenoiser(spec, { channels: c, imageSize: h, numClasses: classes }, deriveSeed(seed, "init"));
+      const opt = makeAdamW(model.params, {
+        lr: p.lr,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weightDecay: p.weightDecay,
+        warmupSteps: p.warmupSteps,
+        gradClip: p.gradClip,
+      });
+      const ema = p.emaDecay > 0 ? makeEma(model.params, p.emaDecay) : null;
+      const batcher = new Batcher(train, { batchSize: Math.min(p.batchSize, train.shape.n), seed: deriveSeed(seed, "batches") });
+      const history: number[] = []; // flat [step, loss, x0Mse] triples
+      const weightingText = describeWeighting(p.weighting.strategy, p.target, "gamma" in p.weighting ? p.weighting.gamma : undefined);
+      yield* ctx.info(`${model.kind}: ${model.parameterCount()} parameters; target ${p.target}; ${weightingText}`);
+
+      yield* runTrainingLoop(ctx, {
+        steps: p.steps,
+        checkpointEvery: p.checkpointEvery,
+        logEvery: p.logEvery,
+        save: () => ({
+          ...addPrefix(toTensorMap(model.params.export()), "params."),
+          ...(ema ? addPrefix(toTensorMap(ema.params.export()), "ema.") : {}),
+          ...addPrefix(opt.exportState(), "adamw."),
+          history: { shape: [history.length], data: Float32Array.from(history) },
+        }),
+        restore: (state) => {
+          model.params.import(toParamRecord(withPrefix(state, "params.")));
+          if (ema) ema.params.import(toParamRecord(withPrefix(state, "ema.")));
+          opt.importState(withPrefix(state, "adamw."));
+          history.splice(0, history.length, ...(state.history?.data ?? []));
+          return opt.step();
+        },
+        step: (step) => {
+          const batch = batcher.batch(step);
+          const B = batch.size;
+          const rng = makeRng(deriveSeed(seed, "step", String(step)));
+          const t = rng.integers(B, 0, schedule.T); // uniform t, identical across arms
+          const eps = rng.normal(B * h * w * c);
+          let labels: Int32Array | undefined;
+          if (classes > 0) {
+            const drop = rng.uniform(B);
+            labels = Int32Array.from(batch.labels!, (y, i) => (drop[i]! < p.labelDropout ? classes : y));
+          }
+          const out = tf.tidy(() => {
+            const x0 = tf.tensor4d(batch.images, [B, h, w, c]);
+            const noise = tf.tensor4d(eps, [B, h, w, c]);
+            const y = labels ? tf.tensor1d(labels, "int32") : undefined;
+            let x0Mse: tf.Tensor1D | null = null;
+            const { value, grads } = model.params.valueAndGrads(() => {
+              const r = diffusionLoss(
+                (xt, tt, yy) => model.forward(xt, tt, yy),
+                { x0, labels: y, t, eps: noise },
+                schedule,
+                p.target,
+                multipliers,
+              );
+              x0Mse = tf.keep(r.x0Mse);
+              return r.loss;
+            });
+            return { value, grads, x0Mse: x0Mse! as tf.Tensor1D };
+          });
+          const gradNorm = opt.update(out.grads);
+          if (ema) ema.update(step);
+          const loss = out.value.dataSync()[0]!;
+          const x0Mse = (out.x0Mse.dataSync() as Float32Array).reduce((a, b) => a + b, 0) / B;
+          tf.dispose([out.value, out.x0Mse, ...Object.values(out.grads)]);
+          history.push(step + 1, loss, x0Mse);
+          return { loss, x0Mse, gradNorm };
+        },
+      });
+
+      const bundle = {
+        kind: model.kind,
+        config: {
+          model: model.config as unknown,
+          schedule: schedule.config as unknown,
+          target: p.target,
+          weighting: p.weighting,
+          conditional: p.conditional,
+          numClasses: classes,
+          imageShape: [h, w, c] as [number, number, number],
+        },
+        params: toTensorMap(model.params.export()),
+        ema: ema ? toTensorMap(ema.params.export()) : null,
+        info: {
+          parameters: model.parameterCount(),
+          weighting: weightingText,
+          history: { columns: ["step", "loss", "x0Mse"], rows: chunk(history, 3) },
+        },
+      };
+      opt.dispose();
+      model.params.dispose();
+      ema?.params.dispose();
+      return bundle;
+    }),
+});
+
+const chunk = (xs: readonly number[], k: number): number[][] => {
+  const out: number[][] = [];
+  for (let i = 0; i < xs.length; i += k) out.push(xs.slice(i, i + k));
+  return out;
+};

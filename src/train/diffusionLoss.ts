@@ -1,0 +1,51 @@
+/**
+ * One training step's loss for a diffusion model: noising, the model's output, and the weighted
+ * MSE of SPEC.md §1: loss = mean_b m(t_b) · mean((target − output)²).
+ *
+ * Besides the weighted loss it returns each sample's unweighted x0-space MSE, the quantity the
+ * Min-SNR paper's Figure 6 tracks per timestep bin.
+ */
+import { tf } from "../tensor/tf.ts";
+import type { Schedule } from "../diffusion/schedules.ts";
+import { predX0, type Target, targetTensor } from "../diffusion/targets.ts";
+import { timestepCoefs } from "../diffusion/noising.ts";
+
+export interface DiffusionBatch {
+  /** [B, H, W, C] in [-1, 1]. */
+  readonly x0: tf.Tensor4D;
+  /** [B] int32 class labels (null class = numClasses for dropped labels), or undefined. */
+  readonly labels: tf.Tensor1D | undefined;
+  /** [B] integer timesteps. */
+  readonly t: Int32Array;
+  /** [B, H, W, C] standard normal noise. */
+  readonly eps: tf.Tensor4D;
+}
+
+export type ModelForward = (xt: tf.Tensor4D, t: tf.Tensor1D, labels: tf.Tensor1D | undefined) => tf.Tensor4D;
+
+/**
+ * Weighted loss (scalar) and per-sample unweighted x0-MSE ([B]); call inside a gradient
+ * function. `multipliers` is the weighting's table over t (weightings.ts lossMultiplierTable).
+ */
+export const diffusionLoss = (
+  forward: ModelForward,
+  batch: DiffusionBatch,
+  schedule: Schedule,
+  target: Target,
+  multipliers: Float64Array,
+): { loss: tf.Scalar; x0Mse: tf.Tensor1D; targetMse: tf.Tensor1D } => {
+  const B = batch.x0.shape[0];
+  const { alpha, sigma } = timestepCoefs(schedule, batch.t, 4); // [B,1,1,1] each
+  const xt = tf.add(tf.mul(batch.x0, alpha), tf.mul(batch.eps, sigma)) as tf.Tensor4D; // [B,H,W,C]
+  const goal = targetTensor(target, batch.x0, batch.eps, alpha, sigma); // [B,H,W,C]
+  const output = forward(xt, tf.tensor1d(Float32Array.from(batch.t)), batch.labels); // [B,H,W,C]
+  const targetMse = tf.mean(tf.square(tf.sub(goal, output)), [1, 2, 3]) as tf.Tensor1D; // [B]
+  const m = new Float32Array(B);
+  for (let i = 0; i < B; i++) m[i] = multipliers[batch.t[i]!]!;
+  const loss = tf.mean(tf.mul(targetMse, tf.tensor1d(m))) as tf.Scalar;
+  // x0-space error of the same prediction (a diagnostic: it does not enter `loss`, so no gradient
+  // flows through it); α is floored for ε-prediction, where x̂0 is undefined at zero SNR
+  const x0Hat = predX0(target, output, xt, target === "eps" ? tf.maximum(alpha, 1e-4) : alpha, sigma);
+  const x0Mse = tf.mean(tf.square(tf.sub(x0Hat, batch.x0)), [1, 2, 3]) as tf.Tensor1D; // [B]
+  return { loss, x0Mse, targetMse };
+};

@@ -1,0 +1,32 @@
+/**
+ * Exponential moving average of parameters, the weights diffusion models are sampled with.
+ *
+ * The decay warms up as min(decay, (1 + step) / (10 + step)) so that a short run's EMA is not
+ * dominated by the random initialisation (the schedule diffusers and ADM use).
+ */
+import { tf } from "../tensor/tf.ts";
+import { ParamStore } from "../models/params.ts";
+
+export interface Ema {
+  readonly params: ParamStore;
+  update(step: number): void;
+}
+
+export const emaDecayAt = (decay: number, step: number) => Math.min(decay, (1 + step) / (10 + step));
+
+/** An EMA copy of `source` (same names); `update` blends the live values in. */
+export const makeEma = (source: ParamStore, decay: number): Ema => {
+  const params = source.clone();
+  return {
+    params,
+    update: (step) => {
+      const d = emaDecayAt(decay, step);
+      tf.tidy(() => {
+        for (const name of source.names()) {
+          const e = params.get(name);
+          e.assign(tf.add(tf.mul(e, d), tf.mul(source.get(name), 1 - d)));
+        }
+      });
+    },
+  };
+};

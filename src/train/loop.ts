@@ -1,0 +1,58 @@
+/**
+ * The skeleton every training stage shares: resume from the runner's checkpoint, run steps as an
+ * interruptible Effect loop, report progress and metrics, checkpoint every N steps, stop on a
+ * non-finite loss naming the step and the last good checkpoint, and fail on leaking tensors.
+ */
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
+import { tensors, type TensorMap } from "../core/codec.ts";
+import type { StageContext } from "../core/stage.ts";
+import { createLeakGuard } from "../engine/leakGuard.ts";
+
+export class NonFiniteLoss extends Error {
+  constructor(readonly step: number, readonly lastCheckpoint: number | null, value: number) {
+    super(
+      `loss became ${value} at step ${step}; ${lastCheckpoint === null ? "no checkpoint was saved yet" : `the last good checkpoint is step ${lastCheckpoint} (re-running resumes there)`}. Lower the learning rate or change the weighting.`,
+    );
+  }
+}
+
+export interface TrainingLoop {
+  readonly steps: number;
+  readonly checkpointEvery: number;
+  readonly logEvery: number;
+  /** The full resumable state (params, optimizer, RNG positions, history) as tensors. */
+  save(): TensorMap;
+  restore(state: TensorMap): number;
+  /** One step; returns metrics, of which `loss` is checked for finiteness. */
+  step(step: number): Record<string, number>;
+}
+
+/** Runs the loop to `steps`; returns the step it resumed from (0 when fresh). */
+export const runTrainingLoop = (ctx: StageContext, loop: TrainingLoop) =>
+  Effect.gen(function* () {
+    let start = 0;
+    const resumed = yield* ctx.resume(tensors);
+    if (Option.isSome(resumed)) {
+      start = loop.restore(resumed.value);
+      yield* ctx.info(`resumed from the checkpoint at step ${start}`);
+    }
+    const guard = createLeakGuard({ window: 20, warmup: 3 });
+    let lastCheckpoint: number | null = Option.isSome(resumed) ? start : null;
+    for (let step = start; step < loop.steps; step++) {
+      const metrics = loop.step(step);
+      const loss = metrics.loss ?? 0;
+      if (!Number.isFinite(loss)) return yield* Effect.fail(new NonFiniteLoss(step, lastCheckpoint, loss));
+      guard.check();
+      const done = step + 1;
+      if (done % loop.logEvery === 0 || done === loop.steps) yield* ctx.log({ step: done, ...metrics });
+      if (done % loop.checkpointEvery === 0 && done < loop.steps) {
+        yield* ctx.checkpoint(tensors, loop.save());
+        lastCheckpoint = done;
+      }
+      yield* ctx.progress(done, loop.steps);
+      // a step is synchronous tensor work: yield so Ctrl-C and other fibers get their turn
+      yield* Effect.yieldNow;
+    }
+    return start;
+  });
