@@ -75,7 +75,7 @@ const runCommand = Command.make(
           profile: opt.orUndefined(a.profile),
           overrides: a.params,
           backend: opt.orUndefined(a.backend),
-          jobs: opt.orUndefined(a.jobs) ?? opt.cores(),
+          jobs: opt.orUndefined(a.jobs) ?? 1,
           cores: opt.cores(),
           keepGoing: a.keepGoing,
           projectRoot: root,

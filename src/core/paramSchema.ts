@@ -43,6 +43,19 @@ export const lookupParam = (
   return "ok";
 };
 
+/** Whether the schema at a dotted path takes an array value (so `-p k=[a,b]` is a value, not an axis). */
+export const isArrayParam = (schema: v.GenericSchema, path: string): boolean => {
+  let cur = schema as AnySchema;
+  for (const part of path.split(".")) {
+    const entries = entriesOf(cur);
+    const next = entries?.[part];
+    if (next === undefined) return false;
+    cur = next;
+  }
+  const u = unwrap(cur);
+  return u.type === "array" || u.type === "tuple" || u.type === "strict_tuple" || u.type === "loose_tuple";
+};
+
 /** Every leaf path of a plain params object (objects recurse, arrays and scalars are leaves). */
 export const leafPaths = (value: unknown, prefix = ""): string[] => {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {

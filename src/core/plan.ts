@@ -24,7 +24,7 @@ import {
 } from "./sweep.ts";
 import { sourceHash } from "./sourceHash.ts";
 import { cacheKey, deriveSeed, type KeyComponents, makeKeyComponents } from "./cacheKey.ts";
-import { leafPaths, lookupParam, unknownParamMessage } from "./paramSchema.ts";
+import { isArrayParam, leafPaths, lookupParam, unknownParamMessage } from "./paramSchema.ts";
 import { NotCanonicalizable } from "./canonicalJson.ts";
 
 export interface PlanOptions {
@@ -138,7 +138,10 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
   for (const raw of options.overrides ?? []) {
     const o = parseOverride(raw);
     if (typeof o === "string") issue("command line", o);
-    else overrides.push(o);
+    else if (o.kind === "axis" && isArrayParam(pipeline.params, o.path) && !o.values.every(Array.isArray)) {
+      // an array-valued param: `widths=[8,16]` is one value; `widths=[[8,16],[16,32]]` sweeps
+      overrides.push({ kind: "set", path: o.path, value: o.values });
+    } else overrides.push(o);
   }
   let base = deepMerge(
     (exp.params ?? {}) as Record<string, unknown>,

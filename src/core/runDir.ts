@@ -3,7 +3,7 @@
  *
  * Holds manifest.json (everything needed to reproduce and to trust the numbers), one log per
  * stage under logs/, metrics.jsonl (every metrics row, cached stages' rows replayed), summary.md
- * (every arm's final metrics), and artifacts/ (symbolic links into the store, never copies).
+ * (every arm's final metrics), and artifacts/ (hard links into the store, not copies).
  */
 import * as v from "valibot";
 import { join, relative } from "node:path";
@@ -208,9 +208,7 @@ export const createRunDir = async (init: RunDirInit) => {
     for (const node of plan.nodes.values()) {
       const r = results.get(node.key);
       if (r?.status !== "ran" && r?.status !== "cached") continue;
-      const link = join(dir, "artifacts", sanitise(node.label));
-      await Deno.remove(link).catch(() => undefined);
-      await Deno.symlink(artifactDir(node.key), link).catch(() => undefined);
+      await linkTree(artifactDir(node.key), join(dir, "artifacts", sanitise(node.label)));
     }
     await Deno.writeTextFile(
       join(dir, "summary.md"),
@@ -220,6 +218,37 @@ export const createRunDir = async (init: RunDirInit) => {
   };
 
   return { dir, runId, onEvent, finish, results };
+};
+
+/** Largest file copied when a hard link is impossible (store on another filesystem). */
+const COPY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Mirrors a store artifact into the run directory with hard links: the files open like normal
+ * files, nothing is copied, and store entries are never modified in place, so the link is as
+ * good as the entry. (Deno allows symbolic links only with unscoped file permissions.) Across
+ * filesystems small files are copied and large ones get a `<name>.path` file naming the store
+ * path. The runner's own `_diffrun/` folder is left out.
+ */
+const linkTree = async (from: string, to: string): Promise<void> => {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.name === "_diffrun") continue;
+    const src = join(from, entry.name);
+    const dst = join(to, entry.name);
+    if (entry.isDirectory) {
+      await linkTree(src, dst);
+      continue;
+    }
+    await Deno.remove(dst).catch(() => undefined);
+    try {
+      await Deno.link(src, dst);
+    } catch {
+      const size = (await Deno.stat(src)).size;
+      if (size <= COPY_LIMIT_BYTES) await Deno.copyFile(src, dst);
+      else await Deno.writeTextFile(`${dst}.path`, src + "\n");
+    }
+  }
 };
 
 const cell = (x: unknown): string =>

@@ -80,20 +80,30 @@ export interface ModelBundle<C> {
   readonly config: C;
   readonly params: TensorMap;
   readonly ema: TensorMap | null;
+  /** Optimizer state, kept so that training can continue from this artifact. */
+  readonly optimizer?: TensorMap | null;
   /** JSON facts: parameter count, accuracy, loss history… */
   readonly info: Record<string, unknown>;
 }
 
-const ModelHeader = v.strictObject({ kind: v.string(), config: v.unknown(), info: v.record(v.string(), v.unknown()), hasEma: v.boolean() });
+const ModelHeader = v.strictObject({
+  kind: v.string(),
+  config: v.unknown(),
+  info: v.record(v.string(), v.unknown()),
+  hasEma: v.boolean(),
+  hasOptimizer: v.optional(v.boolean(), false),
+});
 
 /** Models whose config is validated by `configSchema` on read. */
 export const modelCodec = <S extends v.GenericSchema>(configSchema: S): Codec<ModelBundle<v.InferOutput<S>>> => ({
   name: "model",
   write: async (value, dir) => {
-    const header = { kind: value.kind, config: value.config, info: value.info, hasEma: value.ema !== null };
+    const optimizer = value.optimizer ?? null;
+    const header = { kind: value.kind, config: value.config, info: value.info, hasEma: value.ema !== null, hasOptimizer: optimizer !== null };
     await Deno.writeTextFile(join(dir, "model.json"), JSON.stringify(header, null, 2) + "\n");
     await Deno.writeFile(join(dir, "params.safetensors"), encodeSafetensors(value.params));
     if (value.ema) await Deno.writeFile(join(dir, "ema.safetensors"), encodeSafetensors(value.ema));
+    if (optimizer) await Deno.writeFile(join(dir, "optimizer.safetensors"), encodeSafetensors(optimizer));
   },
   read: async (dir) => {
     const path = join(dir, "model.json");
@@ -107,6 +117,7 @@ export const modelCodec = <S extends v.GenericSchema>(configSchema: S): Codec<Mo
       info: h.output.info,
       params: await readTensors(join(dir, "params.safetensors")),
       ema: h.output.hasEma ? await readTensors(join(dir, "ema.safetensors")) : null,
+      optimizer: h.output.hasOptimizer ? await readTensors(join(dir, "optimizer.safetensors")) : null,
     };
   },
 });

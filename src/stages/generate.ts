@@ -3,6 +3,7 @@
  * bundle into a sampler call (denoiser interface, optional classifier-free guidance, balanced
  * class labels, fixed noise from a seed), so evaluation and sample grids agree.
  */
+import * as Effect from "effect/Effect";
 import { tf } from "../tensor/tf.ts";
 import { makeSchedule } from "../diffusion/schedules.ts";
 import { cfg, clipDenoiser, makeDenoiser, type ModelFn } from "../diffusion/denoiser.ts";
@@ -24,37 +25,56 @@ export interface GenerateOptions {
   readonly batchSize: number;
   /** Sample with the EMA weights when the bundle has them. */
   readonly useEma: boolean;
-  /** Called after each batch with the number of images done. */
-  readonly onBatch?: (done: number) => void;
+  /** Called after each batch with the number of images done (progress reporting). */
+  readonly onBatch?: (done: number) => Effect.Effect<void>;
 }
 
-/** n images NHWC in [-1, 1] and their class labels (null when unconditional). */
-export const generateImages = (bundle: ModelBundle<TrainedConfig>, o: GenerateOptions) => {
-  const cfgT = bundle.config;
-  const [h, w, c] = cfgT.imageShape;
-  const model = loadDenoiser(bundle.kind, cfgT.model, o.useEma && bundle.ema ? bundle.ema : bundle.params);
-  const schedule = makeSchedule(cfgT.schedule);
-  const classes = cfgT.conditional ? cfgT.numClasses : 0;
-  const raw: ModelFn = (x, t, cond) => model.forward(x as tf.Tensor4D, t, cond as tf.Tensor1D | undefined);
-  const nullCond = tf.tensor1d([classes], "int32");
-  const guided = classes > 0 && o.guidance !== 1 ? cfg(raw, o.guidance, nullCond) : raw;
-  const denoiser = clipDenoiser(makeDenoiser(guided, cfgT.target, schedule));
-  const images = new Float32Array(o.n * h * w * c);
-  const labels = classes > 0 ? Int32Array.from({ length: o.n }, (_, i) => i % classes) : null;
-  const rng = makeRng(o.seed);
-  for (let i = 0; i < o.n; i += o.batchSize) {
-    const b = Math.min(o.batchSize, o.n - i);
-    const noise = rng.normal(b * h * w * c);
-    const out = tf.tidy(() => {
-      const xT = tf.tensor4d(noise, [b, h, w, c]);
-      const cond = labels ? tf.tensor1d(labels.subarray(i, i + b), "int32") : undefined;
-      const options = o.sampler === "ddpm" ? { seed: o.seed + i, ...o.samplerOptions } : o.samplerOptions;
-      return tf.clipByValue(sample(o.sampler, denoiser, xT, schedule, options, cond), -1, 1).dataSync() as Float32Array;
-    });
-    images.set(out, i * h * w * c);
-    o.onBatch?.(i + b);
-  }
-  model.params.dispose();
-  nullCond.dispose();
-  return { images, labels, shape: { n: o.n, height: h, width: w, channels: c } };
-};
+/**
+ * n images NHWC in [-1, 1] and their class labels (null when unconditional). An Effect that
+ * yields between batches, so a long sampling run stays interruptible and reports progress.
+ */
+export const generateImages = (bundle: ModelBundle<TrainedConfig>, o: GenerateOptions) =>
+  Effect.gen(function* () {
+    const cfgT = bundle.config;
+    if (cfgT.target === null || cfgT.schedule === null) {
+      throw new Error(
+        "this model artifact has not been trained yet (an init-diffusion output): nothing to sample",
+      );
+    }
+    const target = cfgT.target;
+    const [h, w, c] = cfgT.imageShape;
+    const model = loadDenoiser(
+      bundle.kind,
+      cfgT.model,
+      o.useEma && bundle.ema ? bundle.ema : bundle.params,
+    );
+    const schedule = makeSchedule(cfgT.schedule);
+    const classes = cfgT.conditional ? cfgT.numClasses : 0;
+    const raw: ModelFn = (x, t, cond) =>
+      model.forward(x as tf.Tensor4D, t, cond as tf.Tensor1D | undefined);
+    const nullCond = tf.tensor1d([classes], "int32");
+    const guided = classes > 0 && o.guidance !== 1 ? cfg(raw, o.guidance, nullCond) : raw;
+    const denoiser = clipDenoiser(makeDenoiser(guided, target, schedule));
+    const images = new Float32Array(o.n * h * w * c);
+    const labels = classes > 0 ? Int32Array.from({ length: o.n }, (_, i) => i % classes) : null;
+    const rng = makeRng(o.seed);
+    for (let i = 0; i < o.n; i += o.batchSize) {
+      const b = Math.min(o.batchSize, o.n - i);
+      const noise = rng.normal(b * h * w * c);
+      const out = tf.tidy(() => {
+        const xT = tf.tensor4d(noise, [b, h, w, c]);
+        const cond = labels ? tf.tensor1d(labels.subarray(i, i + b), "int32") : undefined;
+        const options = o.sampler === "ddpm"
+          ? { seed: o.seed + i, ...o.samplerOptions }
+          : o.samplerOptions;
+        return tf.clipByValue(sample(o.sampler, denoiser, xT, schedule, options, cond), -1, 1)
+          .dataSync() as Float32Array;
+      });
+      images.set(out, i * h * w * c);
+      if (o.onBatch) yield* o.onBatch(i + b);
+      yield* Effect.yieldNow;
+    }
+    model.params.dispose();
+    nullCond.dispose();
+    return { images, labels, shape: { n: o.n, height: h, width: w, channels: c } };
+  });

@@ -11,7 +11,7 @@ import { toParamRecord } from "../train/params.ts";
 
 const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
 
-export const ModelSpecSchema = v.variant("kind", [
+const ModelSpecShape = v.variant("kind", [
   v.strictObject({
     kind: v.literal("unet"),
     widths: v.optional(v.array(Int(1)), [32, 64, 64]),
@@ -35,7 +35,27 @@ export const ModelSpecSchema = v.variant("kind", [
     ffnMult: v.optional(Int(1), 4),
   }),
 ]);
-export type ModelSpec = v.InferOutput<typeof ModelSpecSchema>;
+/**
+ * A model spec, checked against the backbone's own config rules at plan time (widths that do
+ * not divide into heads or groups are reported before anything runs, naming the problem).
+ */
+export const ModelSpecSchema = v.pipe(
+  ModelSpecShape,
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const spec = dataset.value;
+    try {
+      if (spec.kind === "unet") unetOverrides(spec, { channels: 1, imageSize: 32, numClasses: 0 });
+      else {
+        const { kind: _kind, ...rest } = spec;
+        vitConfig({ ...rest, imageSize: rest.patchSize * 4 });
+      }
+    } catch (e) {
+      addIssue({ message: e instanceof Error ? e.message.replace(/\n\s*/g, " ") : String(e) });
+    }
+  }),
+);
+export type ModelSpec = v.InferOutput<typeof ModelSpecShape>;
 
 export interface DataFacts {
   readonly channels: number;
@@ -43,7 +63,7 @@ export interface DataFacts {
   readonly numClasses: number;
 }
 
-const unetOverrides = (spec: Extract<ModelSpec, { kind: "unet" }>, data: DataFacts) => {
+function unetOverrides(spec: Extract<ModelSpec, { kind: "unet" }>, data: DataFacts) {
   const { kind: _kind, timeEmbDim, ...rest } = spec;
   return unetConfig({
     ...rest,
@@ -51,7 +71,7 @@ const unetOverrides = (spec: Extract<ModelSpec, { kind: "unet" }>, data: DataFac
     channels: data.channels,
     numClasses: data.numClasses,
   });
-};
+}
 
 /** A freshly initialised backbone for the data. */
 export const buildDenoiser = (spec: ModelSpec, data: DataFacts, seed: number): Denoiser<unknown> => {

@@ -1,7 +1,10 @@
 /**
- * The diffusion training stage: a UNet or ViT trained on the dataset's train split with a
- * prediction target and a loss weighting (SPEC.md §1), AdamW with warm-up and clipping, EMA,
- * label dropout for classifier-free guidance, checkpoints through the runner.
+ * Diffusion training as a chain of cached segments: `init-diffusion` creates the network, and
+ * each `train-diffusion` instance continues a start state from step `fromStep` to `toStep` with
+ * a prediction target and a loss weighting (SPEC.md §1), AdamW with warm-up and clipping, EMA,
+ * label dropout for classifier-free guidance, and checkpoints through the runner. Because every
+ * segment is its own cache entry (weights, EMA, optimizer state, loss history), training for 2N
+ * steps after N reuses the first N, and evaluations can hang off any segment.
  *
  * With an explicit `seed`, initial weights, batches, timestep draws, noise and label dropout are
  * the same for every arm that shares it: arms then differ only in what they sweep (the Min-SNR
@@ -12,7 +15,8 @@ import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { tf } from "../tensor/tf.ts";
 import { defineStage } from "../core/stage.ts";
-import { type DatasetSplits, modelCodec } from "./codecs.ts";
+import { type DatasetSplits, type ModelBundle, modelCodec } from "./codecs.ts";
+import { canonicalJson } from "../core/canonicalJson.ts";
 import { useEngine } from "./engine.ts";
 import { numClasses } from "../data/dataset.ts";
 import { Batcher } from "../data/batching.ts";
@@ -25,41 +29,18 @@ import { makeEma } from "../train/ema.ts";
 import { diffusionLoss } from "../train/diffusionLoss.ts";
 import { runTrainingLoop } from "../train/loop.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
-import { buildDenoiser, type ModelSpec, ModelSpecSchema } from "./models.ts";
+import { buildDenoiser, loadDenoiser, ModelSpecSchema } from "./models.ts";
 
 const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
 const Positive = v.pipe(v.number(), v.gtValue(0), v.finite());
 
-export const TrainDiffusionParams = v.strictObject({
-  model: ModelSpecSchema,
-  schedule: v.optional(ScheduleConfigSchema, { family: "cosine" }),
-  target: v.optional(TargetSchema, "eps"),
-  weighting: v.optional(WeightingConfigSchema, { strategy: "unweighted" }),
-  /** Condition on class labels (with a null class for classifier-free guidance). */
-  conditional: v.optional(v.boolean(), false),
-  /** Probability of replacing a label by the null class during training. */
-  labelDropout: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0.1),
-  steps: Int(1),
-  batchSize: v.optional(Int(1), 64),
-  lr: v.optional(Positive, 1e-4),
-  warmupSteps: v.optional(Int(0), 0),
-  weightDecay: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
-  gradClip: v.optional(v.pipe(v.number(), v.minValue(0)), 1),
-  /** EMA decay of the sampling weights; 0 turns EMA off. */
-  emaDecay: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0.999),
-  /** Shared randomness for arms that must see identical batches and draws; default: the stage seed. */
-  seed: v.optional(Int(0)),
-  logEvery: v.optional(Int(1), 10),
-  checkpointEvery: v.optional(Int(1), 100),
-});
-export type TrainDiffusionParams = v.InferInput<typeof TrainDiffusionParams>;
-
-/** What a trained diffusion model records about how to use it. */
+/** What a diffusion model artifact records about how it was made and how to sample it. */
 export const TrainedConfigSchema = v.strictObject({
   model: v.unknown(),
-  schedule: v.unknown(),
-  target: TargetSchema,
-  weighting: WeightingConfigSchema,
+  /** Null until a training segment has run (the init artifact). */
+  schedule: v.nullable(v.unknown()),
+  target: v.nullable(TargetSchema),
+  weighting: v.nullable(WeightingConfigSchema),
   conditional: v.boolean(),
   numClasses: v.number(),
   imageShape: v.tuple([v.number(), v.number(), v.number()]),
@@ -67,44 +48,116 @@ export const TrainedConfigSchema = v.strictObject({
 export type TrainedConfig = v.InferOutput<typeof TrainedConfigSchema>;
 export const diffusionModelCodec = modelCodec(TrainedConfigSchema);
 
+const HistorySchema = v.object({ columns: v.array(v.string()), rows: v.array(v.array(v.number())) });
+
+// -- init ------------------------------------------------------------------------------------
+
+export const InitDiffusionParams = v.strictObject({
+  model: ModelSpecSchema,
+  /** Condition on class labels (with a null class for classifier-free guidance). */
+  conditional: v.optional(v.boolean(), false),
+  /** Seed of the initial weights; arms sharing it start from identical weights. Default: derived. */
+  seed: v.optional(Int(0)),
+});
+
+export const initDiffusionStage = defineStage({
+  name: "init-diffusion",
+  version: "1",
+  module: import.meta.url,
+  params: InitDiffusionParams,
+  inputs: ["dataset"],
+  output: diffusionModelCodec,
+  run: (ctx, p, inputs: { dataset: DatasetSplits }) =>
+    Effect.gen(function* () {
+      const { train } = inputs.dataset;
+      const { height: h, width: w, channels: c } = train.shape;
+      if (p.conditional && !train.labels) return yield* Effect.fail(new Error("conditional training needs a labelled dataset"));
+      const classes = p.conditional ? numClasses(train) : 0;
+      const model = buildDenoiser(p.model, { channels: c, imageSize: h, numClasses: classes }, deriveSeed(p.seed ?? ctx.seed, "init"));
+      yield* ctx.info(`${model.kind}: ${model.parameterCount()} parameters`);
+      const params = toTensorMap(model.params.export());
+      model.params.dispose();
+      return {
+        kind: model.kind,
+        config: { model: model.config as unknown, schedule: null, target: null, weighting: null, conditional: p.conditional, numClasses: classes, imageShape: [h, w, c] as [number, number, number] },
+        params,
+        ema: null,
+        optimizer: null,
+        info: { parameters: model.parameterCount(), step: 0, history: { columns: ["step", "loss", "x0Mse"], rows: [] } },
+      };
+    }),
+});
+
+// -- one training segment ----------------------------------------------------------------------
+
+export const TrainSegmentParams = v.strictObject({
+  schedule: v.optional(ScheduleConfigSchema, { family: "cosine" }),
+  target: v.optional(TargetSchema, "eps"),
+  weighting: v.optional(WeightingConfigSchema, { strategy: "unweighted" }),
+  /** Probability of replacing a label by the null class during training. */
+  labelDropout: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0.1),
+  fromStep: Int(0),
+  toStep: Int(1),
+  batchSize: v.optional(Int(1), 64),
+  lr: v.optional(Positive, 1e-4),
+  warmupSteps: v.optional(Int(0), 0),
+  weightDecay: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
+  gradClip: v.optional(v.pipe(v.number(), v.minValue(0)), 1),
+  /** EMA decay of the sampling weights; 0 turns EMA off. */
+  emaDecay: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0.999),
+  /** Shared randomness for arms that must see identical batches and draws; default: derived. */
+  seed: v.optional(Int(0)),
+  logEvery: v.optional(Int(1), 10),
+  checkpointEvery: v.optional(Int(1), 100),
+});
+export type TrainSegmentParams = v.InferInput<typeof TrainSegmentParams>;
+
+const sameJson = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
+
 export const trainDiffusionStage = defineStage({
   name: "train-diffusion",
   version: "1",
   module: import.meta.url,
-  params: TrainDiffusionParams,
-  inputs: ["dataset"],
+  params: TrainSegmentParams,
+  inputs: ["dataset", "start"],
   output: diffusionModelCodec,
   resources: { compute: 1 },
   engineSensitive: true,
-  run: (ctx, p, inputs: { dataset: DatasetSplits }) =>
+  run: (ctx, p, inputs: { dataset: DatasetSplits; start: ModelBundle<TrainedConfig> }) =>
     Effect.gen(function* () {
       yield* useEngine(ctx);
+      const start = inputs.start;
+      const startStep = Number(start.info.step ?? 0);
+      if (startStep !== p.fromStep) {
+        return yield* Effect.fail(new Error(`the start state is at step ${startStep}, not fromStep ${p.fromStep}`));
+      }
+      if (p.toStep <= p.fromStep) return yield* Effect.fail(new Error(`toStep ${p.toStep} must exceed fromStep ${p.fromStep}`));
+      const schedule = makeSchedule(p.schedule);
+      if (start.config.target !== null) {
+        // continuing a segment: the objective must be the one it was trained with
+        const mismatch = (["target", "weighting"] as const).filter((k) => !sameJson(start.config[k], p[k]));
+        if (!sameJson(start.config.schedule, schedule.config)) mismatch.push("schedule" as never);
+        if (mismatch.length > 0) return yield* Effect.fail(new Error(`cannot continue training with a different ${mismatch.join(", ")}`));
+      }
       const { train } = inputs.dataset;
       const { height: h, width: w, channels: c } = train.shape;
-      const classes = p.conditional ? numClasses(train) : 0;
-      if (p.conditional && !train.labels) return yield* Effect.fail(new Error("conditional training needs a labelled dataset"));
+      const classes = start.config.numClasses;
       const seed = p.seed ?? ctx.seed;
-      const schedule = makeSchedule(p.schedule);
       const multipliers = lossMultiplierTable(p.weighting, p.target, schedule);
-      const spec: ModelSpec = p.model;
-      const model = buildDenoiser(spec, { channels: c, imageSize: h, numClasses: classes }, deriveSeed(seed, "init"));
-      const opt = makeAdamW(model.params, {
-        lr: p.lr,
-        beta1: 0.9,
-        beta2: 0.999,
-        eps: 1e-8,
-        weightDecay: p.weightDecay,
-        warmupSteps: p.warmupSteps,
-        gradClip: p.gradClip,
-      });
+      const model = loadDenoiser(start.kind, start.config.model, start.params);
+      const opt = makeAdamW(model.params, { lr: p.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: p.weightDecay, warmupSteps: p.warmupSteps, gradClip: p.gradClip });
+      if (start.optimizer) opt.importState(start.optimizer);
       const ema = p.emaDecay > 0 ? makeEma(model.params, p.emaDecay) : null;
+      if (ema && start.ema) ema.params.import(toParamRecord(start.ema));
       const batcher = new Batcher(train, { batchSize: Math.min(p.batchSize, train.shape.n), seed: deriveSeed(seed, "batches") });
-      const history: number[] = []; // flat [step, loss, x0Mse] triples
+      const previous = v.parse(HistorySchema, start.info.history ?? { columns: [], rows: [] }).rows.flat();
+      const history: number[] = [...previous]; // flat [step, loss, x0Mse] triples, all segments
       const weightingText = describeWeighting(p.weighting.strategy, p.target, "gamma" in p.weighting ? p.weighting.gamma : undefined);
-      yield* ctx.info(`${model.kind}: ${model.parameterCount()} parameters; target ${p.target}; ${weightingText}`);
+      yield* ctx.info(`${model.kind}: ${model.parameterCount()} parameters; steps ${p.fromStep}→${p.toStep}; target ${p.target}; ${weightingText}`);
 
       yield* runTrainingLoop(ctx, {
-        steps: p.steps,
+        firstStep: p.fromStep,
+        steps: p.toStep,
         checkpointEvery: p.checkpointEvery,
         logEvery: p.logEvery,
         save: () => ({
@@ -124,7 +177,7 @@ export const trainDiffusionStage = defineStage({
           const batch = batcher.batch(step);
           const B = batch.size;
           const rng = makeRng(deriveSeed(seed, "step", String(step)));
-          const t = rng.integers(B, 0, schedule.T); // uniform t, identical across arms
+          const t = rng.integers(B, 0, schedule.T); // uniform t, identical across arms sharing `seed`
           const eps = rng.normal(B * h * w * c);
           let labels: Int32Array | undefined;
           if (classes > 0) {
@@ -137,13 +190,7 @@ export const trainDiffusionStage = defineStage({
             const y = labels ? tf.tensor1d(labels, "int32") : undefined;
             let x0Mse: tf.Tensor1D | null = null;
             const { value, grads } = model.params.valueAndGrads(() => {
-              const r = diffusionLoss(
-                (xt, tt, yy) => model.forward(xt, tt, yy),
-                { x0, labels: y, t, eps: noise },
-                schedule,
-                p.target,
-                multipliers,
-              );
+              const r = diffusionLoss((xt, tt, yy) => model.forward(xt, tt, yy), { x0, labels: y, t, eps: noise }, schedule, p.target, multipliers);
               x0Mse = tf.keep(r.x0Mse);
               return r.loss;
             });
@@ -160,20 +207,14 @@ export const trainDiffusionStage = defineStage({
       });
 
       const bundle = {
-        kind: model.kind,
-        config: {
-          model: model.config as unknown,
-          schedule: schedule.config as unknown,
-          target: p.target,
-          weighting: p.weighting,
-          conditional: p.conditional,
-          numClasses: classes,
-          imageShape: [h, w, c] as [number, number, number],
-        },
+        kind: start.kind,
+        config: { ...start.config, schedule: schedule.config as unknown, target: p.target, weighting: p.weighting },
         params: toTensorMap(model.params.export()),
         ema: ema ? toTensorMap(ema.params.export()) : null,
+        optimizer: opt.exportState(),
         info: {
           parameters: model.parameterCount(),
+          step: p.toStep,
           weighting: weightingText,
           history: { columns: ["step", "loss", "x0Mse"], rows: chunk(history, 3) },
         },

@@ -2,8 +2,8 @@
  * One training step's loss for a diffusion model: noising, the model's output, and the weighted
  * MSE of SPEC.md §1: loss = mean_b m(t_b) · mean((target − output)²).
  *
- * Besides the weighted loss it returns each sample's unweighted x0-space MSE, the quantity the
- * Min-SNR paper's Figure 6 tracks per timestep bin.
+ * Besides the weighted loss it returns each sample's unweighted x0-space MSE (of x̂0 clipped to
+ * [-1, 1]), the quantity the Min-SNR paper's Figure 6 tracks per timestep bin.
  */
 import { tf } from "../tensor/tf.ts";
 import type { Schedule } from "../diffusion/schedules.ts";
@@ -44,8 +44,9 @@ export const diffusionLoss = (
   for (let i = 0; i < B; i++) m[i] = multipliers[batch.t[i]!]!;
   const loss = tf.mean(tf.mul(targetMse, tf.tensor1d(m))) as tf.Scalar;
   // x0-space error of the same prediction (a diagnostic: it does not enter `loss`, so no gradient
-  // flows through it); α is floored for ε-prediction, where x̂0 is undefined at zero SNR
-  const x0Hat = predX0(target, output, xt, target === "eps" ? tf.maximum(alpha, 1e-4) : alpha, sigma);
+  // flows through it). x̂0 is clipped to the data range as samplers do: an ε-prediction's x̂0 at
+  // SNR ≈ 1e-9 is ε-error/α ≈ 1e4 × ε-error and would swamp any batch mean.
+  const x0Hat = tf.clipByValue(predX0(target, output, xt, target === "eps" ? tf.maximum(alpha, 1e-4) : alpha, sigma), -1, 1);
   const x0Mse = tf.mean(tf.square(tf.sub(x0Hat, batch.x0)), [1, 2, 3]) as tf.Tensor1D; // [B]
   return { loss, x0Mse, targetMse };
 };

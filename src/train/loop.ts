@@ -18,6 +18,9 @@ export class NonFiniteLoss extends Error {
 }
 
 export interface TrainingLoop {
+  /** Global index of the first step (a segment continuing earlier training starts there). */
+  readonly firstStep?: number;
+  /** Global index one past the last step. */
   readonly steps: number;
   readonly checkpointEvery: number;
   readonly logEvery: number;
@@ -28,10 +31,11 @@ export interface TrainingLoop {
   step(step: number): Record<string, number>;
 }
 
-/** Runs the loop to `steps`; returns the step it resumed from (0 when fresh). */
+/** Runs the loop to `steps`; returns the step it started or resumed from. */
 export const runTrainingLoop = (ctx: StageContext, loop: TrainingLoop) =>
   Effect.gen(function* () {
-    let start = 0;
+    let start = loop.firstStep ?? 0;
+    const first = start;
     const resumed = yield* ctx.resume(tensors);
     if (Option.isSome(resumed)) {
       start = loop.restore(resumed.value);
@@ -50,7 +54,7 @@ export const runTrainingLoop = (ctx: StageContext, loop: TrainingLoop) =>
         yield* ctx.checkpoint(tensors, loop.save());
         lastCheckpoint = done;
       }
-      yield* ctx.progress(done, loop.steps);
+      yield* ctx.progress(done - first, loop.steps - first);
       // a step is synchronous tensor work: yield so Ctrl-C and other fibers get their turn
       yield* Effect.yieldNow;
     }

@@ -79,7 +79,7 @@ export const runToy = (
 /** Runs the CLI in a subprocess. */
 export const cli = (args: string[], env: Record<string, string> = {}) =>
   new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", resolve(projectRoot, "src/cli/main.ts"), ...args],
+    args: ["run", "-P=diffrun", resolve(projectRoot, "src/cli/main.ts"), ...args],
     cwd: projectRoot,
     env,
     stdout: "piped",

@@ -20,6 +20,8 @@ Deno.test("diffusionLoss() weights each sample's target MSE by m(t) (hand-comput
   // x̂0 of a zero ε-prediction is x_t/α = x0 + σ/α·ε, so its x0-MSE is (σ/α·ε)²
   const a10 = schedule.alpha[10]!, s10 = schedule.sigma[10]!;
   assert.ok(Math.abs(r.x0Mse.dataSync()[0]! - (s10 / a10) ** 2) < 1e-4);
+  // at t = 900 that x̂0 is far outside [-1, 1] and is clipped to 1: (1 − (−0.5))² = 2.25
+  assert.ok(Math.abs(r.x0Mse.dataSync()[1]! - 2.25) < 1e-5);
 });
 
 Deno.test("diffusionLoss() of a perfect v-prediction is zero", () => {
