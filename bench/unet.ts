@@ -73,7 +73,13 @@ export function createUNet(cfg: UNetConfig = BENCH_UNET, seed = 1): UNet {
     const w = init.w(`${id}/w`, [k, k, ci, co], ci * k * k);
     const b = init.c(`${id}/b`, [co], 0);
     return (x: tf.Tensor4D) =>
-      tf.fused.conv2d({ x, filter: w, bias: b, strides: stride, pad: "same" }) as tf.Tensor4D;
+      tf.fused.conv2d({
+        x,
+        filter: w as unknown as tf.Tensor4D,
+        bias: b,
+        strides: stride,
+        pad: "same",
+      }) as tf.Tensor4D;
   };
   const dense = (ci: number, co: number) => {
     const id = `dense${uid++}`;

@@ -1,0 +1,234 @@
+/**
+ * Engine benchmark: trains the fixed 2.9M-parameter UNet of bench/unet.ts (batch 64, 32×32×1,
+ * Adam) on the `ort` backend and compares with the same network in PyTorch
+ * (bench/engine_torch.py, run with /usr/bin/python3 when `import torch` works there).
+ *
+ * Prints: a per-kernel microbenchmark table (GFLOP/s for ort, cpu, torch), a kernel-time profile
+ * of one training step, live tensor count and RSS per step, and as its last line one JSON object
+ * {"diffrun_steps_per_s", "torch_steps_per_s", "ratio", "backend"} (ratio null + reason without
+ * torch). Run it alone: two multi-threaded jobs on 2 cores slow each other several-fold.
+ *
+ * Options (flag or environment variable): --steps / BENCH_STEPS (timed steps, default 5),
+ * --warmup / BENCH_WARMUP (default 1), --batch / BENCH_BATCH (default 64), --threads /
+ * BENCH_THREADS (default: all cores), --micro-reps / BENCH_MICRO_REPS (3), --no-torch
+ * (BENCH_TORCH=0), --no-micro (BENCH_MICRO=0), --no-profile (BENCH_PROFILE=0), --graphs (list
+ * every ORT graph of the profiled step, not only the top 15).
+ */
+import { tf } from "../src/tensor/tf.ts";
+import { selectBackend } from "../src/engine/backend.ts";
+import { startKernelProfile } from "../src/engine/kernelProfiler.ts";
+import { createLeakGuard } from "../src/engine/leakGuard.ts";
+import { kernelCounts } from "../src/engine/ort/kernels/util.ts";
+import { ortStats, profileGraphs, sessionCount } from "../src/engine/ort/sessionCache.ts";
+import { BENCH_UNET, createUNet } from "./unet.ts";
+import { MICRO_CASES, runMicro } from "./engine_micro.ts";
+
+const cores = Math.max(1, navigator.hardwareConcurrency || 1);
+
+function parseOptions(args: readonly string[]) {
+  const option = (flag: string, env: string, fallback: number): number => {
+    const i = args.indexOf(`--${flag}`);
+    const raw = i >= 0 ? args[i + 1] : Deno.env.get(env);
+    if (raw === undefined || raw === "") return fallback;
+    const v = Number(raw);
+    if (!Number.isFinite(v) || v < 0) throw new Error(`--${flag} / ${env}: not a number: ${raw}`);
+    return v;
+  };
+  const has = (flag: string) => args.includes(`--${flag}`);
+  const known = new Set([
+    "--steps",
+    "--warmup",
+    "--batch",
+    "--threads",
+    "--micro-reps",
+    "--no-torch",
+    "--no-micro",
+    "--no-profile",
+    "--graphs",
+  ]);
+  const unknown = args.filter((a) => a.startsWith("--") && !known.has(a));
+  if (unknown.length > 0) throw new Error(`bench engine: unknown option(s) ${unknown.join(" ")}`);
+  return {
+    steps: Math.max(1, option("steps", "BENCH_STEPS", 5)),
+    warmup: option("warmup", "BENCH_WARMUP", 1),
+    batch: option("batch", "BENCH_BATCH", 64),
+    threads: option("threads", "BENCH_THREADS", cores),
+    microReps: Math.max(1, option("micro-reps", "BENCH_MICRO_REPS", 3)),
+    torch: !has("no-torch") && Deno.env.get("BENCH_TORCH") !== "0",
+    micro: !has("no-micro") && Deno.env.get("BENCH_MICRO") !== "0",
+    profile: !has("no-profile") && Deno.env.get("BENCH_PROFILE") !== "0",
+    graphs: has("graphs"),
+  };
+}
+type Options = ReturnType<typeof parseOptions>;
+const log = (s: string) => console.log(s);
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+
+// ---- PyTorch reference (run first: it is the slowest to start and independent of us) ----
+interface TorchResult {
+  steps_per_s?: number;
+  micro?: Record<string, number>;
+  params?: number;
+  error?: string;
+}
+async function runTorch(opts: Options): Promise<TorchResult> {
+  const script = new URL("./engine_torch.py", import.meta.url).pathname;
+  try {
+    const out = await new Deno.Command("/usr/bin/python3", {
+      args: [
+        script,
+        `--steps=${opts.steps}`,
+        `--warmup=${opts.warmup}`,
+        `--batch=${opts.batch}`,
+        `--threads=${opts.threads}`,
+        `--micro=${opts.micro ? 1 : 0}`,
+        `--micro-reps=${opts.microReps}`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
+    if (!out.success) {
+      const err = new TextDecoder().decode(out.stderr).trim().split("\n").pop();
+      return { error: `engine_torch.py failed: ${err}` };
+    }
+    return JSON.parse(text) as TorchResult;
+  } catch (e) {
+    return { error: `could not run /usr/bin/python3: ${(e as Error).message}` };
+  }
+}
+
+// ---- training on ort ----
+const T = 1000;
+
+/** The bench's training step (DDPM ε-prediction, MSE, Adam 2e-4); exported for profiling scripts. */
+export function trainer(batch: number) {
+  const net = createUNet(BENCH_UNET, 1);
+  const vars = [...net.params.values()];
+  const opt = tf.train.adam(2e-4);
+  // a fixed batch of smooth images: speed does not depend on the data
+  const x0 = tf.tidy(() =>
+    tf.image.resizeBilinear(tf.randomUniform([batch, 8, 8, 1], -1, 1, "float32", 7), [32, 32])
+  ) as tf.Tensor4D;
+  const betas = tf.linspace(1e-4, 0.02, T);
+  const alphaBar = tf.tidy(() => tf.exp(tf.cumsum(tf.log(tf.sub(1, betas)))));
+  let seed = 100;
+  const step = (): number => {
+    const cost = opt.minimize(
+      () => {
+        const t = tf.randomUniform([batch], 0, T, "int32", seed++);
+        const noise = tf.randomNormal(x0.shape, 0, 1, "float32", seed++);
+        const ab = tf.gather(alphaBar, t).reshape([batch, 1, 1, 1]);
+        const xt = x0.mul(tf.sqrt(ab)).add(noise.mul(tf.sqrt(tf.sub(1, ab)))) as tf.Tensor4D;
+        const pred = net.apply(xt, t.toFloat() as tf.Tensor1D);
+        return pred.sub(noise).square().mean() as tf.Scalar;
+      },
+      true,
+      vars,
+    );
+    const loss = cost!.dataSync()[0]!;
+    cost!.dispose();
+    return loss;
+  };
+  const dispose = () => {
+    tf.dispose([x0, betas, alphaBar, ...vars]);
+    opt.dispose();
+  };
+  return { net, step, dispose };
+}
+
+/**
+ * Runs the benchmark. `args` are the flags above (`deno run -P=bench bench/engine.ts --steps 2`);
+ * through `deno task bench engine`, use the environment variables (`BENCH_STEPS=2`).
+ */
+export async function main(args: readonly string[] = Deno.args): Promise<void> {
+  const opts = parseOptions(args);
+  log(
+    `# diffrun engine bench: batch ${opts.batch}, ${opts.steps} timed steps after ` +
+      `${opts.warmup} warm-up, ${opts.threads} threads, ${cores} cores`,
+  );
+  const torchPromise: Promise<TorchResult> = opts.torch
+    ? runTorch(opts)
+    : Promise.resolve({ error: "disabled (--no-torch)" });
+  // torch runs first and alone; we wait for it so the two never share the cores
+  const torch = await torchPromise;
+
+  const id = await selectBackend("ort", { threads: opts.threads });
+  log(`engine: ${JSON.stringify(id)}`);
+  const tr = trainer(opts.batch);
+  log(`UNet parameters: ${tr.net.paramCount}${torch.params ? ` (torch: ${torch.params})` : ""}`);
+
+  const guard = createLeakGuard({ window: Math.max(2, Math.min(10, opts.steps)), warmup: 1 });
+  log("\n| step | s/step | loss | live tensors | RSS MB |\n|---|---|---|---|---|");
+  const times: number[] = [];
+  for (let i = 0; i < opts.warmup + opts.steps; i++) {
+    const t0 = performance.now();
+    const loss = tr.step();
+    const s = (performance.now() - t0) / 1000;
+    if (i >= opts.warmup) times.push(s);
+    const live = guard.check();
+    log(
+      `| ${i}${i < opts.warmup ? " (warm-up)" : ""} | ${s.toFixed(2)} | ${loss.toFixed(4)} | ` +
+        `${live} | ${mb(Deno.memoryUsage().rss)} |`,
+    );
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)] ?? NaN;
+  log(
+    `ORT sessions: ${sessionCount()} cached, ${ortStats.sessionsCreated} built, ` +
+      `${ortStats.runs} runs`,
+  );
+
+  if (opts.profile) {
+    const prof = startKernelProfile("ort");
+    profileGraphs(true);
+    const bytes0 = ortStats.outputBytes;
+    const t0 = performance.now();
+    tr.step();
+    const total = performance.now() - t0;
+    const rows = prof.stop();
+    const graphs = [...profileGraphs(false).entries()].sort((a, b) => b[1].ms - a[1].ms);
+    const inKernels = rows.reduce((a, r) => a + r.ms, 0);
+    log(
+      `\nprofile of one step: ${(total / 1000).toFixed(2)} s, ` +
+        `${(inKernels / 1000).toFixed(2)} s in kernels, ` +
+        `${mb(ortStats.outputBytes - bytes0)} MB of ORT outputs\n`,
+    );
+    log("| kernel | calls | ms | on ORT / JS calls so far |\n|---|---|---|---|");
+    for (const r of rows.slice(0, 25)) {
+      const c = kernelCounts.get(r.kernel);
+      log(`| ${r.kernel} | ${r.calls} | ${r.ms.toFixed(1)} | ${c ? `${c.ort} / ${c.js}` : "JS"} |`);
+    }
+    log("\n| ORT graph (op, shapes, attributes) | calls | ms |\n|---|---|---|");
+    for (const [key, g] of graphs.slice(0, opts.graphs ? 1000 : 15)) {
+      log(`| ${key} | ${g.calls} | ${g.ms.toFixed(1)} |`);
+    }
+  }
+  tr.dispose();
+
+  if (opts.micro) {
+    const ort = await runMicro("ort", opts.batch, opts.microReps, opts.threads);
+    const cpu = await runMicro("cpu", Math.min(4, opts.batch), 1, 1);
+    log("\n| kernel | ort GFLOP/s | cpu GFLOP/s | torch GFLOP/s |\n|---|---|---|---|");
+    for (const c of MICRO_CASES) {
+      const t = torch.micro?.[c.name];
+      log(
+        `| ${c.name} | ${ort[c.name]!.toFixed(1)} | ${cpu[c.name]!.toFixed(2)} | ` +
+          `${t === undefined ? "-" : t.toFixed(1)} |`,
+      );
+    }
+  }
+
+  const diffrun = 1 / median;
+  const torchSps = torch.steps_per_s ?? null;
+  const result: Record<string, unknown> = {
+    diffrun_steps_per_s: Number(diffrun.toFixed(4)),
+    torch_steps_per_s: torchSps === null ? null : Number(torchSps.toFixed(4)),
+    ratio: torchSps === null ? null : Number((diffrun / torchSps).toFixed(3)),
+    backend: "ort",
+  };
+  if (torchSps === null) result.reason = torch.error ?? "torch gave no result";
+  log(JSON.stringify(result));
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,196 @@
+"""PyTorch reference for bench/engine.ts: the same UNet as bench/unet.ts, trained the same way.
+
+Run by bench/engine.ts with /usr/bin/python3 (Debian's python3-torch; install libopenblas0 too,
+or plain matmuls use reference BLAS). Prints one JSON line: steps_per_s, params, micro (GFLOP/s
+per kernel, same names and shapes as bench/engine_micro.ts).
+Layout is NCHW (PyTorch's native one); the arithmetic is the same network.
+"""
+import argparse
+import json
+import math
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+WIDTHS, RES_BLOCKS, ATTN_SIZE, GROUPS, TEMB, SIZE, CH = (32, 64, 128), 2, 8, 8, 128, 32, 1
+
+
+class ResBlock(nn.Module):
+    def __init__(self, ci, co):
+        super().__init__()
+        self.n1, self.c1 = nn.GroupNorm(GROUPS, ci), nn.Conv2d(ci, co, 3, padding=1)
+        self.t = nn.Linear(TEMB, co)
+        self.n2, self.c2 = nn.GroupNorm(GROUPS, co), nn.Conv2d(co, co, 3, padding=1)
+        self.skip = nn.Conv2d(ci, co, 1) if ci != co else None
+
+    def forward(self, x, temb):
+        h = self.c1(F.silu(self.n1(x)))
+        h = h + self.t(F.silu(temb))[:, :, None, None]
+        h = self.c2(F.silu(self.n2(h)))
+        return (self.skip(x) if self.skip is not None else x) + h
+
+
+class Attention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.n = nn.GroupNorm(GROUPS, c)
+        self.q, self.k, self.v, self.o = (nn.Linear(c, c) for _ in range(4))
+
+    def forward(self, x):
+        b, c, hh, ww = x.shape
+        h = self.n(x).flatten(2).transpose(1, 2)  # [B, HW, C]
+        att = torch.softmax(self.q(h) @ self.k(h).transpose(1, 2) / math.sqrt(c), dim=-1)
+        out = self.o(att @ self.v(h))  # [B, HW, C]
+        return x + out.transpose(1, 2).reshape(b, c, hh, ww)
+
+
+class Block(nn.Module):
+    def __init__(self, ci, co, attn):
+        super().__init__()
+        self.res, self.attn = ResBlock(ci, co), (Attention(co) if attn else None)
+
+    def forward(self, x, temb):
+        h = self.res(x, temb)
+        return self.attn(h) if self.attn is not None else h
+
+
+class UNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        w0 = WIDTHS[0]
+        self.t1, self.t2 = nn.Linear(w0, TEMB), nn.Linear(TEMB, TEMB)
+        self.conv_in = nn.Conv2d(CH, w0, 3, padding=1)
+        self.down, self.downsample, skips = nn.ModuleList(), nn.ModuleList(), []
+        ch, size = w0, SIZE
+        for level, w in enumerate(WIDTHS):
+            blocks = nn.ModuleList()
+            for _ in range(RES_BLOCKS):
+                blocks.append(Block(ch, w, size == ATTN_SIZE))
+                ch = w
+                skips.append(ch)
+            self.down.append(blocks)
+            last = level == len(WIDTHS) - 1
+            self.downsample.append(nn.Identity() if last else nn.Conv2d(ch, ch, 3, 2, 1))
+            if not last:
+                size //= 2
+        self.mid = ResBlock(ch, ch)
+        self.up, self.upsample = nn.ModuleList(), nn.ModuleList()
+        for i, w in enumerate(reversed(WIDTHS)):
+            blocks = nn.ModuleList()
+            for _ in range(RES_BLOCKS):
+                blocks.append(Block(ch + skips.pop(), w, size == ATTN_SIZE))
+                ch = w
+            self.up.append(blocks)
+            last = i == len(WIDTHS) - 1
+            self.upsample.append(nn.Identity() if last else nn.Conv2d(ch, ch, 3, padding=1))
+            if not last:
+                size *= 2
+        self.out_norm, self.conv_out = nn.GroupNorm(GROUPS, ch), nn.Conv2d(ch, CH, 3, padding=1)
+
+    def forward(self, x, t):
+        half = WIDTHS[0] // 2
+        freqs = torch.exp(torch.arange(half, dtype=torch.float32) * (-math.log(10000) / half))
+        args = t[:, None] * freqs[None]
+        temb = self.t2(F.silu(self.t1(torch.cat([torch.sin(args), torch.cos(args)], 1))))
+        h, skips = self.conv_in(x), []
+        for blocks, down in zip(self.down, self.downsample):
+            for b in blocks:
+                h = b(h, temb)
+                skips.append(h)
+            h = down(h)
+        h = self.mid(h, temb)
+        for i, (blocks, up) in enumerate(zip(self.up, self.upsample)):
+            for b in blocks:
+                h = b(torch.cat([h, skips.pop()], 1), temb)
+            if i < len(WIDTHS) - 1:
+                h = up(F.interpolate(h, scale_factor=2, mode="nearest"))
+        return self.conv_out(F.silu(self.out_norm(h)))
+
+
+def train_speed(steps, warmup, batch):
+    torch.manual_seed(1)
+    net = UNet()
+    opt = torch.optim.Adam(net.parameters(), lr=2e-4)
+    x0 = F.interpolate(torch.rand(batch, 1, 8, 8) * 2 - 1, size=(32, 32), mode="bilinear")
+    alpha_bar = torch.cumprod(1 - torch.linspace(1e-4, 0.02, 1000), 0)
+    times = []
+    for i in range(warmup + steps):
+        t0 = time.perf_counter()
+        t = torch.randint(0, 1000, (batch,))
+        noise = torch.randn_like(x0)
+        ab = alpha_bar[t].view(-1, 1, 1, 1)
+        xt = x0 * ab.sqrt() + noise * (1 - ab).sqrt()
+        loss = F.mse_loss(net(xt, t.float()), noise)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        loss.item()
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    times.sort()
+    return 1 / times[len(times) // 2], sum(p.numel() for p in net.parameters())
+
+
+def median_time(fn, reps):
+    fn()
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    ts.sort()
+    return ts[len(ts) // 2]
+
+
+def micro(batch, reps):
+    """GFLOP/s for the kernels of bench/engine_micro.ts (names must match)."""
+    b = batch
+    r = torch.randn
+    x16, w64, dy16 = r(b, 64, 16, 16), r(64, 64, 3, 3), r(b, 64, 16, 16)
+    x32, w32 = r(b, 32, 32, 32), r(32, 32, 3, 3)
+    n = 1024 if b >= 32 else 256
+    a, c = r(n, n), r(n, n)
+    q, k = r(b, 64, 128), r(b, 64, 128)
+    gx, gg, gb = r(b, 32, 32, 32), torch.ones(32), torch.zeros(32)
+    ax, ay = r(b, 32, 32, 32), r(b, 32, 1, 1)
+    conv = 2 * b * 16 * 16 * 64 * 64 * 9
+    cases = {
+        "conv3x3 fwd 16x16 64→64": (conv, lambda: F.conv2d(x16, w64, padding=1)),
+        "conv3x3 dx 16x16 64→64": (
+            conv, lambda: torch.nn.grad.conv2d_input(x16.shape, w64, dy16, padding=1)),
+        "conv3x3 dw 16x16 64→64": (
+            conv, lambda: torch.nn.grad.conv2d_weight(x16, w64.shape, dy16, padding=1)),
+        "conv3x3 fwd 32x32 32→32": (
+            2 * b * 32 * 32 * 32 * 32 * 9, lambda: F.conv2d(x32, w32, padding=1)),
+        "matmul 1024³ (cpu: 256³)": (2 * n ** 3, lambda: a @ c),
+        "attention bmm [b,64,128]x[b,128,64]": (2 * b * 64 * 64 * 128, lambda: q @ k.transpose(1, 2)),
+        "groupNorm+SiLU 32x32x32": (
+            10 * b * 32 * 32 * 32, lambda: F.silu(F.group_norm(gx, 8, gg, gb))),
+        "add broadcast [b,32,32,32]+[b,1,1,32]": (b * 32 * 32 * 32, lambda: ax + ay),
+    }
+    with torch.no_grad():
+        return {name: f / median_time(fn, reps) / 1e9 for name, (f, fn) in cases.items()}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--steps", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--micro", type=int, default=1)
+    p.add_argument("--micro-reps", type=int, default=3)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    sps, params = train_speed(a.steps, a.warmup, a.batch)
+    out = {"steps_per_s": sps, "params": params, "torch": torch.__version__,
+           "threads": torch.get_num_threads()}
+    if a.micro:
+        out["micro"] = micro(a.batch, a.micro_reps)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

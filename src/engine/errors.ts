@@ -1,0 +1,87 @@
+/**
+ * The closed set of errors the engine switch raises, each tagged and with a message built from
+ * its fields: what could not be done, with which input, and what to do about it.
+ */
+
+/** The requested backend name is not one of `ort | cpu | tensorflow | webgpu`. */
+export class UnknownBackendError extends Error {
+  readonly _tag = "UnknownBackendError";
+  constructor(readonly requested: string, readonly known: readonly string[]) {
+    super(`unknown tensor backend '${requested}'; choose one of: ${known.join(", ")}`);
+    this.name = "UnknownBackendError";
+  }
+}
+
+/** onnxruntime could not be loaded; the `ort` engine refuses to start instead of using `cpu`. */
+export class OrtUnavailableError extends Error {
+  readonly _tag = "OrtUnavailableError";
+  constructor(readonly reason: string) {
+    super(
+      `the 'ort' backend needs onnxruntime-node's native library, which could not be loaded ` +
+        `(${reason}). Install onnxruntime-node@1.30.0 (lifecycle scripts off) and run with ` +
+        `--allow-ffi --allow-read --allow-env, or ask for the slow pure-JS backend explicitly ` +
+        `with 'cpu'.`,
+    );
+    this.name = "OrtUnavailableError";
+  }
+}
+
+/** `@tensorflow/tfjs-node(-gpu)` is not installed or its native library does not load. */
+export class TensorflowUnavailableError extends Error {
+  readonly _tag = "TensorflowUnavailableError";
+  constructor(readonly pkg: string, readonly reason: string) {
+    super(
+      `the 'tensorflow' backend needs ${pkg}@4.22.0, which could not be loaded (${reason}). ` +
+        `Add "${pkg}": "npm:${pkg}@4.22.0" to deno.json "imports", install it with its ` +
+        `install script allowed (deno install --allow-scripts=npm:${pkg}), and run with ` +
+        `--allow-ffi; or use the default 'ort' backend.`,
+    );
+    this.name = "TensorflowUnavailableError";
+  }
+}
+
+/** A GPU was asked for, but TensorFlow's binding runs on the CPU (CUDA libraries missing). */
+export class TensorflowGpuMissingError extends Error {
+  readonly _tag = "TensorflowGpuMissingError";
+  constructor(readonly pkg: string) {
+    super(
+      `a GPU was asked for, but ${pkg} runs on the CPU: libtensorflow 2.9.1 needs the CUDA 11.2 ` +
+        `and cuDNN 8.1 libraries (libcudart.so.11.0, libcublas.so.11, libcudnn.so.8) on ` +
+        `LD_LIBRARY_PATH and an NVIDIA driver; install them, or drop the GPU request.`,
+    );
+    this.name = "TensorflowGpuMissingError";
+  }
+}
+
+/** The WebGPU backend is a placeholder in this build. */
+export class WebgpuUnavailableError extends Error {
+  readonly _tag = "WebgpuUnavailableError";
+  constructor() {
+    super(
+      `the 'webgpu' backend is experimental, not available in this build (Deno's WebGPU ` +
+        `on a software adapter measured ~100× slower than 'ort'); use 'ort' or 'tensorflow'.`,
+    );
+    this.name = "WebgpuUnavailableError";
+  }
+}
+
+/** A training loop's live tensor count keeps growing (see leakGuard.ts). */
+export class TensorLeakError extends Error {
+  readonly _tag = "TensorLeakError";
+  constructor(readonly step: number, readonly from: number, readonly to: number, window: number) {
+    super(
+      `live tensors grew from ${from} to ${to} over the ${window} steps up to step ${step}: the ` +
+        `training step leaks tensors. Wrap the step in tf.tidy, dispose batches, and update ` +
+        `variables with assign().`,
+    );
+    this.name = "TensorLeakError";
+  }
+}
+
+export type EngineError =
+  | UnknownBackendError
+  | OrtUnavailableError
+  | TensorflowUnavailableError
+  | TensorflowGpuMissingError
+  | WebgpuUnavailableError
+  | TensorLeakError;

@@ -1,0 +1,59 @@
+/**
+ * A leak guard for training loops: call `check()` once per step; it fails with a TensorLeakError
+ * when the live tensor count (`tf.memory().numTensors`) keeps growing over a window of steps.
+ *
+ * "Keeps growing" = over the last `window` steps the count never went down and went up on at
+ * least half of them. A steady leak of one tensor every step or two trips it; a one-off rise (a
+ * lazily created optimizer slot, a cached constant) does not. The first `warmup` steps are
+ * ignored because optimizers create their state there.
+ */
+import { tf } from "../tensor/tf.ts";
+import { TensorLeakError } from "./errors.ts";
+
+export interface LeakGuardOptions {
+  /** Steps looked back over (default 10). */
+  readonly window?: number;
+  /** Steps ignored at the start (default 2). */
+  readonly warmup?: number;
+  /** Where the count comes from (tests inject one); default `tf.memory().numTensors`. */
+  readonly count?: () => number;
+}
+
+export interface LeakGuard {
+  /** Records this step's live tensor count; throws TensorLeakError on sustained growth. */
+  check(): number;
+  /** The counts recorded so far (after warm-up), oldest first, at most window + 1. */
+  history(): readonly number[];
+}
+
+export function createLeakGuard(options: LeakGuardOptions = {}): LeakGuard {
+  const window = options.window ?? 10;
+  const warmup = options.warmup ?? 2;
+  if (!Number.isInteger(window) || window < 2) {
+    throw new RangeError(`leak guard window must be an integer ≥ 2, got ${window}`);
+  }
+  const count = options.count ?? (() => tf.memory().numTensors);
+  const counts: number[] = [];
+  let step = 0;
+  return {
+    check() {
+      step++;
+      const n = count();
+      if (step <= warmup) return n;
+      counts.push(n);
+      if (counts.length > window + 1) counts.shift();
+      if (counts.length === window + 1) {
+        let rises = 0, falls = 0;
+        for (let i = 1; i < counts.length; i++) {
+          if (counts[i]! > counts[i - 1]!) rises++;
+          if (counts[i]! < counts[i - 1]!) falls++;
+        }
+        if (falls === 0 && rises * 2 >= window) {
+          throw new TensorLeakError(step, counts[0]!, n, window);
+        }
+      }
+      return n;
+    },
+    history: () => [...counts],
+  };
+}
