@@ -228,8 +228,8 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
       for (const i of parsed.issues) issue(where, i.message, v.getDotPath(i) ?? undefined);
       continue;
     }
-    const declared = new Set<string>(call.def.inputs);
     const given = Object.keys(call.inputs);
+    const declared = new Set<string>(call.def.inputs === "any" ? given : call.def.inputs);
     for (const name of declared) {
       if (!given.includes(name)) issue(where, `missing input "${name}"`, name);
     }

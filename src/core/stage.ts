@@ -51,7 +51,11 @@ export interface StageDef<S extends v.GenericSchema, I extends Record<string, un
   readonly module: string;
   /** Validates (and fills defaults of) the params a pipeline passes; its output enters the key. */
   readonly params: S;
-  readonly inputs: readonly (keyof I & string)[];
+  /**
+   * Input names; `"any"` takes whatever inputs the pipeline passes (aggregate stages over a
+   * sweep's arms, whose number varies), all of the same kind.
+   */
+  readonly inputs: readonly (keyof I & string)[] | "any";
   readonly output: Codec<O>;
   readonly resources?: StageResources;
   /** Set false for deterministic stages so the experiment seed does not enter their key. */

@@ -12,7 +12,9 @@ import * as Effect from "effect/Effect";
 import { defineStage } from "../core/stage.ts";
 import { datasetCodec } from "./codecs.ts";
 import { generateShapes } from "../data/procedural.ts";
-import { findFashionMnistFiles, loadFashionMnist } from "../data/fashionMnist.ts";
+import { fashionMnistFileNames, fashionMnistSearchDirs, loadFashionMnist } from "../data/fashionMnist.ts";
+import { DatasetNotFound } from "../data/errors.ts";
+import { resolve } from "node:path";
 import { loadImageFolder } from "../data/imageFolder.ts";
 import { trainTestSplit } from "../data/batching.ts";
 import { padImages, takeFirst } from "../data/dataset.ts";
@@ -94,10 +96,44 @@ export const datasetStage = defineStage({
 });
 
 /**
- * Plan-time resolution of where a dataset lives: returns stage params with an absolute,
- * existing directory, or throws an error that says where diffrun looked and how to get the data.
+ * Plan-time resolution of Fashion-MNIST's directory (pipelines' `build` is synchronous, hence
+ * synchronous stats): the explicit directory, else $FASHION_MNIST_DIR, else Debian's location.
+ * Throws `DatasetNotFound` listing every place looked at and how to get the files, so a missing
+ * dataset is a plan error, before anything runs.
  */
-export const resolveFashionMnistDir = async (dir: string | undefined): Promise<string> => {
-  const found = await findFashionMnistFiles(dir === undefined ? { split: "train" } : { dir, split: "train" });
-  return found.dir;
+export const resolveFashionMnistDir = (dir: string | undefined): string => {
+  const isFile = (path: string) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  };
+  const searched: { place: string; problem: string }[] = [];
+  for (const { dir: d, origin } of fashionMnistSearchDirs(dir === undefined ? {} : { dir })) {
+    const missing = (["train", "test"] as const).flatMap((split) =>
+      (["images", "labels"] as const).filter((kind) => !fashionMnistFileNames(split, kind).some((n) => isFile(`${d}/${n}`)))
+        .map((kind) => `${fashionMnistFileNames(split, kind)[0]}(.gz)`)
+    );
+    if (missing.length === 0) return resolve(d);
+    searched.push({ place: `${d} (${origin === "system" ? "system location" : `from ${origin}`})`, problem: `no ${missing.join(", no ")}` });
+  }
+  throw new DatasetNotFound("Fashion-MNIST", searched, FASHION_MNIST_HINT_TEXT);
+};
+
+const FASHION_MNIST_HINT_TEXT =
+  "Install it with `apt-get install dataset-fashion-mnist`, or point FASHION_MNIST_DIR (or the experiment's data dir) at a folder holding the four IDX files.";
+
+/** Plan-time check of an image folder: it must exist and be a directory. */
+export const resolveImageFolder = (dir: string): string => {
+  let ok = false;
+  try {
+    ok = Deno.statSync(dir).isDirectory;
+  } catch {
+    // reported below
+  }
+  if (!ok) {
+    throw new DatasetNotFound(`image folder ${dir}`, [{ place: dir, problem: "does not exist or is not a directory" }], "Pass the folder of your images (PNG, JPEG or WebP; one sub-folder per class for labels).");
+  }
+  return resolve(dir);
 };

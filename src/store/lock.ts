@@ -20,6 +20,7 @@
  * impossible when a live remote holder is paused past its lease. Store writes stay correct even
  * then, because commits are atomic and the first one wins.
  */
+import process from "node:process";
 import { join } from "node:path";
 import * as Data from "effect/Data";
 import * as Clock from "effect/Clock";
@@ -33,7 +34,7 @@ import { io, isAlreadyExists, mkdirp, readText, removeTree, renameIfExists, stat
 import { freshToken, type Layout } from "./layout.ts";
 
 export interface LockOptions {
-  /** How long a lock stays valid without renewal, for waiters on other hosts (default 60 s). */
+  /** How long a lock stays valid without renewal, for waiters that cannot see the holder's process (default 30 s). */
   readonly leaseMs?: number;
   /** How often a waiter looks at the lock again (default 250 ms). */
   readonly pollMs?: number;
@@ -41,7 +42,7 @@ export interface LockOptions {
   readonly timeoutMs?: number;
 }
 
-const DEFAULT_LEASE_MS = 60_000;
+const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_POLL_MS = 250;
 
 // Loose on purpose: a newer diffrun may add fields, and its locks must still be understood.
@@ -92,6 +93,22 @@ const readProcStat = async (pid: number | "self"): Promise<ProcStat | undefined>
   }
 };
 
+/**
+ * Liveness by signal 0 when /proc is out of reach (Deno lets a process read /proc only with
+ * --allow-all; signalling needs unscoped --allow-run). Without either, "unknown": leases decide.
+ */
+const signalProbe = async (pid: number): Promise<Liveness> => {
+  const run = await Deno.permissions.query({ name: "run" });
+  if (run.state !== "granted") return "unknown";
+  try {
+    process.kill(pid, 0);
+    return "alive";
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    return code === "ESRCH" ? "dead" : code === "EPERM" ? "alive" : "unknown";
+  }
+};
+
 interface SelfInfo {
   readonly host: string;
   readonly pidNs: string | undefined;
@@ -116,7 +133,7 @@ const liveness = (
   pidStart: string | undefined,
 ): Effect.Effect<Liveness, StoreIoError> =>
   io("inspect process", `/proc/${pid}`, async () => {
-    if (!(await selfInfo()).proc) return "unknown";
+    if (!(await selfInfo()).proc) return await signalProbe(pid);
     const s = await readProcStat(pid);
     if (s === undefined || s.state === "Z" || s.state === "X") return "dead";
     if (pidStart !== undefined && s.start !== pidStart) return "dead";
@@ -158,7 +175,9 @@ export const inspectLock = (
         : { _tag: "Held", holder: "a process still writing the lock file" };
     }
     const me = yield* io("inspect host", path, selfInfo);
-    const sameMachine = lock.host === me.host && lock.pidNs === me.pidNs;
+    // an unknown namespace (a process without access to its own /proc entries) matches any
+    const sameMachine = lock.host === me.host &&
+      (lock.pidNs === undefined || me.pidNs === undefined || lock.pidNs === me.pidNs);
     const alive = sameMachine ? yield* liveness(lock.pid, lock.pidStart) : "unknown";
     if (alive === "dead") {
       return {
