@@ -138,7 +138,9 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
   for (const raw of options.overrides ?? []) {
     const o = parseOverride(raw);
     if (typeof o === "string") issue("command line", o);
-    else if (o.kind === "axis" && isArrayParam(pipeline.params, o.path) && !o.values.every(Array.isArray)) {
+    else if (
+      o.kind === "axis" && isArrayParam(pipeline.params, o.path) && !o.values.every(Array.isArray)
+    ) {
       // an array-valued param: `widths=[8,16]` is one value; `widths=[[8,16],[16,32]]` sweeps
       overrides.push({ kind: "set", path: o.path, value: o.values });
     } else overrides.push(o);
@@ -212,9 +214,12 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
   try {
     if (pipeline.engineIdentity) engine = pipeline.engineIdentity(backend);
   } catch (e) {
-    throw new PlanError({ issues: [{ file, where: "backend", field: "backend", message: errorText(e) }] });
+    throw new PlanError({
+      issues: [{ file, where: "backend", field: "backend", message: errorText(e) }],
+    });
   }
   const keyOfCall = new Map<number, string>();
+  const firstLabel = new Map<string, string | undefined>();
   const nodes = new Map<
     string,
     { node: Omit<PlanNode, "label" | "arms"> & { arms: Set<string> } }
@@ -283,6 +288,7 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
     }
     const key = cacheKey(components);
     keyOfCall.set(call.nodeId, key);
+    if (!firstLabel.has(key)) firstLabel.set(key, call.label);
     const existing = nodes.get(key);
     if (existing) {
       if (call.arm !== null) existing.node.arms.add(call.arm);
@@ -322,7 +328,7 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
   const finalNodes = new Map<string, PlanNode>();
   const used = new Map<string, number>();
   for (const { node } of nodes.values()) {
-    const callLabel = calls.find((c) => keyOfCall.get(c.nodeId) === node.key)?.label;
+    const callLabel = firstLabel.get(node.key);
     let label = labelOf(callLabel ? `${node.def.name}:${callLabel}` : node.def.name, node.arms);
     const n = used.get(label) ?? 0;
     used.set(label, n + 1);

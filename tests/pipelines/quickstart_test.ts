@@ -1,0 +1,59 @@
+/**
+ * The quickstart pipeline's smoke profile, end to end through the CLI as a user runs it: a real
+ * (tiny) training on the default backend, samples, FD-clf, plots, run directory; then a re-run
+ * that is a full cache hit.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import sharp from "sharp";
+import { cli, tempEnv, text } from "../core/helpers.ts";
+import { readManifest } from "../../src/core/runDir.ts";
+
+Deno.test("quickstart --profile smoke trains, samples, measures and writes a complete run directory", async () => {
+  const env = await tempEnv();
+  const args = [
+    "run",
+    "experiments/quickstart.ts",
+    "--profile",
+    "smoke",
+    "--store",
+    env.store,
+    "--results",
+    env.results,
+  ];
+  const first = await cli(args).output();
+  assert.equal(first.code, 0, text(first.stderr) + text(first.stdout));
+  const runDir = join(
+    env.results,
+    "quickstart",
+    [...Deno.readDirSync(join(env.results, "quickstart"))][0]!.name,
+  );
+  const m = await readManifest(runDir);
+  assert.equal(m.status, "succeeded");
+  assert.equal(
+    (m as unknown as { engine: { backend: string } }).engine.backend,
+    "ort",
+  );
+  const summary = await Deno.readTextFile(join(runDir, "summary.md"));
+  assert.match(summary, /\| default \| \d+(\.\d+)? \| /, "the arm row carries numbers");
+  const evaluation = JSON.parse(
+    await Deno.readTextFile(join(runDir, "artifacts", "evaluate", "data.json")),
+  );
+  assert.ok(
+    Number.isFinite(evaluation.fdClf) && evaluation.fdClf >= 0,
+    `FD-clf ${evaluation.fdClf}`,
+  );
+  assert.ok(evaluation.classEntropy >= 0 && evaluation.classEntropy <= Math.log(6) + 1e-9);
+  const grid = await sharp(join(runDir, "artifacts", "evaluate", "samples.png")).metadata();
+  assert.ok((grid.width ?? 0) > 16 && (grid.height ?? 0) > 16);
+  const svg = await Deno.readTextFile(join(runDir, "artifacts", "plot-training", "loss.svg"));
+  assert.match(svg, /<path[^>]+d="M/);
+  const metrics = (await Deno.readTextFile(join(runDir, "metrics.jsonl"))).trim().split("\n").map((
+    l,
+  ) => JSON.parse(l));
+  assert.ok(metrics.some((r) => r.stage === "train-diffusion" && Number.isFinite(r.loss)));
+
+  const second = await cli(args).output();
+  assert.equal(second.code, 0);
+  assert.match(text(second.stdout), /0 ran, 7 cached/);
+});
