@@ -53,7 +53,8 @@ export const isArrayParam = (schema: v.GenericSchema, path: string): boolean => 
     cur = next;
   }
   const u = unwrap(cur);
-  return u.type === "array" || u.type === "tuple" || u.type === "strict_tuple" || u.type === "loose_tuple";
+  return u.type === "array" || u.type === "tuple" || u.type === "strict_tuple" ||
+    u.type === "loose_tuple";
 };
 
 /** Every leaf path of a plain params object (objects recurse, arrays and scalars are leaves). */

@@ -137,14 +137,25 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
           }),
         ).pipe(Effect.mapError(asStageFailure(node)));
         const slotsNeeded = node.def.resources?.compute ?? 0;
-        const outcome = yield* (slotsNeeded > 0 ? Semaphore.withPermits(slots, Math.min(slotsNeeded, options.jobs))(run) : run).pipe(
-          // the failing stage records itself at once: fail-fast interrupts everyone else after
-          Effect.tapError((e) =>
-            e._tag === "StageFailed" && e.key === node.key && !results.has(node.key)
-              ? record(node, { key: node.key, label: node.label, status: "failed", startedAt: null, finishedAt: now(), durationMs: null, resumed: false, error: e.message })
-              : Effect.void
-          ),
-        );
+        const outcome = yield* (slotsNeeded > 0
+          ? Semaphore.withPermits(slots, Math.min(slotsNeeded, options.jobs))(run)
+          : run).pipe(
+            // the failing stage records itself at once: fail-fast interrupts everyone else after
+            Effect.tapError((e) =>
+              e._tag === "StageFailed" && e.key === node.key && !results.has(node.key)
+                ? record(node, {
+                  key: node.key,
+                  label: node.label,
+                  status: "failed",
+                  startedAt: null,
+                  finishedAt: now(),
+                  durationMs: null,
+                  resumed: false,
+                  error: e.message,
+                })
+                : Effect.void
+            ),
+          );
         return outcome.value;
       }),
     );

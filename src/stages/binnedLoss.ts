@@ -56,14 +56,20 @@ export const binnedLossStage = defineStage({
       yield* useEngine(ctx);
       const bundle = inputs.model;
       const cfgT = bundle.config;
-      if (cfgT.target === null || cfgT.schedule === null) return yield* Effect.fail(new Error("the model has not been trained yet"));
+      if (cfgT.target === null || cfgT.schedule === null) {
+        return yield* Effect.fail(new Error("the model has not been trained yet"));
+      }
       const target = cfgT.target;
       const schedule = makeSchedule(cfgT.schedule);
       const test = inputs.dataset.test;
       const { height: h, width: w, channels: c } = test.shape;
       const size = h * w * c;
       const triples = evalTriples(p.triples, schedule.T, p.seed, { numImages: test.shape.n });
-      const model = loadDenoiser(bundle.kind, cfgT.model, p.useEma && bundle.ema ? bundle.ema : bundle.params);
+      const model = loadDenoiser(
+        bundle.kind,
+        cfgT.model,
+        p.useEma && bundle.ema ? bundle.ema : bundle.params,
+      );
       const losses = new Float64Array(p.triples);
       for (let i = 0; i < p.triples; i += p.batchSize) {
         const b = Math.min(p.batchSize, p.triples - i);
@@ -81,10 +87,17 @@ export const binnedLossStage = defineStage({
         const mse = tf.tidy(() => {
           const x0t = tf.tensor4d(x0, [b, h, w, c]);
           const { alpha, sigma } = timestepCoefs(schedule, t, 4);
-          const xt = tf.add(tf.mul(x0t, alpha), tf.mul(tf.tensor4d(eps, [b, h, w, c]), sigma)) as tf.Tensor4D;
+          const xt = tf.add(
+            tf.mul(x0t, alpha),
+            tf.mul(tf.tensor4d(eps, [b, h, w, c]), sigma),
+          ) as tf.Tensor4D;
           const labels = cfgT.conditional ? tf.tensor1d(y, "int32") : undefined;
           const out = model.forward(xt, tf.tensor1d(Float32Array.from(t)), labels);
-          const x0Hat = tf.clipByValue(predX0(target, out, xt, target === "eps" ? tf.maximum(alpha, 1e-4) : alpha, sigma), -1, 1);
+          const x0Hat = tf.clipByValue(
+            predX0(target, out, xt, target === "eps" ? tf.maximum(alpha, 1e-4) : alpha, sigma),
+            -1,
+            1,
+          );
           return tf.mean(tf.square(tf.sub(x0Hat, x0t)), [1, 2, 3]).dataSync() as Float32Array;
         });
         losses.set(mse, i);

@@ -71,7 +71,9 @@ export const accuracyOf = (logits: Float32Array, classes: number, labels: Int32A
   let correct = 0;
   for (let i = 0; i < labels.length; i++) {
     let best = 0;
-    for (let j = 1; j < classes; j++) if (logits[i * classes + j]! > logits[i * classes + best]!) best = j;
+    for (let j = 1; j < classes; j++) {
+      if (logits[i * classes + j]! > logits[i * classes + best]!) best = j;
+    }
     if (best === labels[i]) correct++;
   }
   return correct / labels.length;
@@ -90,19 +92,39 @@ export const classifierStage = defineStage({
     Effect.gen(function* () {
       yield* useEngine(ctx);
       const { train, test } = inputs.dataset;
-      if (!train.labels || !test.labels) return yield* Effect.fail(new Error("the classifier needs a labelled dataset"));
+      if (!train.labels || !test.labels) {
+        return yield* Effect.fail(new Error("the classifier needs a labelled dataset"));
+      }
       const seed = p.seed ?? ctx.seed;
-      const config = classifierConfig({ channels: train.shape.channels, widths: p.widths, groups: p.groups, numClasses: numClasses(train) });
+      const config = classifierConfig({
+        channels: train.shape.channels,
+        widths: p.widths,
+        groups: p.groups,
+        numClasses: numClasses(train),
+      });
       const model = createClassifier(config, seed);
-      const opt = makeAdamW(model.params, { lr: p.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, warmupSteps: 20, gradClip: 1 });
+      const opt = makeAdamW(model.params, {
+        lr: p.lr,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weightDecay: 0,
+        warmupSteps: 20,
+        gradClip: 1,
+      });
       const batcher = new Batcher(train, { batchSize: Math.min(p.batchSize, train.shape.n), seed });
       const { height: h, width: w, channels: c } = train.shape;
-      yield* ctx.info(`classifier: ${model.parameterCount()} parameters, ${config.numClasses} classes`);
+      yield* ctx.info(
+        `classifier: ${model.parameterCount()} parameters, ${config.numClasses} classes`,
+      );
       yield* runTrainingLoop(ctx, {
         steps: p.steps,
         checkpointEvery: Math.max(50, Math.floor(p.steps / 4)),
         logEvery: Math.max(1, Math.floor(p.steps / 20)),
-        save: () => ({ ...addPrefix(toTensorMap(model.params.export()), "params."), ...addPrefix(opt.exportState(), "adamw.") }),
+        save: () => ({
+          ...addPrefix(toTensorMap(model.params.export()), "params."),
+          ...addPrefix(opt.exportState(), "adamw."),
+        }),
         restore: (state) => {
           model.params.import(toParamRecord(withPrefix(state, "params.")));
           opt.importState(withPrefix(state, "adamw."));
@@ -113,7 +135,9 @@ export const classifierStage = defineStage({
           const { value, grads } = tf.tidy(() => {
             const x = tf.tensor4d(batch.images, [batch.size, h, w, c]);
             const y = tf.oneHot(tf.tensor1d(batch.labels!, "int32"), config.numClasses);
-            return model.params.valueAndGrads(() => tf.losses.softmaxCrossEntropy(y, model.forward(x).logits) as tf.Scalar);
+            return model.params.valueAndGrads(() =>
+              tf.losses.softmaxCrossEntropy(y, model.forward(x).logits) as tf.Scalar
+            );
           });
           opt.update(grads);
           const loss = value.dataSync()[0]!;
@@ -123,14 +147,21 @@ export const classifierStage = defineStage({
       });
       const out = classifyAll(model.forward, test.images, [test.shape.n, h, w, c]);
       const testAccuracy = accuracyOf(out.logits, out.classes, test.labels);
-      yield* ctx.info(`classifier test accuracy ${(100 * testAccuracy).toFixed(1)}% on ${test.shape.n} images`);
+      yield* ctx.info(
+        `classifier test accuracy ${(100 * testAccuracy).toFixed(1)}% on ${test.shape.n} images`,
+      );
       yield* ctx.log({ step: p.steps, testAccuracy });
       const bundle = {
         kind: "classifier",
         config: { ...config, widths: [...config.widths] },
         params: toTensorMap(model.params.export()),
         ema: null,
-        info: { testAccuracy, testImages: test.shape.n, parameters: model.parameterCount(), featureDim: out.dim },
+        info: {
+          testAccuracy,
+          testImages: test.shape.n,
+          parameters: model.parameterCount(),
+          featureDim: out.dim,
+        },
       };
       opt.dispose();
       model.params.dispose();
@@ -139,7 +170,9 @@ export const classifierStage = defineStage({
 });
 
 /** A classifier from its stored bundle (the feature network of FD-clf). */
-export const loadClassifier = (bundle: { config: v.InferOutput<typeof ClassifierConfigSchema>; params: TensorMap }) => {
+export const loadClassifier = (
+  bundle: { config: v.InferOutput<typeof ClassifierConfigSchema>; params: TensorMap },
+) => {
   const model = createClassifier(classifierConfig(bundle.config), 0);
   model.params.import(toParamRecord(bundle.params));
   return model;

@@ -4,7 +4,13 @@
  */
 import * as v from "valibot";
 import { join } from "node:path";
-import { type Codec, CodecError, decodeSafetensors, encodeSafetensors, type TensorMap } from "../core/codec.ts";
+import {
+  type Codec,
+  CodecError,
+  decodeSafetensors,
+  encodeSafetensors,
+  type TensorMap,
+} from "../core/codec.ts";
 import type { Dataset } from "../data/dataset.ts";
 
 const readJson = async (path: string, codec: string): Promise<unknown> => {
@@ -27,8 +33,20 @@ export interface DatasetSplits {
 const DatasetHeader = v.strictObject({
   source: v.string(),
   classNames: v.nullable(v.array(v.string())),
-  train: v.strictObject({ n: v.number(), height: v.number(), width: v.number(), channels: v.number(), labelled: v.boolean() }),
-  test: v.strictObject({ n: v.number(), height: v.number(), width: v.number(), channels: v.number(), labelled: v.boolean() }),
+  train: v.strictObject({
+    n: v.number(),
+    height: v.number(),
+    width: v.number(),
+    channels: v.number(),
+    labelled: v.boolean(),
+  }),
+  test: v.strictObject({
+    n: v.number(),
+    height: v.number(),
+    width: v.number(),
+    channels: v.number(),
+    labelled: v.boolean(),
+  }),
 });
 
 export const datasetCodec: Codec<DatasetSplits> = {
@@ -42,8 +60,14 @@ export const datasetCodec: Codec<DatasetSplits> = {
     };
     await Deno.writeTextFile(join(dir, "dataset.json"), JSON.stringify(header, null, 2) + "\n");
     const t: TensorMap = {
-      "train.images": { shape: [train.shape.n, train.shape.height, train.shape.width, train.shape.channels], data: train.images },
-      "test.images": { shape: [test.shape.n, test.shape.height, test.shape.width, test.shape.channels], data: test.images },
+      "train.images": {
+        shape: [train.shape.n, train.shape.height, train.shape.width, train.shape.channels],
+        data: train.images,
+      },
+      "test.images": {
+        shape: [test.shape.n, test.shape.height, test.shape.width, test.shape.channels],
+        data: test.images,
+      },
     };
     if (train.labels) t["train.labels"] = { shape: [train.shape.n], data: train.labels };
     if (test.labels) t["test.labels"] = { shape: [test.shape.n], data: test.labels };
@@ -57,9 +81,13 @@ export const datasetCodec: Codec<DatasetSplits> = {
     const split = (name: "train" | "test"): Dataset => {
       const shape = h.output[name];
       const images = t[`${name}.images`];
-      if (!images || !(images.data instanceof Float32Array)) throw new CodecError("dataset", dir, `no float ${name}.images`);
+      if (!images || !(images.data instanceof Float32Array)) {
+        throw new CodecError("dataset", dir, `no float ${name}.images`);
+      }
       const labels = t[`${name}.labels`];
-      if (shape.labelled && (!labels || !(labels.data instanceof Int32Array))) throw new CodecError("dataset", dir, `no int ${name}.labels`);
+      if (shape.labelled && (!labels || !(labels.data instanceof Int32Array))) {
+        throw new CodecError("dataset", dir, `no int ${name}.labels`);
+      }
       return {
         images: images.data,
         labels: shape.labelled ? labels!.data as Int32Array : null,
@@ -95,29 +123,43 @@ const ModelHeader = v.strictObject({
 });
 
 /** Models whose config is validated by `configSchema` on read. */
-export const modelCodec = <S extends v.GenericSchema>(configSchema: S): Codec<ModelBundle<v.InferOutput<S>>> => ({
+export const modelCodec = <S extends v.GenericSchema>(
+  configSchema: S,
+): Codec<ModelBundle<v.InferOutput<S>>> => ({
   name: "model",
   write: async (value, dir) => {
     const optimizer = value.optimizer ?? null;
-    const header = { kind: value.kind, config: value.config, info: value.info, hasEma: value.ema !== null, hasOptimizer: optimizer !== null };
+    const header = {
+      kind: value.kind,
+      config: value.config,
+      info: value.info,
+      hasEma: value.ema !== null,
+      hasOptimizer: optimizer !== null,
+    };
     await Deno.writeTextFile(join(dir, "model.json"), JSON.stringify(header, null, 2) + "\n");
     await Deno.writeFile(join(dir, "params.safetensors"), encodeSafetensors(value.params));
     if (value.ema) await Deno.writeFile(join(dir, "ema.safetensors"), encodeSafetensors(value.ema));
-    if (optimizer) await Deno.writeFile(join(dir, "optimizer.safetensors"), encodeSafetensors(optimizer));
+    if (optimizer) {
+      await Deno.writeFile(join(dir, "optimizer.safetensors"), encodeSafetensors(optimizer));
+    }
   },
   read: async (dir) => {
     const path = join(dir, "model.json");
     const h = v.safeParse(ModelHeader, await readJson(path, "model"));
     if (!h.success) throw new CodecError("model", path, v.summarize(h.issues));
     const config = v.safeParse(configSchema, h.output.config);
-    if (!config.success) throw new CodecError("model", path, `config: ${v.summarize(config.issues)}`);
+    if (!config.success) {
+      throw new CodecError("model", path, `config: ${v.summarize(config.issues)}`);
+    }
     return {
       kind: h.output.kind,
       config: config.output,
       info: h.output.info,
       params: await readTensors(join(dir, "params.safetensors")),
       ema: h.output.hasEma ? await readTensors(join(dir, "ema.safetensors")) : null,
-      optimizer: h.output.hasOptimizer ? await readTensors(join(dir, "optimizer.safetensors")) : null,
+      optimizer: h.output.hasOptimizer
+        ? await readTensors(join(dir, "optimizer.safetensors"))
+        : null,
     };
   },
 });
@@ -130,7 +172,9 @@ export interface WithFiles<A> {
   readonly dir: string;
 }
 
-export const jsonWithFiles = <S extends v.GenericSchema>(schema: S): Codec<WithFiles<v.InferOutput<S>>> => ({
+export const jsonWithFiles = <S extends v.GenericSchema>(
+  schema: S,
+): Codec<WithFiles<v.InferOutput<S>>> => ({
   name: "json+files",
   write: async (value, dir) => {
     const checked = v.safeParse(schema, value.data);

@@ -12,7 +12,11 @@ import * as Effect from "effect/Effect";
 import { defineStage } from "../core/stage.ts";
 import { datasetCodec } from "./codecs.ts";
 import { generateShapes } from "../data/procedural.ts";
-import { fashionMnistFileNames, fashionMnistSearchDirs, loadFashionMnist } from "../data/fashionMnist.ts";
+import {
+  fashionMnistFileNames,
+  fashionMnistSearchDirs,
+  loadFashionMnist,
+} from "../data/fashionMnist.ts";
 import { DatasetNotFound } from "../data/errors.ts";
 import { resolve } from "node:path";
 import { loadImageFolder } from "../data/imageFolder.ts";
@@ -44,7 +48,10 @@ export const DatasetParams = v.variant("source", [
     dir: v.string(),
     size: v.pipe(v.number(), v.integer(), v.minValue(8), v.maxValue(512)),
     /** Centre crop before resizing: a square side in pixels (e.g. 140 for CelebA), or "square". */
-    crop: v.optional(v.union([v.pipe(v.number(), v.integer(), v.minValue(1)), v.literal("square")]), "square"),
+    crop: v.optional(
+      v.union([v.pipe(v.number(), v.integer(), v.minValue(1)), v.literal("square")]),
+      "square",
+    ),
     channels: v.optional(v.picklist([1, 3]), 3),
     labels: v.optional(v.picklist(["none", "subfolders"]), "none"),
     limit: v.optional(Count),
@@ -68,14 +75,21 @@ export const datasetStage = defineStage({
       try: async () => {
         if (p.source === "shapes") {
           const all = generateShapes({ n: p.n, seed: p.seed, size: p.size, channels: p.channels });
-          return trainTestSplit(all, { seed: p.seed, testFraction: p.testFraction, stratify: true });
+          return trainTestSplit(all, {
+            seed: p.seed,
+            testFraction: p.testFraction,
+            stratify: true,
+          });
         }
         if (p.source === "fashion-mnist") {
           const load = async (split: "train" | "test", limit: number | undefined) => {
             const ds = takeFirst(await loadFashionMnist({ dir: p.dir, split }), limit);
             return p.pad32 ? padImages(ds, 32, 32) : ds;
           };
-          return { train: await load("train", p.trainLimit), test: await load("test", p.testLimit) };
+          return {
+            train: await load("train", p.trainLimit),
+            test: await load("test", p.testLimit),
+          };
         }
         const crop = p.crop === "square" ? "square" as const : { width: p.crop, height: p.crop };
         const all = await loadImageFolder(p.dir, {
@@ -85,12 +99,18 @@ export const datasetStage = defineStage({
           labels: p.labels,
           ...(p.limit === undefined ? {} : { limit: p.limit }),
         });
-        return trainTestSplit(all, { seed: p.seed, testFraction: p.testFraction, stratify: p.labels === "subfolders" });
+        return trainTestSplit(all, {
+          seed: p.seed,
+          testFraction: p.testFraction,
+          stratify: p.labels === "subfolders",
+        });
       },
       catch: (e) => e,
     }).pipe(
       Effect.tap((d) =>
-        ctx.info(`${d.train.source}: ${d.train.shape.n} train, ${d.test.shape.n} test, ${d.train.shape.height}×${d.train.shape.width}×${d.train.shape.channels}`)
+        ctx.info(
+          `${d.train.source}: ${d.train.shape.n} train, ${d.test.shape.n} test, ${d.train.shape.height}×${d.train.shape.width}×${d.train.shape.channels}`,
+        )
       ),
     ),
 });
@@ -112,11 +132,16 @@ export const resolveFashionMnistDir = (dir: string | undefined): string => {
   const searched: { place: string; problem: string }[] = [];
   for (const { dir: d, origin } of fashionMnistSearchDirs(dir === undefined ? {} : { dir })) {
     const missing = (["train", "test"] as const).flatMap((split) =>
-      (["images", "labels"] as const).filter((kind) => !fashionMnistFileNames(split, kind).some((n) => isFile(`${d}/${n}`)))
+      (["images", "labels"] as const).filter((kind) =>
+        !fashionMnistFileNames(split, kind).some((n) => isFile(`${d}/${n}`))
+      )
         .map((kind) => `${fashionMnistFileNames(split, kind)[0]}(.gz)`)
     );
     if (missing.length === 0) return resolve(d);
-    searched.push({ place: `${d} (${origin === "system" ? "system location" : `from ${origin}`})`, problem: `no ${missing.join(", no ")}` });
+    searched.push({
+      place: `${d} (${origin === "system" ? "system location" : `from ${origin}`})`,
+      problem: `no ${missing.join(", no ")}`,
+    });
   }
   throw new DatasetNotFound("Fashion-MNIST", searched, FASHION_MNIST_HINT_TEXT);
 };
@@ -133,7 +158,10 @@ export const resolveImageFolder = (dir: string): string => {
     // reported below
   }
   if (!ok) {
-    throw new DatasetNotFound(`image folder ${dir}`, [{ place: dir, problem: "does not exist or is not a directory" }], "Pass the folder of your images (PNG, JPEG or WebP; one sub-folder per class for labels).");
+    throw new DatasetNotFound(`image folder ${dir}`, [{
+      place: dir,
+      problem: "does not exist or is not a directory",
+    }], "Pass the folder of your images (PNG, JPEG or WebP; one sub-folder per class for labels).");
   }
   return resolve(dir);
 };

@@ -7,9 +7,13 @@ import { BACKEND_NAMES } from "../engine/backend.ts";
 
 const pinned = (() => {
   try {
-    const imports = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url))).imports ?? {};
+    const imports =
+      JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url))).imports ?? {};
     const version = (spec: string | undefined) => spec?.match(/@([\d.]+[^/]*)$/)?.[1] ?? "unknown";
-    return { tfjs: version(imports["@tensorflow/tfjs"]), "onnxruntime-node": version(imports["onnxruntime-node"]) };
+    return {
+      tfjs: version(imports["@tensorflow/tfjs"]),
+      "onnxruntime-node": version(imports["onnxruntime-node"]),
+    };
   } catch {
     return { tfjs: "unknown", "onnxruntime-node": "unknown" };
   }

@@ -13,10 +13,10 @@ import { type DatasetSplits, jsonWithFiles, type ModelBundle } from "./codecs.ts
 import { useEngine } from "./engine.ts";
 import { generateImages } from "./generate.ts";
 import type { TrainedConfig } from "./trainDiffusion.ts";
-import { classifyAll, type ClassifierConfigSchema, loadClassifier } from "./classifier.ts";
+import { type ClassifierConfigSchema, classifyAll, loadClassifier } from "./classifier.ts";
 import { writeImageGrid } from "../data/imageGrid.ts";
 import { featureStats, frechetDistance } from "../metrics/frechet.ts";
-import { classHistogram, classEntropy } from "../metrics/classes.ts";
+import { classEntropy, classHistogram } from "../metrics/classes.ts";
 
 const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
 
@@ -85,11 +85,17 @@ export const evaluateStage = defineStage({
       const test = inputs.dataset.test;
       const real = classifyAll(classifier.forward, test.images, [test.shape.n, h, w, c]);
       classifier.params.dispose();
-      const fdClf = frechetDistance(featureStats(fake.features, p.samples, fake.dim), featureStats(real.features, test.shape.n, real.dim));
+      const fdClf = frechetDistance(
+        featureStats(fake.features, p.samples, fake.dim),
+        featureStats(real.features, test.shape.n, real.dim),
+      );
       const histogram = classHistogram(fake.logits, p.samples, fake.classes);
       const entropy = classEntropy(histogram);
       yield* Effect.promise(() =>
-        writeImageGrid(join(ctx.scratchDir, "samples.png"), { images: generated.images.subarray(0, Math.min(p.gridImages, p.samples) * h * w * c), shape: { ...generated.shape, n: Math.min(p.gridImages, p.samples) } }, { scale: Math.max(1, Math.round(64 / h)), padding: 2 })
+        writeImageGrid(join(ctx.scratchDir, "samples.png"), {
+          images: generated.images.subarray(0, Math.min(p.gridImages, p.samples) * h * w * c),
+          shape: { ...generated.shape, n: Math.min(p.gridImages, p.samples) },
+        }, { scale: Math.max(1, Math.round(64 / h)), padding: 2 })
       );
       const result: Evaluation = {
         fdClf,
@@ -104,7 +110,11 @@ export const evaluateStage = defineStage({
         guidance: p.guidance,
         weights: p.useEma && inputs.model.ema ? "ema" : "raw",
       };
-      yield* ctx.info(`FD-clf ${fdClf.toFixed(3)}, class entropy ${entropy.nats.toFixed(3)} nats (classifier accuracy ${(100 * result.classifierTestAccuracy).toFixed(1)}%)`);
+      yield* ctx.info(
+        `FD-clf ${fdClf.toFixed(3)}, class entropy ${
+          entropy.nats.toFixed(3)
+        } nats (classifier accuracy ${(100 * result.classifierTestAccuracy).toFixed(1)}%)`,
+      );
       return { data: result, dir: ctx.scratchDir };
     }),
 });

@@ -74,14 +74,27 @@ function unetOverrides(spec: Extract<ModelSpec, { kind: "unet" }>, data: DataFac
 }
 
 /** A freshly initialised backbone for the data. */
-export const buildDenoiser = (spec: ModelSpec, data: DataFacts, seed: number): Denoiser<unknown> => {
+export const buildDenoiser = (
+  spec: ModelSpec,
+  data: DataFacts,
+  seed: number,
+): Denoiser<unknown> => {
   if (spec.kind === "unet") return createUNet(unetOverrides(spec, data), seed) as Denoiser<unknown>;
   const { kind: _kind, ...rest } = spec;
-  return createViT({ ...rest, channels: data.channels, imageSize: data.imageSize, numClasses: data.numClasses }, seed) as Denoiser<unknown>;
+  return createViT({
+    ...rest,
+    channels: data.channels,
+    imageSize: data.imageSize,
+    numClasses: data.numClasses,
+  }, seed) as Denoiser<unknown>;
 };
 
 /** A backbone from a stored config and parameters (EMA ones when present and asked for). */
-export const loadDenoiser = (kind: string, config: unknown, params: TensorMap): Denoiser<unknown> => {
+export const loadDenoiser = (
+  kind: string,
+  config: unknown,
+  params: TensorMap,
+): Denoiser<unknown> => {
   const fresh = kind === "unet"
     ? createUNet(unetConfig(config as Parameters<typeof unetConfig>[0]), 0)
     : kind === "vit"

@@ -33,7 +33,8 @@ export const plotTrainingStage = defineStage({
       const x0 = rows.map((r) => [r[0]!, r[2]!] as [number, number]);
       const k = Math.max(1, Math.floor(rows.length / 50));
       const svg = lineChart({
-        title: `Training loss (${String(inputs.model.info.weighting ?? "")})`.slice(0, 120),
+        title: "Training loss",
+        subtitle: String(inputs.model.info.weighting ?? ""),
         xLabel: "training step",
         yLabel: "loss (mean over the batch)",
         yScale: "log",

@@ -20,12 +20,17 @@ export const summaryStage = defineStage({
   inputs: ["evaluation", "model"],
   output: json(SummaryRecord),
   seeded: false,
-  run: (_ctx, _p, inputs: { evaluation: WithFiles<Evaluation>; model: ModelBundle<TrainedConfig> }) =>
+  run: (
+    _ctx,
+    _p,
+    inputs: { evaluation: WithFiles<Evaluation>; model: ModelBundle<TrainedConfig> },
+  ) =>
     Effect.sync(() => {
       const e = inputs.evaluation.data;
       const rows = ((inputs.model.info.history as { rows?: number[][] } | undefined)?.rows) ?? [];
       const tail = rows.slice(-Math.max(1, Math.floor(rows.length / 10)));
-      const meanOf = (k: number) => tail.length ? tail.reduce((a, r) => a + (r[k] ?? 0), 0) / tail.length : null;
+      const meanOf = (k: number) =>
+        tail.length ? tail.reduce((a, r) => a + (r[k] ?? 0), 0) / tail.length : null;
       return {
         fdClf: e.fdClf,
         classEntropy: e.classEntropy,

@@ -22,7 +22,11 @@ import { numClasses } from "../data/dataset.ts";
 import { Batcher } from "../data/batching.ts";
 import { makeSchedule, ScheduleConfigSchema } from "../diffusion/schedules.ts";
 import { TargetSchema } from "../diffusion/targets.ts";
-import { describeWeighting, lossMultiplierTable, WeightingConfigSchema } from "../diffusion/weightings.ts";
+import {
+  describeWeighting,
+  lossMultiplierTable,
+  WeightingConfigSchema,
+} from "../diffusion/weightings.ts";
 import { deriveSeed, makeRng } from "../diffusion/rng.ts";
 import { makeAdamW } from "../train/adamw.ts";
 import { makeEma } from "../train/ema.ts";
@@ -48,7 +52,10 @@ export const TrainedConfigSchema = v.strictObject({
 export type TrainedConfig = v.InferOutput<typeof TrainedConfigSchema>;
 export const diffusionModelCodec = modelCodec(TrainedConfigSchema);
 
-const HistorySchema = v.object({ columns: v.array(v.string()), rows: v.array(v.array(v.number())) });
+const HistorySchema = v.object({
+  columns: v.array(v.string()),
+  rows: v.array(v.array(v.number())),
+});
 
 // -- init ------------------------------------------------------------------------------------
 
@@ -71,19 +78,37 @@ export const initDiffusionStage = defineStage({
     Effect.gen(function* () {
       const { train } = inputs.dataset;
       const { height: h, width: w, channels: c } = train.shape;
-      if (p.conditional && !train.labels) return yield* Effect.fail(new Error("conditional training needs a labelled dataset"));
+      if (p.conditional && !train.labels) {
+        return yield* Effect.fail(new Error("conditional training needs a labelled dataset"));
+      }
       const classes = p.conditional ? numClasses(train) : 0;
-      const model = buildDenoiser(p.model, { channels: c, imageSize: h, numClasses: classes }, deriveSeed(p.seed ?? ctx.seed, "init"));
+      const model = buildDenoiser(
+        p.model,
+        { channels: c, imageSize: h, numClasses: classes },
+        deriveSeed(p.seed ?? ctx.seed, "init"),
+      );
       yield* ctx.info(`${model.kind}: ${model.parameterCount()} parameters`);
       const params = toTensorMap(model.params.export());
       model.params.dispose();
       return {
         kind: model.kind,
-        config: { model: model.config as unknown, schedule: null, target: null, weighting: null, conditional: p.conditional, numClasses: classes, imageShape: [h, w, c] as [number, number, number] },
+        config: {
+          model: model.config as unknown,
+          schedule: null,
+          target: null,
+          weighting: null,
+          conditional: p.conditional,
+          numClasses: classes,
+          imageShape: [h, w, c] as [number, number, number],
+        },
         params,
         ema: null,
         optimizer: null,
-        info: { parameters: model.parameterCount(), step: 0, history: { columns: ["step", "loss", "x0Mse"], rows: [] } },
+        info: {
+          parameters: model.parameterCount(),
+          step: 0,
+          history: { columns: ["step", "loss", "x0Mse"], rows: [] },
+        },
       };
     }),
 });
@@ -129,15 +154,27 @@ export const trainDiffusionStage = defineStage({
       const start = inputs.start;
       const startStep = Number(start.info.step ?? 0);
       if (startStep !== p.fromStep) {
-        return yield* Effect.fail(new Error(`the start state is at step ${startStep}, not fromStep ${p.fromStep}`));
+        return yield* Effect.fail(
+          new Error(`the start state is at step ${startStep}, not fromStep ${p.fromStep}`),
+        );
       }
-      if (p.toStep <= p.fromStep) return yield* Effect.fail(new Error(`toStep ${p.toStep} must exceed fromStep ${p.fromStep}`));
+      if (p.toStep <= p.fromStep) {
+        return yield* Effect.fail(
+          new Error(`toStep ${p.toStep} must exceed fromStep ${p.fromStep}`),
+        );
+      }
       const schedule = makeSchedule(p.schedule);
       if (start.config.target !== null) {
         // continuing a segment: the objective must be the one it was trained with
-        const mismatch = (["target", "weighting"] as const).filter((k) => !sameJson(start.config[k], p[k]));
+        const mismatch = (["target", "weighting"] as const).filter((k) =>
+          !sameJson(start.config[k], p[k])
+        );
         if (!sameJson(start.config.schedule, schedule.config)) mismatch.push("schedule" as never);
-        if (mismatch.length > 0) return yield* Effect.fail(new Error(`cannot continue training with a different ${mismatch.join(", ")}`));
+        if (mismatch.length > 0) {
+          return yield* Effect.fail(
+            new Error(`cannot continue training with a different ${mismatch.join(", ")}`),
+          );
+        }
       }
       const { train } = inputs.dataset;
       const { height: h, width: w, channels: c } = train.shape;
@@ -145,15 +182,33 @@ export const trainDiffusionStage = defineStage({
       const seed = p.seed ?? ctx.seed;
       const multipliers = lossMultiplierTable(p.weighting, p.target, schedule);
       const model = loadDenoiser(start.kind, start.config.model, start.params);
-      const opt = makeAdamW(model.params, { lr: p.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: p.weightDecay, warmupSteps: p.warmupSteps, gradClip: p.gradClip });
+      const opt = makeAdamW(model.params, {
+        lr: p.lr,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weightDecay: p.weightDecay,
+        warmupSteps: p.warmupSteps,
+        gradClip: p.gradClip,
+      });
       if (start.optimizer) opt.importState(start.optimizer);
       const ema = p.emaDecay > 0 ? makeEma(model.params, p.emaDecay) : null;
       if (ema && start.ema) ema.params.import(toParamRecord(start.ema));
-      const batcher = new Batcher(train, { batchSize: Math.min(p.batchSize, train.shape.n), seed: deriveSeed(seed, "batches") });
-      const previous = v.parse(HistorySchema, start.info.history ?? { columns: [], rows: [] }).rows.flat();
+      const batcher = new Batcher(train, {
+        batchSize: Math.min(p.batchSize, train.shape.n),
+        seed: deriveSeed(seed, "batches"),
+      });
+      const previous = v.parse(HistorySchema, start.info.history ?? { columns: [], rows: [] }).rows
+        .flat();
       const history: number[] = [...previous]; // flat [step, loss, x0Mse] triples, all segments
-      const weightingText = describeWeighting(p.weighting.strategy, p.target, "gamma" in p.weighting ? p.weighting.gamma : undefined);
-      yield* ctx.info(`${model.kind}: ${model.parameterCount()} parameters; steps ${p.fromStep}→${p.toStep}; target ${p.target}; ${weightingText}`);
+      const weightingText = describeWeighting(
+        p.weighting.strategy,
+        p.target,
+        "gamma" in p.weighting ? p.weighting.gamma : undefined,
+      );
+      yield* ctx.info(
+        `${model.kind}: ${model.parameterCount()} parameters; steps ${p.fromStep}→${p.toStep}; target ${p.target}; ${weightingText}`,
+      );
 
       yield* runTrainingLoop(ctx, {
         firstStep: p.fromStep,
@@ -182,7 +237,10 @@ export const trainDiffusionStage = defineStage({
           let labels: Int32Array | undefined;
           if (classes > 0) {
             const drop = rng.uniform(B);
-            labels = Int32Array.from(batch.labels!, (y, i) => (drop[i]! < p.labelDropout ? classes : y));
+            labels = Int32Array.from(
+              batch.labels!,
+              (y, i) => (drop[i]! < p.labelDropout ? classes : y),
+            );
           }
           const out = tf.tidy(() => {
             const x0 = tf.tensor4d(batch.images, [B, h, w, c]);
@@ -190,7 +248,13 @@ export const trainDiffusionStage = defineStage({
             const y = labels ? tf.tensor1d(labels, "int32") : undefined;
             let x0Mse: tf.Tensor1D | null = null;
             const { value, grads } = model.params.valueAndGrads(() => {
-              const r = diffusionLoss((xt, tt, yy) => model.forward(xt, tt, yy), { x0, labels: y, t, eps: noise }, schedule, p.target, multipliers);
+              const r = diffusionLoss(
+                (xt, tt, yy) => model.forward(xt, tt, yy),
+                { x0, labels: y, t, eps: noise },
+                schedule,
+                p.target,
+                multipliers,
+              );
               x0Mse = tf.keep(r.x0Mse);
               return r.loss;
             });
@@ -208,7 +272,12 @@ export const trainDiffusionStage = defineStage({
 
       const bundle = {
         kind: start.kind,
-        config: { ...start.config, schedule: schedule.config as unknown, target: p.target, weighting: p.weighting },
+        config: {
+          ...start.config,
+          schedule: schedule.config as unknown,
+          target: p.target,
+          weighting: p.weighting,
+        },
         params: toTensorMap(model.params.export()),
         ema: ema ? toTensorMap(ema.params.export()) : null,
         optimizer: opt.exportState(),

@@ -124,7 +124,8 @@ const selfInfo = (): Promise<SelfInfo> =>
     // judge our locks by pid alone. Whether /proc works at all is read from pid 1.
     const stat = await readProcStat("self").catch(() => undefined);
     const pidNs = await Deno.readLink("/proc/self/ns/pid").catch(() => undefined);
-    const proc = stat !== undefined || await Deno.stat("/proc/1/stat").then(() => true, () => false);
+    const proc = stat !== undefined ||
+      await Deno.stat("/proc/1/stat").then(() => true, () => false);
     return { host: Deno.hostname(), pidNs, pidStart: stat?.start, proc };
   })();
 

@@ -93,8 +93,14 @@ export const makeAdamW = (params: ParamStore, config: AdamWConfig): AdamW => {
     exportState: () => {
       const out: TensorMap = { "adamw.step": { shape: [1], data: new Float32Array([t]) } };
       for (const name of names) {
-        out[`m.${name}`] = { shape: m.get(name)!.shape, data: m.get(name)!.dataSync() as Float32Array };
-        out[`v.${name}`] = { shape: v.get(name)!.shape, data: v.get(name)!.dataSync() as Float32Array };
+        out[`m.${name}`] = {
+          shape: m.get(name)!.shape,
+          data: m.get(name)!.dataSync() as Float32Array,
+        };
+        out[`v.${name}`] = {
+          shape: v.get(name)!.shape,
+          data: v.get(name)!.dataSync() as Float32Array,
+        };
       }
       return out;
     },

@@ -21,7 +21,11 @@ export interface DiffusionBatch {
   readonly eps: tf.Tensor4D;
 }
 
-export type ModelForward = (xt: tf.Tensor4D, t: tf.Tensor1D, labels: tf.Tensor1D | undefined) => tf.Tensor4D;
+export type ModelForward = (
+  xt: tf.Tensor4D,
+  t: tf.Tensor1D,
+  labels: tf.Tensor1D | undefined,
+) => tf.Tensor4D;
 
 /**
  * Weighted loss (scalar) and per-sample unweighted x0-MSE ([B]); call inside a gradient
@@ -46,7 +50,11 @@ export const diffusionLoss = (
   // x0-space error of the same prediction (a diagnostic: it does not enter `loss`, so no gradient
   // flows through it). x̂0 is clipped to the data range as samplers do: an ε-prediction's x̂0 at
   // SNR ≈ 1e-9 is ε-error/α ≈ 1e4 × ε-error and would swamp any batch mean.
-  const x0Hat = tf.clipByValue(predX0(target, output, xt, target === "eps" ? tf.maximum(alpha, 1e-4) : alpha, sigma), -1, 1);
+  const x0Hat = tf.clipByValue(
+    predX0(target, output, xt, target === "eps" ? tf.maximum(alpha, 1e-4) : alpha, sigma),
+    -1,
+    1,
+  );
   const x0Mse = tf.mean(tf.square(tf.sub(x0Hat, batch.x0)), [1, 2, 3]) as tf.Tensor1D; // [B]
   return { loss, x0Mse, targetMse };
 };

@@ -12,7 +12,8 @@ export interface Ema {
   update(step: number): void;
 }
 
-export const emaDecayAt = (decay: number, step: number) => Math.min(decay, (1 + step) / (10 + step));
+export const emaDecayAt = (decay: number, step: number) =>
+  Math.min(decay, (1 + step) / (10 + step));
 
 /** An EMA copy of `source` (same names); `update` blends the live values in. */
 export const makeEma = (source: ParamStore, decay: number): Ema => {

@@ -5,14 +5,18 @@
  */
 import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
-import { tensors, type TensorMap } from "../core/codec.ts";
+import { type TensorMap, tensors } from "../core/codec.ts";
 import type { StageContext } from "../core/stage.ts";
 import { createLeakGuard } from "../engine/leakGuard.ts";
 
 export class NonFiniteLoss extends Error {
   constructor(readonly step: number, readonly lastCheckpoint: number | null, value: number) {
     super(
-      `loss became ${value} at step ${step}; ${lastCheckpoint === null ? "no checkpoint was saved yet" : `the last good checkpoint is step ${lastCheckpoint} (re-running resumes there)`}. Lower the learning rate or change the weighting.`,
+      `loss became ${value} at step ${step}; ${
+        lastCheckpoint === null
+          ? "no checkpoint was saved yet"
+          : `the last good checkpoint is step ${lastCheckpoint} (re-running resumes there)`
+      }. Lower the learning rate or change the weighting.`,
     );
   }
 }
@@ -46,10 +50,14 @@ export const runTrainingLoop = (ctx: StageContext, loop: TrainingLoop) =>
     for (let step = start; step < loop.steps; step++) {
       const metrics = loop.step(step);
       const loss = metrics.loss ?? 0;
-      if (!Number.isFinite(loss)) return yield* Effect.fail(new NonFiniteLoss(step, lastCheckpoint, loss));
+      if (!Number.isFinite(loss)) {
+        return yield* Effect.fail(new NonFiniteLoss(step, lastCheckpoint, loss));
+      }
       guard.check();
       const done = step + 1;
-      if (done % loop.logEvery === 0 || done === loop.steps) yield* ctx.log({ step: done, ...metrics });
+      if (done % loop.logEvery === 0 || done === loop.steps) {
+        yield* ctx.log({ step: done, ...metrics });
+      }
       if (done % loop.checkpointEvery === 0 && done < loop.steps) {
         yield* ctx.checkpoint(tensors, loop.save());
         lastCheckpoint = done;

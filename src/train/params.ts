@@ -3,7 +3,9 @@ import type { TensorMap } from "../core/codec.ts";
 import type { ParamRecord } from "../models/params.ts";
 
 export const toTensorMap = (record: ParamRecord): TensorMap =>
-  Object.fromEntries(Object.entries(record).map(([k, s]) => [k, { shape: [...s.shape], data: s.data }]));
+  Object.fromEntries(
+    Object.entries(record).map(([k, s]) => [k, { shape: [...s.shape], data: s.data }]),
+  );
 
 export const toParamRecord = (map: TensorMap): ParamRecord => {
   const out: ParamRecord = {};
@@ -16,7 +18,11 @@ export const toParamRecord = (map: TensorMap): ParamRecord => {
 
 /** Splits a flat map with prefixed names (`params.x`, `ema.x`, `adamw.m.x`) by prefix. */
 export const withPrefix = (map: TensorMap, prefix: string): TensorMap =>
-  Object.fromEntries(Object.entries(map).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
+  Object.fromEntries(
+    Object.entries(map).filter(([k]) => k.startsWith(prefix)).map((
+      [k, t],
+    ) => [k.slice(prefix.length), t]),
+  );
 
 export const addPrefix = (map: TensorMap, prefix: string): TensorMap =>
   Object.fromEntries(Object.entries(map).map(([k, t]) => [`${prefix}${k}`, t]));

@@ -51,7 +51,9 @@ Deno.test("quickstart --profile smoke trains, samples, measures and writes a com
   const metrics = (await Deno.readTextFile(join(runDir, "metrics.jsonl"))).trim().split("\n").map((
     l,
   ) => JSON.parse(l));
-  assert.ok(metrics.some((r) => String(r.stage).startsWith("train-diffusion") && Number.isFinite(r.loss)));
+  assert.ok(
+    metrics.some((r) => String(r.stage).startsWith("train-diffusion") && Number.isFinite(r.loss)),
+  );
 
   const second = await cli(args).output();
   assert.equal(second.code, 0);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { lineChart, linearTicks, logTicks, tickLabel } from "../../src/plot/lineChart.ts";
+import { linearTicks, lineChart, logTicks, tickLabel } from "../../src/plot/lineChart.ts";
 
 Deno.test("linearTicks() gives 1-2-5 steps covering the domain", () => {
   assert.deepEqual(linearTicks(0, 1), [0, 0.2, 0.4, 0.6, 0.8, 1]);
@@ -26,7 +26,11 @@ Deno.test("lineChart() draws one path per series, skips non-finite points and es
     ],
   });
   assert.equal((svg.match(/<path /g) ?? []).length, 2);
-  assert.match(svg, /data-series="a" d="M[\d.]+ [\d.]+ L[\d.]+ [\d.]+"/, "the NaN and the non-positive (log) points are skipped");
+  assert.match(
+    svg,
+    /data-series="a" d="M[\d.]+ [\d.]+ L[\d.]+ [\d.]+"/,
+    "the NaN and the non-positive (log) points are skipped",
+  );
   assert.ok(!svg.includes("NaN"));
   assert.match(svg, /loss &lt;&amp;&gt; curve/);
   assert.match(svg, /stroke-dasharray="6 4"/);
@@ -37,7 +41,14 @@ Deno.test("lineChart() draws one path per series, skips non-finite points and es
 });
 
 Deno.test("lineChart() maps domain ends inside the plot area", () => {
-  const svg = lineChart({ title: "t", xLabel: "x", yLabel: "y", width: 600, height: 400, series: [{ name: "s", points: [[0, 0], [10, 5]] }] });
+  const svg = lineChart({
+    title: "t",
+    xLabel: "x",
+    yLabel: "y",
+    width: 600,
+    height: 400,
+    series: [{ name: "s", points: [[0, 0], [10, 5]] }],
+  });
   const d = svg.match(/data-series="s" d="M([\d.]+) ([\d.]+) L([\d.]+) ([\d.]+)"/)!;
   const [x0, y0, x1, y1] = d.slice(1).map(Number);
   assert.ok(x0! >= 70 && x1! > x0! && y1! < y0!, `first point (${x0}, ${y0}), last (${x1}, ${y1})`);

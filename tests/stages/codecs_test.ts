@@ -7,7 +7,11 @@ import { CodecError } from "../../src/core/codec.ts";
 
 Deno.test("datasetCodec round-trips train and test splits exactly", async () => {
   const dir = await Deno.makeTempDir();
-  const splits = trainTestSplit(generateShapes({ n: 40, seed: 3, size: 16, channels: 3 }), { seed: 1, testFraction: 0.25, stratify: true });
+  const splits = trainTestSplit(generateShapes({ n: 40, seed: 3, size: 16, channels: 3 }), {
+    seed: 1,
+    testFraction: 0.25,
+    stratify: true,
+  });
   await datasetCodec.write(splits, dir);
   const back = await datasetCodec.read(dir);
   assert.deepEqual(back.train.shape, splits.train.shape);
@@ -21,7 +25,13 @@ Deno.test("modelCodec validates the config it reads back", async () => {
   const dir = await Deno.makeTempDir();
   const codec = modelCodec(v.strictObject({ widths: v.array(v.number()) }));
   const params = { "a.w": { shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) } };
-  await codec.write({ kind: "unet", config: { widths: [8, 16] }, params, ema: params, info: { parameters: 4 } }, dir);
+  await codec.write({
+    kind: "unet",
+    config: { widths: [8, 16] },
+    params,
+    ema: params,
+    info: { parameters: 4 },
+  }, dir);
   const back = await codec.read(dir);
   assert.deepEqual(back.config, { widths: [8, 16] });
   assert.deepEqual(back.params["a.w"]!.data, new Float32Array([1, 2, 3, 4]));
@@ -29,7 +39,10 @@ Deno.test("modelCodec validates the config it reads back", async () => {
   const raw = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
   raw.config.widths = "wide";
   await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify(raw));
-  await assert.rejects(() => codec.read(dir), (e) => e instanceof CodecError && /config/.test(e.message));
+  await assert.rejects(
+    () => codec.read(dir),
+    (e) => e instanceof CodecError && /config/.test(e.message),
+  );
 });
 
 Deno.test("jsonWithFiles moves the stage's files and validates its record", async () => {

@@ -19,7 +19,10 @@ Deno.test("makeAdamW() takes the textbook first step: θ − lr·sign(g) (bias-c
   opt.update({ w: tf.tensor1d([0.5, -4, 0]) });
   // step 1: m̂ = g, v̂ = g², so the step is lr·g/(|g| + ε) = ±lr (0 where g = 0)
   const w = Array.from(p.get("w").dataSync());
-  assert.ok(Math.abs(w[0]! - 0.9) < 1e-6 && Math.abs(w[1]! - -1.9) < 1e-6 && Math.abs(w[2]! - 3) < 1e-6, String(w));
+  assert.ok(
+    Math.abs(w[0]! - 0.9) < 1e-6 && Math.abs(w[1]! - -1.9) < 1e-6 && Math.abs(w[2]! - 3) < 1e-6,
+    String(w),
+  );
 });
 
 Deno.test("makeAdamW() matches a hand computation over two steps with weight decay", () => {

@@ -13,9 +13,18 @@ Deno.test("diffusionLoss() weights each sample's target MSE by m(t) (hand-comput
   const t = Int32Array.from([10, 900]);
   const mult = lossMultiplierTable({ strategy: "min-snr", gamma: 5 }, "eps", schedule);
   // a model that predicts 0: target MSE is ε², per sample
-  const r = diffusionLoss((xt) => tf.zerosLike(xt), { x0, labels: undefined, t, eps }, schedule, "eps", mult);
+  const r = diffusionLoss(
+    (xt) => tf.zerosLike(xt),
+    { x0, labels: undefined, t, eps },
+    schedule,
+    "eps",
+    mult,
+  );
   const expected = (mult[10]! * 1 + mult[900]! * 4) / 2;
-  assert.ok(Math.abs(r.loss.dataSync()[0]! - expected) < 1e-5, `${r.loss.dataSync()[0]} vs ${expected}`);
+  assert.ok(
+    Math.abs(r.loss.dataSync()[0]! - expected) < 1e-5,
+    `${r.loss.dataSync()[0]} vs ${expected}`,
+  );
   assert.deepEqual(Array.from(r.targetMse.dataSync()), [1, 4]);
   // x̂0 of a zero ε-prediction is x_t/α = x0 + σ/α·ε, so its x0-MSE is (σ/α·ε)²
   const a10 = schedule.alpha[10]!, s10 = schedule.sigma[10]!;
