@@ -17,7 +17,9 @@ export const params = Flag.String("param").pipe(
   Flag.atLeast(0),
 );
 export const backend = Flag.String("backend").pipe(
-  Flag.withDescription("tensor backend: ort (default), cpu, tensorflow, webgpu"),
+  Flag.withDescription(
+    "tensor backend: ort (default), cpu, tensorflow, tensorflow-gpu (fails unless a GPU runs it), webgpu",
+  ),
   Flag.optional,
 );
 export const store = Flag.String("store").pipe(

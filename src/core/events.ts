@@ -22,6 +22,8 @@ export interface NodeResult {
   /** Whether the stage resumed from a checkpoint of an earlier attempt. */
   readonly resumed: boolean;
   readonly error: string | null;
+  /** Facts the stage recorded with `ctx.annotate` (the engine that ran it…). */
+  readonly annotations?: Readonly<Record<string, unknown>>;
 }
 
 export type RunEvent =

@@ -135,6 +135,7 @@ export const createRunDir = async (init: RunDirInit) => {
         durationMs: r?.durationMs ?? null,
         resumed: r?.resumed ?? false,
         error: r?.error ?? null,
+        annotations: r?.annotations ?? {},
       };
     }),
     engine: plan.engine,

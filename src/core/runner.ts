@@ -7,9 +7,8 @@
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Cause from "effect/Cause";
-import * as Layer from "effect/Layer";
 import * as Option from "effect/Option";
-import { relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { loadExperimentModule } from "./experiment.ts";
 import { type Plan, planExperiment } from "./plan.ts";
 import { createRunDir, type RunStatus } from "./runDir.ts";
@@ -109,16 +108,17 @@ export const runPlanned = Effect.fnUntraced(
         }
         yield* Effect.promise(() => runDir.finish(status, (k) => store.artifactDir(k), summaries));
         req.write(`${progress.summary()}\n`);
-        req.write(
-          `${status === "succeeded" ? "Done" : `Run ${status}`}. Results: ${
-            relative(Deno.cwd(), runDir.dir) || runDir.dir
-          }\n`,
-        );
-        req.write(
-          `  summary:  ${relative(Deno.cwd(), runDir.dir)}/summary.md\n  manifest: ${
-            relative(Deno.cwd(), runDir.dir)
-          }/manifest.json\n`,
-        );
+        const rel = relative(Deno.cwd(), runDir.dir);
+        const shown = rel === "" || rel.startsWith("..") ? runDir.dir : rel;
+        req.write(`${status === "succeeded" ? "Done" : `Run ${status}`}. Results: ${shown}\n`);
+        req.write(`  summary:  ${shown}/summary.md\n  manifest: ${shown}/manifest.json\n`);
+        const images = yield* Effect.promise(() => pictures(join(runDir.dir, "artifacts")));
+        for (const image of images.slice(0, 8)) {
+          req.write(`  image:    ${shown}/artifacts/${image}\n`);
+        }
+        if (images.length > 8) {
+          req.write(`  … and ${images.length - 8} more images under ${shown}/artifacts/\n`);
+        }
       });
 
     const outcome = yield* runPlan(plan, {
@@ -148,4 +148,19 @@ export const runPlanned = Effect.fnUntraced(
   },
 );
 
-export { Layer };
+/** PNG files (plots, sample grids) of a run's artifacts, as paths relative to `artifacts/`. */
+const pictures = async (dir: string): Promise<string[]> => {
+  const found: string[] = [];
+  const walk = async (rel: string) => {
+    const entries = await Array.fromAsync(Deno.readDir(join(dir, rel))).catch(() =>
+      [] as Deno.DirEntry[]
+    );
+    for (const e of entries) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory) await walk(child);
+      else if (e.name.endsWith(".png")) found.push(child);
+    }
+  };
+  await walk("");
+  return found.sort();
+};

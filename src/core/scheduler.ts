@@ -167,6 +167,7 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
       const t0 = performance.now();
       const logLines: string[] = [];
       const metrics: string[] = [];
+      const annotations: Record<string, unknown> = {};
       let resumed = false;
       yield* events.emit({ type: "started", node });
       const scratchDir = yield* Effect.acquireRelease(
@@ -199,6 +200,7 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
             logLines.push(`${now()} ${message}`);
             return events.emit({ type: "info", node, message });
           }),
+        annotate: (facts) => Effect.sync(() => void Object.assign(annotations, facts)),
         checkpoint: <A>(codec: Codec<A>, state: A) =>
           store.saveCheckpoint(node.key, (dir) => Effect.promise(() => codec.write(state, dir)))
             .pipe(Effect.orDie),
@@ -259,6 +261,7 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
         durationMs: performance.now() - t0,
         resumed,
         error: null,
+        annotations,
       });
       return { value, ran: true, resumed };
     }).pipe(Effect.scoped);
@@ -270,6 +273,11 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
       if (Option.isSome(hit)) {
         const meta = hit.value;
         yield* replayMetrics(node);
+        const annotations = yield* Effect.promise(() =>
+          Deno.readTextFile(join(store.artifactDir(node.key), RUNNER_DIR, "annotations.json")).then(
+            JSON.parse,
+          ).catch(() => ({}))
+        );
         yield* record(node, {
           key: node.key,
           label: node.label,
@@ -279,6 +287,7 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
           durationMs: meta.timings?.durationMs ?? null,
           resumed: false,
           error: null,
+          annotations,
         });
         return;
       }

@@ -31,6 +31,11 @@ export interface StageContext {
   log(record: Record<string, unknown>): Effect.Effect<void>;
   /** Writes a line to this stage's log file. */
   info(message: string): Effect.Effect<void>;
+  /**
+   * Records facts about how the stage ran (e.g. the engine that computed it: backend, versions,
+   * threads, GPU) in the manifest, kept with the artifact so cached runs report them too.
+   */
+  annotate(facts: Record<string, unknown>): Effect.Effect<void>;
   /** Saves a resumable state; one complete checkpoint is kept per key, written atomically. */
   checkpoint<A>(codec: Codec<A>, state: A): Effect.Effect<void>;
   /** The last checkpoint of this key, if a previous attempt saved one. */

@@ -21,6 +21,11 @@ import { loadTensorflowBackend } from "./tensorflow.ts";
 import { loadWebgpuBackend } from "./webgpu.ts";
 
 export const BACKEND_NAMES = ["ort", "cpu", "tensorflow", "webgpu"] as const;
+/**
+ * What `--backend` accepts: the backends, plus `tensorflow-gpu` = `tensorflow` that must run on a
+ * GPU (it fails loudly when tfjs-node-gpu falls back to the CPU).
+ */
+export const BACKEND_CHOICES = [...BACKEND_NAMES, "tensorflow-gpu"] as const;
 export type BackendName = typeof BACKEND_NAMES[number];
 export const DEFAULT_BACKEND: BackendName = "ort";
 
@@ -63,7 +68,11 @@ export async function selectBackend(
   name: string = DEFAULT_BACKEND,
   options: SelectOptions = {},
 ): Promise<EngineIdentity> {
-  if (!isBackendName(name)) throw new UnknownBackendError(name, BACKEND_NAMES);
+  if (name === "tensorflow-gpu") {
+    name = "tensorflow";
+    options = { ...options, gpu: true };
+  }
+  if (!isBackendName(name)) throw new UnknownBackendError(name, BACKEND_CHOICES);
   const base = { tfjs: tf.version_core, deno: Deno.version.deno };
   const cores = Math.max(1, navigator.hardwareConcurrency || 1);
   switch (name) {

@@ -14,5 +14,6 @@ export const useEngine = (ctx: StageContext) =>
       catch: (e) => e,
     });
     yield* ctx.info(`engine ${canonicalJson(identity)}`);
+    yield* ctx.annotate({ engine: identity });
     return identity;
   });

@@ -3,7 +3,7 @@
  * without loading any backend: the backend name and the versions of the libraries that compute
  * (pinned in deno.json, so this is what will run).
  */
-import { BACKEND_NAMES } from "../engine/backend.ts";
+import { BACKEND_CHOICES } from "../engine/backend.ts";
 
 const pinned = (() => {
   try {
@@ -20,8 +20,8 @@ const pinned = (() => {
 })();
 
 export const engineIdentity = (backend: string): Record<string, unknown> => {
-  if (!(BACKEND_NAMES as readonly string[]).includes(backend)) {
-    throw new Error(`unknown backend "${backend}"; expected one of ${BACKEND_NAMES.join(", ")}`);
+  if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) {
+    throw new Error(`unknown backend "${backend}"; expected one of ${BACKEND_CHOICES.join(", ")}`);
   }
   return backend === "ort" ? { backend, ...pinned } : { backend, tfjs: pinned.tfjs };
 };

@@ -190,3 +190,42 @@ Deno.test("diffrun gc removes entries no run directory references, and --dry-run
   const plan = await run(["plan", toyExperiment, "--store", env.store, "-p", "n=7"]);
   assert.match(plan.stdout, /0 to run/);
 });
+
+Deno.test("Ctrl-C (SIGINT) stops a run cleanly: exit 130, run marked interrupted, no entry, no lock, no staging left", async () => {
+  const env = await tempEnv();
+  const child = cli([
+    "run",
+    toyExperiment,
+    "--profile",
+    "slow",
+    "--store",
+    env.store,
+    "--results",
+    env.results,
+  ]).spawn();
+  for (let i = 0; i < 200; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const cps = await Array.fromAsync(Deno.readDir(join(env.store, "checkpoints"))).catch(() => []);
+    if (cps.length > 0 && i > 10) break;
+  }
+  child.kill("SIGINT");
+  const out = await child.output();
+  assert.equal(out.code, 130, text(out.stderr));
+  assert.match(text(out.stderr), /interrupted; cleaning up/);
+  const runDir = join(env.results, "toy", [...Deno.readDirSync(join(env.results, "toy"))][0]!.name);
+  assert.equal((await readManifest(runDir)).status, "interrupted");
+  assert.deepEqual([...Deno.readDirSync(join(env.store, "locks"))], [], "the lock was released");
+  assert.deepEqual(
+    [...Deno.readDirSync(join(env.store, "tmp"))],
+    [],
+    "no staging or scratch directory left",
+  );
+  for (const shard of Deno.readDirSync(join(env.store, "entries"))) {
+    for (const e of Deno.readDirSync(join(env.store, "entries", shard.name))) {
+      const meta = JSON.parse(
+        Deno.readTextFileSync(join(env.store, "entries", shard.name, e.name, "meta.json")),
+      );
+      assert.notEqual(meta.stage, "scale", "the interrupted stage published nothing");
+    }
+  }
+});

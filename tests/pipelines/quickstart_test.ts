@@ -34,6 +34,16 @@ Deno.test("quickstart --profile smoke trains, samples, measures and writes a com
     (m as unknown as { engine: { backend: string } }).engine.backend,
     "ort",
   );
+  const trained = m.stages.find((s) => s.stage === "train-diffusion") as unknown as {
+    annotations: { engine: { backend: string; threads: number } };
+  };
+  assert.equal(
+    trained.annotations.engine.backend,
+    "ort",
+    "the manifest records the engine that ran the stage",
+  );
+  assert.ok(trained.annotations.engine.threads >= 1);
+  assert.match(text(first.stdout), /image: +\S+artifacts\/evaluate\/samples\.png/);
   const summary = await Deno.readTextFile(join(runDir, "summary.md"));
   assert.match(summary, /\| default \| \d+(\.\d+)? \| /, "the arm row carries numbers");
   const evaluation = JSON.parse(
@@ -58,4 +68,17 @@ Deno.test("quickstart --profile smoke trains, samples, measures and writes a com
   const second = await cli(args).output();
   assert.equal(second.code, 0);
   assert.match(text(second.stdout), /0 ran, 7 cached/);
+  const again = await readManifest(
+    join(
+      env.results,
+      "quickstart",
+      [...Deno.readDirSync(join(env.results, "quickstart"))].map((d) => d.name).sort().at(-1)!,
+    ),
+  );
+  const cached = again.stages.find((s) => s.stage === "train-diffusion") as unknown as {
+    status: string;
+    annotations: { engine: { backend: string } };
+  };
+  assert.equal(cached.status, "cached");
+  assert.equal(cached.annotations.engine.backend, "ort", "a cached stage still reports its engine");
 });
