@@ -234,15 +234,19 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
         Effect.tryPromise({
           try: async () => {
             await node.def.output.write(value, dir);
-            await Deno.mkdir(join(dir, RUNNER_DIR), { recursive: true });
-            await Deno.writeTextFile(
-              join(dir, RUNNER_DIR, "log.txt"),
-              logLines.join("\n") + (logLines.length ? "\n" : ""),
-            );
-            await Deno.writeTextFile(
-              join(dir, RUNNER_DIR, "metrics.jsonl"),
-              metrics.join("\n") + (metrics.length ? "\n" : ""),
-            );
+            // the runner's own files, only when there is something to keep (no-op stages stay cheap)
+            const own: [string, string][] = [];
+            if (logLines.length) own.push(["log.txt", logLines.join("\n") + "\n"]);
+            if (metrics.length) own.push(["metrics.jsonl", metrics.join("\n") + "\n"]);
+            if (Object.keys(annotations).length) {
+              own.push(["annotations.json", JSON.stringify(annotations) + "\n"]);
+            }
+            if (own.length) {
+              await Deno.mkdir(join(dir, RUNNER_DIR));
+            }
+            for (const [name, text] of own) {
+              await Deno.writeTextFile(join(dir, RUNNER_DIR, name), text);
+            }
           },
           catch: (cause) =>
             new StageFailed({
