@@ -19,18 +19,43 @@ export const benchCore = async (repeat = 5) => {
   const tmp = await Deno.makeTempDir({ prefix: "diffrun-bench-" });
   const store = join(tmp, "store");
   const results = join(tmp, "results");
-  const cliArgs = ["run", "-P=diffrun", join(root, "src/cli/main.ts"), "run", fixture, "--store", store, "--results", results];
+  // the permission flags of `deno task diffrun`, so the re-run is timed as users run it
+  const task: string = JSON.parse(await Deno.readTextFile(join(root, "deno.json"))).tasks.diffrun;
+  const permissions = task.split(/\s+/).filter((a) => a.startsWith("--allow-"));
+  const cliArgs = [
+    "run",
+    ...permissions,
+    join(root, "src/cli/main.ts"),
+    "run",
+    fixture,
+    "--store",
+    store,
+    "--results",
+    results,
+  ];
 
   // 1. populate, then time the fully cached re-run as a user types it (process start included)
-  const populate = await new Deno.Command(Deno.execPath(), { args: cliArgs, cwd: root, stdout: "null", stderr: "piped" }).output();
+  const populate = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs,
+    cwd: root,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
   if (!populate.success) throw new Error(new TextDecoder().decode(populate.stderr));
   const rerun: number[] = [];
   for (let i = 0; i < repeat; i++) {
     const t0 = performance.now();
-    const out = await new Deno.Command(Deno.execPath(), { args: cliArgs, cwd: root, stdout: "piped", stderr: "piped" }).output();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: cliArgs,
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
     rerun.push(performance.now() - t0);
     const text = new TextDecoder().decode(out.stdout);
-    if (!/0 ran, 1000 cached/.test(text)) throw new Error(`expected a full cache hit, got:\n${text}`);
+    if (!/0 ran, 1000 cached/.test(text)) {
+      throw new Error(`expected a full cache hit, got:\n${text}`);
+    }
   }
 
   // 2. planning 10,000 arms (module already imported once, as in a CLI process)
@@ -39,7 +64,12 @@ export const benchCore = async (repeat = 5) => {
   let stages = 0;
   for (let i = 0; i < repeat; i++) {
     const t0 = performance.now();
-    const plan = await loadAndPlan({ experimentFile: fixture, profile: "huge", overrides: [], projectRoot: root });
+    const plan = await loadAndPlan({
+      experimentFile: fixture,
+      profile: "huge",
+      overrides: [],
+      projectRoot: root,
+    });
     planning.push(performance.now() - t0);
     stages = plan.nodes.size;
   }
@@ -74,4 +104,3 @@ export const benchCore = async (repeat = 5) => {
     schedulerPerStageHitMs: median(hitMs),
   };
 };
-

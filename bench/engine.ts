@@ -138,7 +138,7 @@ export function trainer(batch: number) {
 }
 
 /**
- * Runs the benchmark. `args` are the flags above (`deno run -P=bench bench/engine.ts --steps 2`);
+ * Runs the benchmark. `args` are the flags above (`deno run -A bench/engine.ts --steps 2`);
  * through `deno task bench engine`, use the environment variables (`BENCH_STEPS=2`).
  */
 export async function main(args: readonly string[] = Deno.args): Promise<void> {

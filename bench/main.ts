@@ -11,9 +11,21 @@ for (const name of which) {
   if (name === "core") {
     const r = await benchCore(repeat);
     console.log(`runner (median of ${repeat}):`);
-    console.log(`  no-op re-run of a cached 1,000-stage pipeline, end to end: ${r.cachedRerun1000Ms.toFixed(0)} ms (goal < 1000)`);
-    console.log(`  planning a 10,000-arm sweep (${r.plan10kStages} stages): ${r.plan10kArmsMs.toFixed(0)} ms (goal < 2000)`);
-    console.log(`  scheduler per stage, hit: ${r.schedulerPerStageHitMs.toFixed(3)} ms; miss incl. atomic store write: ${r.schedulerPerStageMissMs.toFixed(3)} ms (goal < 1)`);
+    console.log(
+      `  no-op re-run of a cached 1,000-stage pipeline, end to end: ${
+        r.cachedRerun1000Ms.toFixed(0)
+      } ms (goal < 1000)`,
+    );
+    console.log(
+      `  planning a 10,000-arm sweep (${r.plan10kStages} stages): ${
+        r.plan10kArmsMs.toFixed(0)
+      } ms (goal < 2000)`,
+    );
+    console.log(
+      `  scheduler per stage, hit: ${
+        r.schedulerPerStageHitMs.toFixed(3)
+      } ms; miss incl. atomic store write: ${r.schedulerPerStageMissMs.toFixed(3)} ms (goal < 1)`,
+    );
     console.log(JSON.stringify({ bench: "core", ...r }));
   } else if (name === "engine") {
     const path = new URL("./engine.ts", import.meta.url);

@@ -76,10 +76,16 @@ export const runToy = (
     }).pipe(Effect.provide(Store.layer(env.store))),
   );
 
+/** The permission flags of `deno task diffrun` (deno.json), so tests run the CLI as users do. */
+export const diffrunPermissions: string[] = (() => {
+  const task: string = JSON.parse(Deno.readTextFileSync(resolve(projectRoot, "deno.json"))).tasks.diffrun;
+  return task.split(/\s+/).filter((a) => a.startsWith("--allow-"));
+})();
+
 /** Runs the CLI in a subprocess. */
 export const cli = (args: string[], env: Record<string, string> = {}) =>
   new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=diffrun", resolve(projectRoot, "src/cli/main.ts"), ...args],
+    args: ["run", ...diffrunPermissions, resolve(projectRoot, "src/cli/main.ts"), ...args],
     cwd: projectRoot,
     env,
     stdout: "piped",
