@@ -14,7 +14,8 @@ import * as Fiber from "effect/Fiber";
 import * as Option from "effect/Option";
 import { resolve } from "node:path";
 import { Store } from "../store/Store.ts";
-import { loadAndPlan, runPlanned } from "../core/runner.ts";
+import { loadAndPlan, runPlanned, type RunRequest } from "../core/runner.ts";
+import type { Plan } from "../core/plan.ts";
 import { listRunDirs, readManifest } from "../core/runDir.ts";
 import { compareRuns, explainStage, formatPlan, lastRun, listRuns, showRun } from "./inspect.ts";
 import * as opt from "./options.ts";
@@ -48,6 +49,25 @@ const planned = (
     })
   );
 
+/** Runs a plan against the store at `storeRoot`; a failed or interrupted run sets exit code 1. */
+const execute = (
+  plan: Plan,
+  storeRoot: string,
+  request: Omit<RunRequest, "cores" | "projectRoot" | "argv" | "write" | "tty">,
+) =>
+  Effect.gen(function* () {
+    const store = yield* Store;
+    const outcome = yield* runPlanned(plan, {
+      ...request,
+      cores: opt.cores(),
+      projectRoot: opt.projectRoot(),
+      argv: Deno.args,
+      write: (t) => void Deno.stdout.writeSync(new TextEncoder().encode(t)),
+      tty: Deno.stdout.isTerminal(),
+    }, store);
+    if (outcome.status !== "succeeded") exitCode = 1;
+  }).pipe(Effect.provide(Store.layer(storeRoot)));
+
 const runCommand = Command.make(
   "run",
   {
@@ -67,25 +87,15 @@ const runCommand = Command.make(
     Effect.gen(function* () {
       const root = opt.projectRoot();
       const plan = yield* planned(a.experiment, a.profile, a.params, a.backend);
-      const storeRoot = opt.storeRoot(a.store, root);
-      const outcome = yield* Effect.gen(function* () {
-        const store = yield* Store;
-        return yield* runPlanned(plan, {
-          experimentFile: a.experiment,
-          profile: opt.orUndefined(a.profile),
-          overrides: a.params,
-          backend: opt.orUndefined(a.backend),
-          jobs: opt.orUndefined(a.jobs) ?? 1,
-          cores: opt.cores(),
-          keepGoing: a.keepGoing,
-          projectRoot: root,
-          resultsRoot: opt.resultsRoot(a.results, root),
-          argv: Deno.args,
-          write: (t) => void Deno.stdout.writeSync(new TextEncoder().encode(t)),
-          tty: Deno.stdout.isTerminal(),
-        }, store);
-      }).pipe(Effect.provide(Store.layer(storeRoot)));
-      if (outcome.status !== "succeeded") exitCode = 1;
+      yield* execute(plan, opt.storeRoot(a.store, root), {
+        experimentFile: a.experiment,
+        profile: opt.orUndefined(a.profile),
+        overrides: a.params,
+        backend: opt.orUndefined(a.backend),
+        jobs: opt.orUndefined(a.jobs) ?? 1,
+        keepGoing: a.keepGoing,
+        resultsRoot: opt.resultsRoot(a.results, root),
+      });
     }),
 ).pipe(
   Command.withDescription("run an experiment (every arm of its sweep), reusing cached stages"),
@@ -179,24 +189,15 @@ const rerunCommand = Command.make(
           ? `rerun of ${m.runId}: every stage key matches the original run`
           : `rerun of ${m.runId}: ${changed.length} stage key(s) differ from the original run (code or params changed); see \`diffrun explain\``,
       );
-      const outcome = yield* Effect.gen(function* () {
-        const store = yield* Store;
-        return yield* runPlanned(plan, {
-          experimentFile: c.experimentFile,
-          profile: c.profile ?? undefined,
-          overrides: c.overrides,
-          backend: c.backend,
-          jobs: opt.orUndefined(a.jobs) ?? c.jobs,
-          cores: opt.cores(),
-          keepGoing: c.keepGoing,
-          projectRoot: root,
-          resultsRoot: opt.resultsRoot(a.results, root),
-          argv: Deno.args,
-          write: (t) => void Deno.stdout.writeSync(new TextEncoder().encode(t)),
-          tty: Deno.stdout.isTerminal(),
-        }, store);
-      }).pipe(Effect.provide(Store.layer(opt.storeRoot(a.store, root))));
-      if (outcome.status !== "succeeded") exitCode = 1;
+      yield* execute(plan, opt.storeRoot(a.store, root), {
+        experimentFile: c.experimentFile,
+        profile: c.profile ?? undefined,
+        overrides: c.overrides,
+        backend: c.backend,
+        jobs: opt.orUndefined(a.jobs) ?? c.jobs,
+        keepGoing: c.keepGoing,
+        resultsRoot: opt.resultsRoot(a.results, root),
+      });
     }),
 ).pipe(Command.withDescription("run again what a run directory's manifest describes"));
 

@@ -78,7 +78,8 @@ export const runToy = (
 
 /** The permission flags of `deno task diffrun` (deno.json), so tests run the CLI as users do. */
 export const diffrunPermissions: string[] = (() => {
-  const task: string = JSON.parse(Deno.readTextFileSync(resolve(projectRoot, "deno.json"))).tasks.diffrun;
+  const task: string =
+    JSON.parse(Deno.readTextFileSync(resolve(projectRoot, "deno.json"))).tasks.diffrun;
   return task.split(/\s+/).filter((a) => a.startsWith("--allow-"));
 })();
 
