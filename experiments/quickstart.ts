@@ -13,7 +13,17 @@ export default defineExperiment({
   defaultProfile: "quick",
   profiles: {
     /** Seconds: what the test suite runs end to end. */
-    smoke: { params: { images: 200, classifierSteps: 5, widths: [16, 32], steps: 6, batchSize: 8, samplerSteps: 3, samples: 16 } },
+    smoke: {
+      params: {
+        images: 200,
+        classifierSteps: 5,
+        widths: [16, 32],
+        steps: 6,
+        batchSize: 8,
+        samplerSteps: 3,
+        samples: 16,
+      },
+    },
     /** The default: a few minutes on 2 cores with the ort backend. */
     quick: {},
     /** Longer training for nicer samples. */

@@ -40,10 +40,29 @@ export const quickstartPipeline = definePipeline({
     samples: v.optional(Int(2), 256),
   }),
   build: (p, b) => {
-    const dataset = b.stage(datasetStage, { source: "shapes", n: p.images, size: p.imageSize, channels: 3 }, {});
-    const classifier = b.stage(classifierStage, { widths: [16, 32, 64], steps: p.classifierSteps, batchSize: 64, lr: 2e-3 }, { dataset });
+    const dataset = b.stage(datasetStage, {
+      source: "shapes",
+      n: p.images,
+      size: p.imageSize,
+      channels: 3,
+    }, {});
+    const classifier = b.stage(classifierStage, {
+      widths: [16, 32, 64],
+      steps: p.classifierSteps,
+      batchSize: 64,
+      lr: 2e-3,
+    }, { dataset });
     const { final: model } = addTraining(b, dataset, {
-      init: { model: { kind: "unet", widths: p.widths, resBlocksPerLevel: 1, attentionLevels: [], middle: "attention" }, conditional: true },
+      init: {
+        model: {
+          kind: "unet",
+          widths: p.widths,
+          resBlocksPerLevel: 1,
+          attentionLevels: [],
+          middle: "attention",
+        },
+        conditional: true,
+      },
       train: {
         schedule: { family: "cosine" },
         target: p.target,
