@@ -134,6 +134,8 @@ export const TrainSegmentParams = v.strictObject({
   seed: v.optional(Int(0)),
   logEvery: v.optional(Int(1), 10),
   checkpointEvery: v.optional(Int(1), 100),
+  /** "stop": a non-finite loss ends training and is recorded as divergence (weighting studies). */
+  onNonFinite: v.optional(v.picklist(["fail", "stop"]), "fail"),
 });
 export type TrainSegmentParams = v.InferInput<typeof TrainSegmentParams>;
 
@@ -176,6 +178,11 @@ export const trainDiffusionStage = defineStage({
           );
         }
       }
+      if (start.info.divergedAt !== undefined && start.info.divergedAt !== null) {
+        // an earlier segment diverged: later segments carry its last good state forward unchanged
+        yield* ctx.info(`training diverged at step ${start.info.divergedAt}; nothing to continue`);
+        return { ...start, info: { ...start.info, step: p.toStep } };
+      }
       const { train } = inputs.dataset;
       const { height: h, width: w, channels: c } = train.shape;
       const classes = start.config.numClasses;
@@ -210,7 +217,8 @@ export const trainDiffusionStage = defineStage({
         `${model.kind}: ${model.parameterCount()} parameters; steps ${p.fromStep}→${p.toStep}; target ${p.target}; ${weightingText}`,
       );
 
-      yield* runTrainingLoop(ctx, {
+      const outcome = yield* runTrainingLoop(ctx, {
+        onNonFinite: p.onNonFinite,
         firstStep: p.fromStep,
         steps: p.toStep,
         checkpointEvery: p.checkpointEvery,
@@ -260,9 +268,18 @@ export const trainDiffusionStage = defineStage({
             });
             return { value, grads, x0Mse: x0Mse! as tf.Tensor1D };
           });
-          const gradNorm = opt.update(out.grads);
-          if (ema) ema.update(step);
           const loss = out.value.dataSync()[0]!;
+          if (!Number.isFinite(loss)) {
+            // never apply a non-finite update: the last good weights stay intact
+            tf.dispose([out.value, out.x0Mse, ...Object.values(out.grads)]);
+            return { loss, x0Mse: NaN, gradNorm: NaN };
+          }
+          const gradNorm = opt.update(out.grads);
+          if (!Number.isFinite(gradNorm)) {
+            tf.dispose([out.value, out.x0Mse, ...Object.values(out.grads)]);
+            return { loss: NaN, x0Mse: NaN, gradNorm };
+          }
+          if (ema) ema.update(step);
           const x0Mse = (out.x0Mse.dataSync() as Float32Array).reduce((a, b) => a + b, 0) / B;
           tf.dispose([out.value, out.x0Mse, ...Object.values(out.grads)]);
           history.push(step + 1, loss, x0Mse);
@@ -284,6 +301,7 @@ export const trainDiffusionStage = defineStage({
         info: {
           parameters: model.parameterCount(),
           step: p.toStep,
+          divergedAt: outcome.divergedAt,
           weighting: weightingText,
           history: { columns: ["step", "loss", "x0Mse"], rows: chunk(history, 3) },
         },

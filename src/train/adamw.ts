@@ -36,7 +36,10 @@ export const defaultAdamW: AdamWConfig = {
 export interface AdamW {
   /** Steps taken so far. */
   readonly step: () => number;
-  /** Applies one update from `grads` (by parameter name); returns the pre-clip gradient norm. */
+  /**
+   * Applies one update from `grads` (by parameter name); returns the pre-clip gradient norm. A
+   * non-finite norm is returned without any update.
+   */
   update(grads: Readonly<Record<string, tf.Tensor>>): number;
   /** Moments and step count, for checkpoints. */
   exportState(): TensorMap;
@@ -60,12 +63,14 @@ export const makeAdamW = (params: ParamStore, config: AdamWConfig): AdamW => {
   return {
     step: () => t,
     update: (grads) => {
-      const lr = learningRateAt(config, t);
-      t += 1;
       const norm = tf.tidy(() => {
         const squares = names.map((n) => tf.sum(tf.square(grads[n]!)));
         return Math.sqrt((tf.addN(squares) as tf.Scalar).dataSync()[0]!);
       });
+      // a non-finite gradient is never applied (nor counted): the caller sees the norm and stops
+      if (!Number.isFinite(norm)) return norm;
+      const lr = learningRateAt(config, t);
+      t += 1;
       // clipping scales every gradient by one factor, so the direction is kept
       const scale = config.gradClip > 0 && norm > config.gradClip ? config.gradClip / norm : 1;
       const c1 = 1 - config.beta1 ** t;

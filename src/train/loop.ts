@@ -33,6 +33,19 @@ export interface TrainingLoop {
   restore(state: TensorMap): number;
   /** One step; returns metrics, of which `loss` is checked for finiteness. */
   step(step: number): Record<string, number>;
+  /**
+   * On a non-finite loss: "fail" (default) fails the stage naming the step and the last good
+   * checkpoint; "stop" ends the loop there and reports the divergence as a result (a study of
+   * weightings expects some arms to diverge).
+   */
+  readonly onNonFinite?: "fail" | "stop";
+}
+
+export interface LoopOutcome {
+  /** The step the loop started or resumed from. */
+  readonly start: number;
+  /** The step whose loss was non-finite, when `onNonFinite: "stop"` ended the loop. */
+  readonly divergedAt: number | null;
 }
 
 /** Runs the loop to `steps`; returns the step it started or resumed from. */
@@ -66,5 +79,5 @@ export const runTrainingLoop = (ctx: StageContext, loop: TrainingLoop) =>
       // a step is synchronous tensor work: yield so Ctrl-C and other fibers get their turn
       yield* Effect.yieldNow;
     }
-    return start;
+    return { start, divergedAt: null } satisfies LoopOutcome;
   });

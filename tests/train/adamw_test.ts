@@ -78,3 +78,12 @@ Deno.test("makeEma() blends with the warmed-up decay", () => {
   assert.ok(Math.abs(ema.params.get("w").dataSync()[0]! - 0.9) < 1e-6);
   assert.equal(emaDecayAt(0.99, 1000), 0.99);
 });
+
+Deno.test("makeAdamW() refuses a non-finite gradient: no update, no step counted", () => {
+  const p = store([1, 2]);
+  const opt = makeAdamW(p, defaultAdamW);
+  const norm = opt.update({ w: tf.tensor1d([NaN, 1]) });
+  assert.ok(Number.isNaN(norm));
+  assert.deepEqual(Array.from(p.get("w").dataSync()), [1, 2]);
+  assert.equal(opt.step(), 0);
+});
