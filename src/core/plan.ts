@@ -105,8 +105,20 @@ const resolveSweep = (
   const random = base?.random && Object.keys(space).length > 0
     ? { ...base.random, space }
     : undefined;
-  if (Object.keys(grid).length === 0 && random === undefined) return undefined;
-  return { ...(Object.keys(grid).length > 0 ? { grid } : {}), ...(random ? { random } : {}) };
+  // an override of a param pins it in the included arms too
+  const include = (base?.include ?? []).map((arm) => {
+    const copy = { ...arm };
+    for (const o of overrides) delete copy[o.path];
+    return copy;
+  }).filter((arm) => Object.keys(arm).length > 0);
+  if (Object.keys(grid).length === 0 && random === undefined && include.length === 0) {
+    return undefined;
+  }
+  return {
+    ...(Object.keys(grid).length > 0 ? { grid } : {}),
+    ...(random ? { random } : {}),
+    ...(include.length > 0 ? { include } : {}),
+  };
 };
 
 export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Plan => {
@@ -160,6 +172,9 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
   for (const path of leafPaths(base)) checkName(path, "params");
   for (const path of Object.keys(sweep?.grid ?? {})) checkName(path, "sweep.grid");
   for (const path of Object.keys(sweep?.random?.space ?? {})) checkName(path, "sweep.random");
+  for (const path of new Set((sweep?.include ?? []).flatMap((x) => Object.keys(x)))) {
+    checkName(path, "sweep.include");
+  }
   if (issues.length > 0) throw new PlanError({ issues });
 
   // -- arms -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import type { Plan } from "./plan.ts";
 import type { NodeResult, RunEvent } from "./events.ts";
 import { sha256Hex } from "./cacheKey.ts";
 import { InvalidFile } from "./errors.ts";
+import { formatValue } from "./sweep.ts";
 
 export const MANIFEST_VERSION = 1;
 
@@ -257,7 +258,7 @@ const cell = (x: unknown): string =>
     ? ""
     : typeof x === "number"
     ? (Number.isInteger(x) ? String(x) : x.toPrecision(4))
-    : String(x);
+    : formatValue(x);
 
 /** summary.md: one row per arm (swept values + summary metrics), then the stage table. */
 export const summaryMarkdown = (

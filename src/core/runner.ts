@@ -162,5 +162,7 @@ const pictures = async (dir: string): Promise<string[]> => {
     }
   };
   await walk("");
-  return found.sort();
+  // cross-arm reports first: they are what a reader opens first
+  const rank = (path: string) => (/report|aggregate/.test(path.split("/")[0]!) ? 0 : 1);
+  return found.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 };

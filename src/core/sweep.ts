@@ -2,7 +2,8 @@
  * Sweeps: grid and seeded random search over pipeline params, and `-p` overrides.
  *
  * An arm is one full assignment of params. Grid axes multiply; a random block draws `samples`
- * assignments from its seeded distributions; grid × random is the cartesian product. Arm ids
+ * assignments from its seeded distributions; grid × random is the cartesian product; `include`
+ * adds single arms (e.g. one extra weighting for one target only). Arm ids
  * name only the swept params (`gamma=5,target=eps`), in axis order.
  */
 import * as v from "valibot";
@@ -32,6 +33,8 @@ export const SweepSpec = v.strictObject({
     seed: v.pipe(v.number(), v.integer()),
     space: v.record(v.string(), distribution),
   })),
+  /** Extra arms outside the product, each a full assignment of the swept params (a matrix include). */
+  include: v.optional(v.array(v.record(v.string(), v.unknown()))),
 });
 export type SweepSpec = v.InferOutput<typeof SweepSpec>;
 
@@ -59,11 +62,14 @@ const draw = (d: Distribution, rand: () => number): unknown => {
   return d.choice[Math.floor(rand() * d.choice.length)];
 };
 
-const formatValue = (value: unknown): string =>
+/** A short readable form for arm ids: objects show their values (`min-snr-5`), in key order. */
+export const formatValue = (value: unknown): string =>
   typeof value === "string"
     ? value
     : typeof value === "number"
     ? String(Number(value.toPrecision(6)))
+    : value !== null && typeof value === "object" && !Array.isArray(value)
+    ? Object.values(value).map(formatValue).join("-")
     : canonicalJson(value);
 
 export const armId = (values: Readonly<Record<string, unknown>>): string => {
@@ -88,21 +94,30 @@ export const expandSweep = (spec: SweepSpec | undefined): ArmAssignment[] => {
     });
     assignments = assignments.flatMap((a) => samples.map((s) => ({ ...a, ...s })));
   }
+  for (const extra of spec?.include ?? []) assignments.push({ ...extra });
   const seen = new Set<string>();
+  const ids = new Set<string>();
   const arms: ArmAssignment[] = [];
   for (const values of assignments) {
     const fingerprint = canonicalJson(values);
     if (seen.has(fingerprint)) continue;
     seen.add(fingerprint);
-    arms.push({ id: armId(values), values });
+    // the short form can collide ({a: 1, b: 2} and {a: "1-2"}): then the id spells out JSON
+    let id = armId(values);
+    if (ids.has(id)) id = fingerprint;
+    ids.add(id);
+    arms.push({ id, values });
   }
   return arms;
 };
 
 /** The param names a sweep assigns. */
 export const sweptParams = (spec: SweepSpec | undefined): string[] => [
-  ...Object.keys(spec?.grid ?? {}),
-  ...Object.keys(spec?.random?.space ?? {}),
+  ...new Set([
+    ...Object.keys(spec?.grid ?? {}),
+    ...Object.keys(spec?.random?.space ?? {}),
+    ...(spec?.include ?? []).flatMap((x) => Object.keys(x)),
+  ]),
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -86,3 +86,20 @@ Deno.test("setPath() and deepMerge() build nested params without mutating inputs
 Deno.test("armId() formats floats compactly", () => {
   assert.equal(armId({ lr: 0.000123456789 }), "lr=0.000123457");
 });
+
+Deno.test("expandSweep() appends included arms after the product and de-duplicates them", () => {
+  const arms = expandSweep({
+    grid: { t: ["a", "b"], w: [1, 2] },
+    include: [{ t: "a", w: 3 }, { t: "a", w: 1 }],
+  });
+  assert.deepEqual(arms.map((a) => a.id), ["t=a,w=1", "t=a,w=2", "t=b,w=1", "t=b,w=2", "t=a,w=3"]);
+});
+
+Deno.test("expandSweep() names object values by their values and keeps ids unique", () => {
+  const arms = expandSweep({
+    grid: { weighting: [{ strategy: "min-snr", gamma: 5 }, { strategy: "unweighted" }] },
+  });
+  assert.deepEqual(arms.map((a) => a.id), ["weighting=min-snr-5", "weighting=unweighted"]);
+  const clash = expandSweep({ grid: { w: [{ a: 1, b: 2 }, "1-2"] } });
+  assert.equal(new Set(clash.map((a) => a.id)).size, 2);
+});

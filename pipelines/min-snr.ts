@@ -1,0 +1,138 @@
+/**
+ * The Min-SNR-γ study (SPEC.md §1): one training per (target, weighting) arm from identical
+ * initial weights, batches, timestep draws and noise, evaluated every `evalEvery` steps.
+ *
+ *   dataset ─┬─ classifier (feature network of FD-clf, shared) ──────────────┐
+ *            └─ init-diffusion (shared) ─ train-diffusion segments per arm ─┬─ evaluate (FD-clf) per segment
+ *                                                                         └─ binned-loss (Figure 6) per segment
+ *   per arm: min-snr-curves ─ min-snr-summary;   across arms: min-snr-report
+ */
+import * as v from "valibot";
+import { definePipeline, type Handle } from "../src/core/pipeline.ts";
+import { InvalidCombination } from "../src/core/plan.ts";
+import {
+  DatasetParams,
+  datasetStage,
+  resolveFashionMnistDir,
+  resolveImageFolder,
+} from "../src/stages/dataset.ts";
+import { classifierStage } from "../src/stages/classifier.ts";
+import { addTraining } from "../src/stages/training.ts";
+import { evaluateStage } from "../src/stages/evaluate.ts";
+import { binnedLossStage } from "../src/stages/binnedLoss.ts";
+import { ModelSpecSchema } from "../src/stages/models.ts";
+import { engineIdentity } from "../src/stages/engineIdentity.ts";
+import { TargetSchema } from "../src/diffusion/targets.ts";
+import { WeightingConfigSchema } from "../src/diffusion/weightings.ts";
+import { type ArmCurves, armCurvesStage, armSummaryStage } from "../src/studies/minSnrCurves.ts";
+import { minSnrReportStage } from "../src/studies/minSnrReport.ts";
+
+const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+
+export const minSnrPipeline = definePipeline({
+  name: "min-snr",
+  module: import.meta.url,
+  params: v.strictObject({
+    /** The data: Fashion-MNIST (dir resolved at plan time), an image folder, or procedural shapes. */
+    data: v.optional(DatasetParams, { source: "fashion-mnist", dir: "" }),
+    model: v.optional(ModelSpecSchema, {
+      kind: "unet",
+      widths: [16, 32, 32],
+      resBlocksPerLevel: 1,
+      headDim: 16,
+    }),
+    target: v.optional(TargetSchema, "eps"),
+    weighting: v.optional(WeightingConfigSchema, { strategy: "min-snr", gamma: 5 }),
+    steps: v.optional(Int(1), 1500),
+    evalEvery: v.optional(Int(1), 250),
+    batchSize: v.optional(Int(1), 64),
+    lr: v.optional(v.pipe(v.number(), v.gtValue(0)), 1e-3),
+    warmupSteps: v.optional(Int(0), 100),
+    emaDecay: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0.999),
+    /** Shared by every arm: identical initial weights, batches, t draws and noise. */
+    trainSeed: v.optional(Int(0), 0),
+    classifierSteps: v.optional(Int(1), 600),
+    samples: v.optional(Int(2), 1000),
+    samplerSteps: v.optional(Int(1), 25),
+    triples: v.optional(Int(1), 1000),
+    bins: v.optional(Int(1), 10),
+    /** FD-clf threshold of the speed-up table; null: the baseline's final FD × 1.2. */
+    fdThreshold: v.optional(v.nullable(v.number()), null),
+  }),
+  build: (p, b) => {
+    if (p.steps % p.evalEvery !== 0) {
+      throw new InvalidCombination(
+        "evalEvery",
+        `evalEvery (${p.evalEvery}) must divide steps (${p.steps})`,
+      );
+    }
+    // data locations are resolved now, so a missing dataset stops the plan before anything runs
+    const data = p.data.source === "fashion-mnist"
+      ? { ...p.data, dir: resolveFashionMnistDir(p.data.dir === "" ? undefined : p.data.dir) }
+      : p.data.source === "folder"
+      ? { ...p.data, dir: resolveImageFolder(p.data.dir) }
+      : p.data;
+    const dataset = b.stage(datasetStage, data, {});
+    const classifier = b.stage(classifierStage, {
+      steps: p.classifierSteps,
+      widths: [32, 64, 128],
+      batchSize: 128,
+      lr: 2e-3,
+    }, { dataset });
+    const { segments, final } = addTraining(b, dataset, {
+      init: { model: p.model, conditional: false, seed: p.trainSeed },
+      train: {
+        schedule: { family: "cosine" },
+        target: p.target,
+        weighting: p.weighting,
+        batchSize: p.batchSize,
+        lr: p.lr,
+        warmupSteps: p.warmupSteps,
+        emaDecay: p.emaDecay,
+        seed: p.trainSeed,
+        logEvery: Math.max(1, Math.floor(p.evalEvery / 25)),
+        checkpointEvery: Math.max(10, Math.floor(p.evalEvery / 2)),
+        onNonFinite: "stop",
+      },
+      steps: p.steps,
+      segmentSteps: p.evalEvery,
+    });
+    const inputs: Record<string, Handle<unknown>> = { final };
+    for (const { step, model } of segments) {
+      inputs[`eval@${step}`] = b.stage(
+        evaluateStage,
+        {
+          sampler: "ddim",
+          samplerOptions: { steps: p.samplerSteps },
+          samples: p.samples,
+          seed: 0,
+          gridImages: 64,
+        },
+        { model, classifier, dataset },
+        { label: `step ${step}` },
+      );
+      inputs[`bins@${step}`] = b.stage(
+        binnedLossStage,
+        { triples: p.triples, bins: p.bins, seed: 0 },
+        { model, dataset },
+        { label: `step ${step}` },
+      );
+    }
+    const arm = `${p.target}/${p.weighting.strategy}${
+      "gamma" in p.weighting ? `-${p.weighting.gamma}` : ""
+    }`;
+    const curves = b.stage(
+      armCurvesStage,
+      { arm, target: p.target, weighting: p.weighting },
+      inputs,
+    );
+    return { curves, summary: b.stage(armSummaryStage, {}, { curves }) };
+  },
+  aggregate: (arms, b) => {
+    const inputs: Record<string, Handle<ArmCurves>> = {};
+    for (const a of arms) inputs[a.id] = a.outputs.curves as Handle<ArmCurves>;
+    const threshold = arms[0]?.params.fdThreshold ?? null;
+    return { report: b.stage(minSnrReportStage, { threshold }, inputs) };
+  },
+  engineIdentity,
+});

@@ -1,0 +1,65 @@
+/**
+ * The Min-SNR study's smoke profile end to end (procedural shapes, no dataset needed): four arms
+ * from one shared init, per-segment evaluations, the cross-arm report; then a full cache hit,
+ * and a new γ that trains only its own arms.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { cli, tempEnv, text } from "../core/helpers.ts";
+import { readManifest } from "../../src/core/runDir.ts";
+
+Deno.test("min-snr --profile smoke runs every arm, writes the report, re-runs from cache, and adds a γ without retraining", async () => {
+  const env = await tempEnv();
+  const base = [
+    "run",
+    "experiments/min-snr.ts",
+    "--profile",
+    "smoke",
+    "--store",
+    env.store,
+    "--results",
+    env.results,
+  ];
+  const first = await cli(base).output();
+  assert.equal(first.code, 0, text(first.stderr) + text(first.stdout));
+  const runs = () =>
+    [...Deno.readDirSync(join(env.results, "min-snr"))].map((d) =>
+      join(env.results, "min-snr", d.name)
+    ).sort();
+  const dir = runs()[0]!;
+  const m = await readManifest(dir);
+  assert.equal(m.arms.length, 4);
+  assert.equal(
+    m.stages.filter((s) => s.stage === "init-diffusion").length,
+    1,
+    "one shared initialisation",
+  );
+  assert.equal(m.stages.filter((s) => s.stage === "classifier").length, 1, "one shared classifier");
+  const report = await Deno.readTextFile(join(dir, "artifacts", "min-snr-report", "report.md"));
+  assert.match(report, /\| arm \| weighting \| threshold \| steps to reach/);
+  assert.match(report, /## Verdict\n\n- /);
+  for (const plot of ["fd_x0.png", "fd_eps.png", "weights_eps.png", "bins_eps_min-snr-5.svg"]) {
+    assert.ok((await Deno.stat(join(dir, "artifacts", "min-snr-report", plot))).size > 0, plot);
+  }
+  const summary = await Deno.readTextFile(join(dir, "summary.md"));
+  assert.match(summary, /\| target=eps,weighting=min-snr-5 \| eps \| min-snr-5 \| \d/);
+
+  const again = await cli(base).output();
+  assert.match(text(again.stdout), /^0 ran, 36 cached/m);
+
+  const withGamma10 = await cli([
+    ...base,
+    "-p",
+    'weighting=[{"strategy":"unweighted"},{"strategy":"min-snr","gamma":5},{"strategy":"min-snr","gamma":10}]',
+  ]).output();
+  assert.equal(withGamma10.code, 0, text(withGamma10.stderr));
+  const trained = text(withGamma10.stdout).split("\n").filter((l) =>
+    l.startsWith("✔ train-diffusion")
+  );
+  assert.equal(
+    trained.length,
+    4,
+    `two targets × two segments of the new arm only:\n${trained.join("\n")}`,
+  );
+  assert.ok(trained.every((l) => l.includes("min-snr-10")));
+});
