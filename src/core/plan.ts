@@ -220,7 +220,7 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
       issue("aggregate", errorText(e), e instanceof InvalidCombination ? e.field : undefined);
     }
   }
-  if (issues.length > 0) throw new PlanError({ issues });
+  if (issues.length > 0) throw new PlanError({ issues: collapseArms(issues) });
 
   // -- stage instances and keys ---------------------------------------------------------------
   const seed = exp.seed ?? 0;
@@ -389,6 +389,26 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
     graph,
     engine,
   };
+};
+
+/** The same problem in several arms (a missing dataset, say) is reported once, naming how many. */
+const collapseArms = (issues: readonly PlanIssue[]): PlanIssue[] => {
+  const out: PlanIssue[] = [];
+  const seen = new Map<string, { index: number; arms: number; first: string }>();
+  for (const i of issues) {
+    const key = `${i.field ?? ""}\n${i.message}`;
+    const prev = seen.get(key);
+    if (i.where.startsWith("arm ") && prev) {
+      prev.arms++;
+      out[prev.index] = { ...out[prev.index]!, where: `${prev.arms} arms (${prev.first}, …)` };
+      continue;
+    }
+    if (i.where.startsWith("arm ")) {
+      seen.set(key, { index: out.length, arms: 1, first: i.where.slice(4) });
+    }
+    out.push(i);
+  }
+  return out;
 };
 
 /** Project root: the nearest directory upwards from `start` that holds a deno.json. */

@@ -92,8 +92,13 @@ export const classifierStage = defineStage({
     Effect.gen(function* () {
       yield* useEngine(ctx);
       const { train, test } = inputs.dataset;
-      if (!train.labels || !test.labels) {
-        return yield* Effect.fail(new Error("the classifier needs a labelled dataset"));
+      // unlabelled data (an image folder without class sub-folders): the feature network learns
+      // the self-supervised pretext task of predicting a 0/90/180/270° rotation instead
+      const pretext = !train.labels || !test.labels;
+      if (pretext && train.shape.height !== train.shape.width) {
+        return yield* Effect.fail(
+          new Error("unlabelled data need square images for the rotation pretext task"),
+        );
       }
       const seed = p.seed ?? ctx.seed;
       const config = classifierConfig({
@@ -132,9 +137,12 @@ export const classifierStage = defineStage({
         },
         step: (step) => {
           const batch = batcher.batch(step);
+          const labelled = pretext
+            ? rotated(batch.images, batch.size, h, c, seed + step)
+            : { images: batch.images, labels: batch.labels! };
           const { value, grads } = tf.tidy(() => {
-            const x = tf.tensor4d(batch.images, [batch.size, h, w, c]);
-            const y = tf.oneHot(tf.tensor1d(batch.labels!, "int32"), config.numClasses);
+            const x = tf.tensor4d(labelled.images, [batch.size, h, w, c]);
+            const y = tf.oneHot(tf.tensor1d(labelled.labels, "int32"), config.numClasses);
             return model.params.valueAndGrads(() =>
               tf.losses.softmaxCrossEntropy(y, model.forward(x).logits) as tf.Scalar
             );
@@ -145,8 +153,11 @@ export const classifierStage = defineStage({
           return { loss };
         },
       });
-      const out = classifyAll(model.forward, test.images, [test.shape.n, h, w, c]);
-      const testAccuracy = accuracyOf(out.logits, out.classes, test.labels);
+      const evalSet = pretext
+        ? rotated(test.images, test.shape.n, h, c, seed)
+        : { images: test.images, labels: test.labels! };
+      const out = classifyAll(model.forward, evalSet.images, [test.shape.n, h, w, c]);
+      const testAccuracy = accuracyOf(out.logits, out.classes, evalSet.labels);
       yield* ctx.info(
         `classifier test accuracy ${(100 * testAccuracy).toFixed(1)}% on ${test.shape.n} images`,
       );
@@ -168,6 +179,38 @@ export const classifierStage = defineStage({
       return bundle;
     }),
 });
+
+/**
+ * Each image turned by k·90° (k uniform in 0..3 from `seed`), with k as its label: the rotation
+ * pretext task (Gidaris et al. 2018) that gives unlabelled data a feature network. Square NHWC.
+ */
+export const rotated = (images: Float32Array, n: number, size: number, c: number, seed: number) => {
+  const out = new Float32Array(n * size * size * c);
+  const labels = new Int32Array(n);
+  let state = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    const k = state >>> 30; // top two bits: 0..3
+    labels[i] = k;
+    const base = i * size * size * c;
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        // source pixel of output (y, x) under a k·90° counter-clockwise turn
+        const [sy, sx] = k === 0
+          ? [y, x]
+          : k === 1
+          ? [x, size - 1 - y]
+          : k === 2
+          ? [size - 1 - y, size - 1 - x]
+          : [size - 1 - x, y];
+        for (let ch = 0; ch < c; ch++) {
+          out[base + (y * size + x) * c + ch] = images[base + (sy * size + sx) * c + ch]!;
+        }
+      }
+    }
+  }
+  return { images: out, labels };
+};
 
 /** A classifier from its stored bundle (the feature network of FD-clf). */
 export const loadClassifier = (

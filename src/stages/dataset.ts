@@ -158,7 +158,7 @@ export const resolveImageFolder = (dir: string): string => {
     // reported below
   }
   if (!ok) {
-    throw new DatasetNotFound(`image folder ${dir}`, [{
+    throw new DatasetNotFound("image-folder", [{
       place: dir,
       problem: "does not exist or is not a directory",
     }], "Pass the folder of your images (PNG, JPEG or WebP; one sub-folder per class for labels).");

@@ -63,3 +63,23 @@ Deno.test("min-snr --profile smoke runs every arm, writes the report, re-runs fr
   );
   assert.ok(trained.every((l) => l.includes("min-snr-10")));
 });
+
+Deno.test("min-snr-faces with a missing image folder is a plan error naming the folder; nothing runs", async () => {
+  const env = await tempEnv();
+  const out = await cli([
+    "run",
+    "experiments/min-snr-faces.ts",
+    "--store",
+    env.store,
+    "--results",
+    env.results,
+  ], {
+    DIFFRUN_FACES: "/tmp/no-such-faces-folder",
+  }).output();
+  assert.equal(out.code, 2);
+  assert.match(
+    text(out.stderr),
+    /cannot find the image-folder dataset; looked in:\n\s+- \/tmp\/no-such-faces-folder: does not exist/,
+  );
+  assert.equal(await Deno.stat(env.store).catch(() => null), null);
+});

@@ -56,3 +56,22 @@ Deno.test("jsonWithFiles moves the stage's files and validates its record", asyn
   assert.equal(await Deno.readTextFile(`${back.dir}/grid.png`), "png bytes");
   await assert.rejects(() => codec.write({ data: { fd: "x" } as never, dir: scratch }, dir), /fd/);
 });
+
+Deno.test("rotated() turns images by k·90° and labels them with k", async () => {
+  const { rotated } = await import("../../src/stages/classifier.ts");
+  // one 2×2 image [[a, b], [c, d]], repeated 64 times so every k appears
+  const n = 64;
+  const images = new Float32Array(n * 4);
+  for (let i = 0; i < n; i++) images.set([1, 2, 3, 4], i * 4);
+  const { images: out, labels } = rotated(images, n, 2, 1, 7);
+  const expected: Record<number, number[]> = {
+    0: [1, 2, 3, 4],
+    1: [2, 4, 1, 3],
+    2: [4, 3, 2, 1],
+    3: [3, 1, 4, 2],
+  };
+  for (let i = 0; i < n; i++) {
+    assert.deepEqual(Array.from(out.subarray(i * 4, i * 4 + 4)), expected[labels[i]!]);
+  }
+  assert.equal(new Set(labels).size, 4);
+});
