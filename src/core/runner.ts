@@ -54,12 +54,6 @@ export const loadAndPlan = async (
   });
 };
 
-export const runExperiment = Effect.fnUntraced(function* (req: RunRequest) {
-  const store = yield* Store;
-  const plan = yield* Effect.promise(() => loadAndPlan(req)).pipe(Effect.orDie);
-  return yield* runPlanned(plan, req, store);
-});
-
 /** Runs an already planned experiment (so planning errors surface before any effect runs). */
 export const runPlanned = Effect.fnUntraced(
   function* (plan: Plan, req: RunRequest, store: Store["Service"]) {

@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { dirname, relative, resolve } from "node:path";
-import { fromFileUrl, toFileUrl } from "./paths.ts";
+import { fromFileUrl } from "./paths.ts";
 
 /**
  * Removes comments and collapses whitespace outside string, template and regex literals.
@@ -160,4 +160,3 @@ export const sourceHash = (moduleUrl: string, root: string): SourceHash => {
 /** Forgets memoised hashes (tests that edit files between two plans). */
 export const clearSourceHashMemo = () => memo.clear();
 
-export { toFileUrl };
