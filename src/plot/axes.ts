@@ -33,7 +33,8 @@ export const xAxisOverhang = (scale: Scale): number => {
 export const axisTitle = (label: string, scale: Scale | undefined): string =>
   scale?.kind === "log" ? `${label} (log scale)` : label;
 
-const inside = (p: number, a: number, b: number) => p >= Math.min(a, b) - 0.5 && p <= Math.max(a, b) + 0.5;
+const inside = (p: number, a: number, b: number) =>
+  p >= Math.min(a, b) - 0.5 && p <= Math.max(a, b) + 0.5;
 
 /** Light grid lines at the ticks (fainter ones at minor ticks); drawn first, under the data. */
 export const grid = (r: PlotRect, x: Scale | undefined, y: Scale | undefined): string[] => {
@@ -104,10 +105,15 @@ export const xAxis = (r: PlotRect, x: Scale, label: string): string[] => {
     if (i % stride === 0) out.push(text(p, r.bottom + 18, labels[i]!, { "text-anchor": "middle" }));
   });
   out.push(
-    text((r.left + r.right) / 2, r.bottom + 38, fitText(axisTitle(label, x), r.right - r.left, LABEL_FONT), {
-      "text-anchor": "middle",
-      "font-size": LABEL_FONT,
-    }),
+    text(
+      (r.left + r.right) / 2,
+      r.bottom + 38,
+      fitText(axisTitle(label, x), r.right - r.left, LABEL_FONT),
+      {
+        "text-anchor": "middle",
+        "font-size": LABEL_FONT,
+      },
+    ),
   );
   return out;
 };

@@ -75,7 +75,9 @@ const rgb = (hex: string): [number, number, number] => {
 };
 
 const hex = (c: readonly number[]): string =>
-  `#${c.map((v) => Math.round(Math.min(255, Math.max(0, v))).toString(16).padStart(2, "0")).join("")}`;
+  `#${
+    c.map((v) => Math.round(Math.min(255, Math.max(0, v))).toString(16).padStart(2, "0")).join("")
+  }`;
 
 /** The colour at position `t` ∈ [0, 1] of a map (clamped); `reverse` flips the map. */
 export const colormap = (name: ColormapName, t: number, reverse = false): string => {

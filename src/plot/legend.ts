@@ -156,22 +156,28 @@ export const freeCorner = (
     { x: r.right - m - w, y: r.bottom - m - h, width: w, height: h },
     { x: r.left + m, y: r.bottom - m - h, width: w, height: h },
   ];
-  const grow = (b: Box): Box => ({ x: b.x - 4, y: b.y - 4, width: b.width + 8, height: b.height + 8 });
+  const grow = (b: Box): Box => ({
+    x: b.x - 4,
+    y: b.y - 4,
+    width: b.width + 8,
+    height: b.height + 8,
+  });
   const overlaps = (a: Box, b: Box) =>
     a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
   return corners.find((c) => {
     const g = grow(c);
-    if (obstacles.some((o) => overlaps(g, o))) return false;
-    for (const pts of lines) {
-      if (pts.length === 1) {
-        const [px, py] = pts[0]!;
-        if (segmentHitsBox(px, py, px, py, g)) return false;
-      }
-      for (let i = 1; i < pts.length; i++) {
-        const [ax, ay] = pts[i - 1]!, [bx, by] = pts[i]!;
-        if (segmentHitsBox(ax, ay, bx, by, g)) return false;
-      }
-    }
-    return true;
+    return !obstacles.some((o) => overlaps(g, o)) && !boxHitsLines(g, lines);
   });
 };
+
+/** Whether any of the polylines (pixel coordinates; a lone point counts) touches the box. */
+export const boxHitsLines = (
+  b: Box,
+  lines: readonly (readonly (readonly [number, number])[])[],
+): boolean =>
+  lines.some((pts) =>
+    pts.some(([x, y], i) => {
+      const [px, py] = i === 0 ? [x, y] : pts[i - 1]!;
+      return segmentHitsBox(px, py, x, y, b);
+    })
+  );

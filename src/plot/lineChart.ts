@@ -1,13 +1,35 @@
 /**
- * Line charts as self-contained SVG strings: title, axis labels, nice ticks (linear or log10),
- * a legend, one `<path>` per series (with `data-series`) and a `<title>` per series for hover.
- * Non-finite points (and non-positive ones on a log axis) are skipped, never drawn as NaN.
+ * Line charts as self-contained SVG strings: title (and subtitle), axis labels, nice ticks on
+ * linear or log10 axes, reference lines, a legend in a corner free of data (or under the plot
+ * when no corner is free), one `<path data-series="…">` per series with a hover `<title>`, and,
+ * with `markers`, a dot per point with its own `<title>` giving the values.
+ *
+ * Points that cannot be drawn (non-finite; ≤ 0 on a log axis) break the line there, like a gap
+ * in the data, and a footnote says how many were left out. Does not write files (see png.ts).
  */
+import { makeScale, type Scale, type ScaleKind } from "./scale.ts";
+import { frame, grid, type PlotRect, xAxis, xAxisOverhang, yAxis, yAxisWidth } from "./axes.ts";
+import {
+  type Box,
+  boxHitsLines,
+  drawLegend,
+  freeCorner,
+  type LegendItem,
+  legendLayout,
+} from "./legend.ts";
+import { seriesStyle } from "./color.ts";
+import { el, hashId, num, svgDocument, text, textWidth, titleBlock, tooltip } from "./svg.ts";
 
 export interface Series {
   readonly name: string;
   readonly points: readonly (readonly [number, number])[];
   readonly dashed?: boolean;
+  /** Any SVG colour; default: the palette colour for the series' position. */
+  readonly color?: string;
+}
+
+export interface RefLine {
+  readonly label: string;
   readonly color?: string;
 }
 
@@ -15,207 +37,264 @@ export interface LineChartOptions {
   readonly title: string;
   /** A smaller second line under the title (e.g. which weighting ran). */
   readonly subtitle?: string;
+  /** Axis labels; put units in them, e.g. "wall time (s)". */
   readonly xLabel: string;
   readonly yLabel: string;
   readonly series: readonly Series[];
-  readonly xScale?: "linear" | "log";
-  readonly yScale?: "linear" | "log";
+  readonly xScale?: ScaleKind;
+  readonly yScale?: ScaleKind;
+  /** Size of the whole SVG in px (default 720 × 440); the plot area is what remains. */
   readonly width?: number;
   readonly height?: number;
+  /** A dot on every point, each with a tooltip of its values. */
   readonly markers?: boolean;
-  readonly hLines?: readonly { readonly y: number; readonly label: string }[];
+  /** Horizontal reference lines (e.g. a baseline's final score). */
+  readonly hLines?: readonly (RefLine & { readonly y: number })[];
+  /** Vertical reference lines (e.g. the step where the learning rate drops). */
+  readonly vLines?: readonly (RefLine & { readonly x: number })[];
+  /** Fixed axis domains (shared axes across small multiples); data outside is clipped. */
+  readonly xDomain?: readonly [number, number];
+  readonly yDomain?: readonly [number, number];
+  /** "auto" (default): a free corner inside the plot, else under it. */
+  readonly legend?: "auto" | "below" | "none";
 }
 
-/** Okabe–Ito, readable by colour-blind readers. */
-export const PALETTE = [
-  "#0072B2",
-  "#D55E00",
-  "#009E73",
-  "#CC79A7",
-  "#E69F00",
-  "#56B4E9",
-  "#F0E442",
-  "#000000",
-];
+const DEFAULT_WIDTH = 720;
+const DEFAULT_HEIGHT = 440;
 
-export const escapeXml = (s: string) =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+type Pt = readonly [number, number];
 
-const fmt = (x: number) => (Math.round(x * 100) / 100).toString();
-
-/** Compact tick label: 1k, 2.5e-3, 0.01, 120. */
-export const tickLabel = (v: number): string => {
-  if (v === 0) return "0";
-  const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) {
-    return v.toExponential(a.toExponential(0) === a.toExponential() ? 0 : 1).replace("e+", "e");
+/** Runs of consecutive drawable points; a point `ok` rejects ends the run. */
+const runs = (points: readonly Pt[], ok: (p: Pt) => boolean): Pt[][] => {
+  const out: Pt[][] = [];
+  let cur: Pt[] = [];
+  for (const p of points) {
+    if (ok(p)) cur.push(p);
+    else if (cur.length) {
+      out.push(cur);
+      cur = [];
+    }
   }
-  if (a >= 1000) return `${Number((v / 1000).toPrecision(3))}k`;
-  return String(Number(v.toPrecision(3)));
+  if (cur.length) out.push(cur);
+  return out;
 };
 
-/** 1-2-5 ticks covering [lo, hi]. */
-export const linearTicks = (lo: number, hi: number, target = 6): number[] => {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / target;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
-    out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
+/** Reference-line labels get a white outline so they stay legible over a curve. */
+const HALO = {
+  "font-size": 11,
+  "paint-order": "stroke",
+  stroke: "white",
+  "stroke-width": 3,
+  "stroke-linejoin": "round",
+} as const;
+
+const value = (v: number) => String(Number(v.toPrecision(6)));
+
+/**
+ * Reference lines with their labels; each label goes to the first of four spots along its line
+ * (ends, above or below; top or bottom, either side for a vertical line) that covers no data.
+ */
+const refLines = (
+  r: PlotRect,
+  X: Scale,
+  Y: Scale,
+  o: LineChartOptions,
+  data: readonly (readonly Pt[])[],
+): { box: Box; line: string; label: string }[] => {
+  const out: { box: Box; line: string; label: string }[] = [];
+  const place = (
+    label: string,
+    color: string,
+    line: string,
+    spots: [number, number, boolean][],
+  ) => {
+    const w = textWidth(label, 11);
+    const boxes = spots.map(([x, y, end]) => ({
+      box: { x: end ? x - w : x, y: y - 11, width: w, height: 14 },
+      x,
+      y,
+      end,
+    }));
+    const s = boxes.find((c) => !boxHitsLines(c.box, data)) ?? boxes[0]!;
+    out.push({
+      box: s.box,
+      line,
+      label: text(s.x, s.y, label, {
+        "text-anchor": s.end ? "end" : "start",
+        ...HALO,
+        fill: color,
+      }),
+    });
+  };
+  const dashed = { "stroke-dasharray": "2 3" };
+  for (const h of o.hLines ?? []) {
+    if (!Y.accepts(h.y)) continue;
+    const y = Y.map(h.y), c = h.color ?? "#666";
+    const line = el("line", { x1: r.left, y1: y, x2: r.right, y2: y, stroke: c, ...dashed });
+    place(h.label, c, line, [
+      [r.right - 6, y - 4, true],
+      [r.left + 6, y - 4, false],
+      [r.right - 6, y + 13, true],
+      [r.left + 6, y + 13, false],
+    ]);
+  }
+  for (const v of o.vLines ?? []) {
+    if (!X.accepts(v.x)) continue;
+    const x = X.map(v.x), c = v.color ?? "#666";
+    const line = el("line", { x1: x, y1: r.top, x2: x, y2: r.bottom, stroke: c, ...dashed });
+    const nearRight = x > r.left + 0.7 * (r.right - r.left);
+    const [a, b] = nearRight
+      ? [[x - 4, true], [x + 4, false]] as const
+      : [[x + 4, false], [x - 4, true]] as const;
+    place(v.label, c, line, [
+      [a[0], r.top + 15, a[1]],
+      [b[0], r.top + 15, b[1]],
+      [a[0], r.bottom - 6, a[1]],
+      [b[0], r.bottom - 6, b[1]],
+    ]);
   }
   return out;
 };
 
-/** Decade ticks covering [lo, hi] (both > 0). */
-export const logTicks = (lo: number, hi: number): number[] => {
-  const out: number[] = [];
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) out.push(10 ** e);
-  const inside = out.filter((v) => v >= lo * 0.999 && v <= hi * 1.001);
-  return inside.length >= 2 ? inside : out;
-};
-
-interface Axis {
-  readonly map: (v: number) => number;
-  readonly ticks: number[];
-  readonly ok: (v: number) => boolean;
-}
-
-const axis = (values: number[], kind: "linear" | "log", from: number, to: number): Axis => {
-  const ok = (v: number) => Number.isFinite(v) && (kind === "linear" || v > 0);
-  const vs = values.filter(ok);
-  let lo = vs.length ? Math.min(...vs) : kind === "log" ? 1 : 0;
-  let hi = vs.length ? Math.max(...vs) : kind === "log" ? 10 : 1;
-  if (kind === "log") {
-    if (hi / lo < 10) {
-      lo = lo / 1.5;
-      hi = hi * 1.5;
-    }
-    const ticks = logTicks(lo, hi);
-    const l0 = Math.log10(Math.min(lo, ticks[0]!)), l1 = Math.log10(Math.max(hi, ticks.at(-1)!));
-    return { ok, ticks, map: (v) => from + ((Math.log10(v) - l0) / (l1 - l0 || 1)) * (to - from) };
-  }
-  if (hi === lo) {
-    lo -= 1;
-    hi += 1;
-  }
-  const pad = (hi - lo) * 0.04;
-  lo -= pad;
-  hi += pad;
-  const ticks = linearTicks(lo, hi);
-  return { ok, ticks, map: (v) => from + ((v - lo) / (hi - lo)) * (to - from) };
-};
-
 export const lineChart = (o: LineChartOptions): string => {
-  const W = o.width ?? 720;
-  // the legend sits under the plot, one row per series, so long names never cover data
-  const legendH = 20 * o.series.length + 8;
-  const H = (o.height ?? 420) + legendH;
-  const top = o.subtitle ? 56 : 40;
-  const left = 70, right = W - 24, bottom = H - legendH - 55;
-  const xs = o.series.flatMap((s) => s.points.map((p) => p[0]));
-  const ys = [
-    ...o.series.flatMap((s) => s.points.map((p) => p[1])),
-    ...(o.hLines ?? []).map((h) => h.y),
-  ];
-  const X = axis(xs, o.xScale ?? "linear", left, right);
-  const Y = axis(ys, o.yScale ?? "linear", bottom, top);
-  const fit = (text: string, size: number) => {
-    const max = Math.floor((W - 20) / (size * 0.6));
-    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  const W = o.width ?? DEFAULT_WIDTH, H = o.height ?? DEFAULT_HEIGHT;
+  const xKind = o.xScale ?? "linear", yKind = o.yScale ?? "linear";
+  const okX = (v: number) => Number.isFinite(v) && (xKind === "linear" || v > 0);
+  const okY = (v: number) => Number.isFinite(v) && (yKind === "linear" || v > 0);
+  const drawable = o.series.map((s) => runs(s.points, ([x, y]) => okX(x) && okY(y)));
+  const skipped = o.series.reduce((n, s) => n + s.points.length, 0) -
+    drawable.reduce((n, rs) => n + rs.reduce((m, r) => m + r.length, 0), 0);
+  const xs = [...drawable.flat(2).map((p) => p[0]), ...(o.vLines ?? []).map((l) => l.x)];
+  const ys = [...drawable.flat(2).map((p) => p[1]), ...(o.hLines ?? []).map((l) => l.y)];
+  const scale = (
+    kind: ScaleKind,
+    values: number[],
+    range: [number, number],
+    d?: readonly [number, number],
+  ) => makeScale({ kind, values, range, ...(d ? { domain: d } : {}) });
+
+  const body: string[] = [];
+  const top = titleBlock(W, o.title, o.subtitle, body) + 4;
+  const footH = skipped > 0 ? 14 : 0;
+  const styles = o.series.map((s, i) => seriesStyle(i, s.color, s.dashed));
+  const items: LegendItem[] = o.series.map((s, i) => ({
+    name: drawable[i]!.length ? s.name : `${s.name} (no data)`,
+    color: styles[i]!.color,
+    dash: styles[i]!.dash,
+    shape: "line",
+    marker: o.markers ?? false,
+  }));
+
+  // the plot rectangle leaves room for the y tick labels, the last x tick label and the legend
+  const provisionalX = scale(xKind, xs, [0, 1], o.xDomain);
+  const provisionalY = scale(yKind, ys, [0, 1], o.yDomain);
+  const layout = (legendH: number) => {
+    const r: PlotRect = {
+      left: yAxisWidth(provisionalY),
+      top,
+      right: W - Math.max(16, xAxisOverhang(provisionalX)),
+      bottom: H - 48 - footH - legendH,
+    };
+    const X = scale(xKind, xs, [r.left, r.right], o.xDomain);
+    const Y = scale(yKind, ys, [r.bottom, r.top], o.yDomain);
+    const px = drawable.map((rs) =>
+      rs.map((run) => run.map(([x, y]) => [X.map(x), Y.map(y)] as Pt))
+    );
+    return { r, X, Y, px };
   };
-  const parts: string[] = [];
-  parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">`,
-  );
-  parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  parts.push(
-    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${
-      escapeXml(fit(o.title, 15))
-    }</text>`,
-  );
-  if (o.subtitle) {
-    parts.push(
-      `<text x="${W / 2}" y="40" text-anchor="middle" font-size="11" fill="#444">${
-        escapeXml(fit(o.subtitle, 11))
-      }</text>`,
-    );
-  }
-  for (const t of X.ticks) {
-    const x = X.map(t);
-    if (x < left - 1 || x > right + 1) continue;
-    parts.push(`<line x1="${fmt(x)}" y1="${top}" x2="${fmt(x)}" y2="${bottom}" stroke="#e5e5e5"/>`);
-    parts.push(
-      `<text x="${fmt(x)}" y="${bottom + 16}" text-anchor="middle">${
-        escapeXml(tickLabel(t))
-      }</text>`,
-    );
-  }
-  for (const t of Y.ticks) {
-    const y = Y.map(t);
-    if (y < top - 1 || y > bottom + 1) continue;
-    parts.push(`<line x1="${left}" y1="${fmt(y)}" x2="${right}" y2="${fmt(y)}" stroke="#e5e5e5"/>`);
-    parts.push(
-      `<text x="${left - 6}" y="${fmt(y + 4)}" text-anchor="end">${escapeXml(tickLabel(t))}</text>`,
-    );
-  }
-  parts.push(
-    `<rect x="${left}" y="${top}" width="${right - left}" height="${
-      bottom - top
-    }" fill="none" stroke="#444"/>`,
-  );
-  parts.push(
-    `<text x="${(left + right) / 2}" y="${bottom + 36}" text-anchor="middle">${
-      escapeXml(o.xLabel)
-    }${o.xScale === "log" ? " (log scale)" : ""}</text>`,
-  );
-  parts.push(
-    `<text transform="translate(16 ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle">${
-      escapeXml(o.yLabel)
-    }${o.yScale === "log" ? " (log scale)" : ""}</text>`,
-  );
-  for (const h of o.hLines ?? []) {
-    if (!Y.ok(h.y)) continue;
-    const y = fmt(Y.map(h.y));
-    parts.push(
-      `<line x1="${left}" y1="${y}" x2="${right}" y2="${y}" stroke="#777" stroke-dasharray="2 3"/>`,
-    );
-    parts.push(
-      `<text x="${right - 4}" y="${Number(y) - 4}" text-anchor="end" fill="#555">${
-        escapeXml(h.label)
-      }</text>`,
-    );
-  }
-  o.series.forEach((s, i) => {
-    const color = s.color ?? PALETTE[i % PALETTE.length]!;
-    const pts = s.points.filter(([x, y]) => X.ok(x) && Y.ok(y)).map(([x, y]) =>
-      [X.map(x), Y.map(y)] as const
-    );
-    if (pts.length > 0) {
-      const d = pts.map(([x, y], j) => `${j === 0 ? "M" : "L"}${fmt(x)} ${fmt(y)}`).join(" ");
-      parts.push(
-        `<path data-series="${
-          escapeXml(s.name)
-        }" d="${d}" fill="none" stroke="${color}" stroke-width="2"${
-          s.dashed ? ' stroke-dasharray="6 4"' : ""
-        }><title>${escapeXml(s.name)}</title></path>`,
-      );
-      if (o.markers) {
-        for (const [x, y] of pts) {
-          parts.push(`<circle cx="${fmt(x)}" cy="${fmt(y)}" r="3" fill="${color}"/>`);
-        }
-      }
+  let g = layout(0);
+
+  // reference-line labels avoid the data and are obstacles for the legend
+  let refs = refLines(g.r, g.X, g.Y, o, g.px.flat());
+
+  let legendAt: { x: number; y: number; framed: boolean } | undefined;
+  let legend = legendLayout(items, W - 24);
+  const mode = o.legend ?? "auto";
+  if (items.length > 0 && mode !== "none") {
+    const corner = mode === "auto" && items.length <= 10
+      ? legendLayout(items, 0.5 * (g.r.right - g.r.left), 1)
+      : undefined;
+    const spot = corner && corner.height <= 0.6 * (g.r.bottom - g.r.top)
+      ? freeCorner(g.r, corner.width, corner.height, g.px.flat(), refs.map((l) => l.box))
+      : undefined;
+    if (corner && spot) {
+      legend = corner;
+      legendAt = { x: spot.x, y: spot.y, framed: true };
+    } else {
+      g = layout(legend.height + 6);
+      refs = refLines(g.r, g.X, g.Y, o, g.px.flat());
+      legendAt = { x: 12, y: g.r.bottom + 48, framed: false };
     }
-    const ly = bottom + 58 + i * 20;
-    parts.push(
-      `<line x1="${left}" y1="${ly}" x2="${
-        left + 28
-      }" y2="${ly}" stroke="${color}" stroke-width="2"${
-        s.dashed ? ' stroke-dasharray="6 4"' : ""
-      }/>`,
-    );
-    parts.push(`<text x="${left + 36}" y="${ly + 4}">${escapeXml(fit(s.name, 12))}</text>`);
+  }
+  const { r, X, Y, px } = g;
+
+  const clip = hashId("clip", `${o.title}|${o.series.map((s) => s.name).join("|")}`);
+  body.push(...grid(r, X, Y));
+  body.push(
+    el(
+      "clipPath",
+      { id: clip },
+      el("rect", {
+        x: r.left - 3,
+        y: r.top - 3,
+        width: r.right - r.left + 6,
+        height: r.bottom - r.top + 6,
+      }),
+    ),
+  );
+  const data: string[] = [];
+  for (const l of refs) data.push(l.line);
+  o.series.forEach((s, i) => {
+    const { color, dash } = styles[i]!;
+    const d = px[i]!.map((run) =>
+      run.map(([x, y], j) => `${j === 0 ? "M" : "L"}${num(x, 1)} ${num(y, 1)}`).join(" ") +
+      (run.length === 1 ? " h0" : "")
+    ).join(" ");
+    data.push(el(
+      "path",
+      {
+        "data-series": s.name,
+        d,
+        fill: "none",
+        stroke: color,
+        "stroke-width": 2,
+        "stroke-linejoin": "round",
+        "stroke-linecap": "round",
+        "stroke-dasharray": dash,
+      },
+      tooltip(s.name),
+    ));
+    if (o.markers) {
+      const at = px[i]!.flat();
+      drawable[i]!.flat().forEach(([x, y], j) => {
+        const [cx, cy] = at[j]!;
+        data.push(el(
+          "circle",
+          { cx, cy, r: 3, fill: color },
+          tooltip(`${s.name}\n${o.xLabel}: ${value(x)}\n${o.yLabel}: ${value(y)}`),
+        ));
+      });
+    }
   });
-  parts.push("</svg>");
-  return parts.join("\n");
+  body.push(el("g", { "clip-path": `url(#${clip})` }, data.join("\n")));
+  for (const l of refs) body.push(l.label);
+  body.push(frame(r));
+  body.push(...xAxis(r, X, o.xLabel));
+  body.push(...yAxis(r, Y, o.yLabel, 22));
+  if (drawable.every((rs) => rs.length === 0)) {
+    body.push(text((r.left + r.right) / 2, (r.top + r.bottom) / 2, "no data", {
+      "text-anchor": "middle",
+      fill: "#888",
+      "font-size": 14,
+    }));
+  }
+  if (legendAt) body.push(...drawLegend(items, legendAt.x, legendAt.y, legend, legendAt.framed));
+  if (skipped > 0) {
+    const why = [xKind, yKind].includes("log") ? "non-finite, or ≤ 0 on a log axis" : "non-finite";
+    body.push(text(12, H - 6, `${skipped} point${skipped === 1 ? "" : "s"} not drawn (${why})`, {
+      "font-size": 10,
+      fill: "#666",
+    }));
+  }
+  return svgDocument(W, H, body);
 };

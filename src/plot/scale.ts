@@ -33,17 +33,22 @@ export interface ScaleOptions {
   readonly range: readonly [number, number];
   /** Fixed domain; replaces the one derived from `values` (no padding, no nicing). */
   readonly domain?: readonly [number, number];
-  /** Margin added on each side, as a fraction of the span (linear) or of the decades (log). Default 0.04. */
+  /**
+   * Margin on each side, as a fraction of the span (linear) or of the decades (log); default
+   * 0.04. A log domain spanning a decade or more instead ends on a whole decade when one is less
+   * than half a decade away ([0.003, 870] → [1e-3, 1e3]).
+   */
   readonly pad?: number;
   /** Linear only: stretch the domain to contain 0 (bar charts); no padding on the zero side. */
   readonly includeZero?: boolean;
-  /** Linear: extend the domain to whole tick steps. Log: always to whole decades when ≥ 1 decade. */
+  /** Linear only: extend the (padded) domain out to whole tick steps. */
   readonly nice?: boolean;
   /** About how many labelled ticks (default 6). */
   readonly targetTicks?: number;
 }
 
-const isUsable = (kind: ScaleKind) => (v: number) => Number.isFinite(v) && (kind === "linear" || v > 0);
+const isUsable = (kind: ScaleKind) => (v: number) =>
+  Number.isFinite(v) && (kind === "linear" || v > 0);
 
 /** [min, max] of the values a `kind` scale can show, or undefined when there are none. */
 export const dataExtent = (
@@ -92,9 +97,9 @@ export const linearTicks = (lo: number, hi: number, target = 6): number[] => {
 };
 
 /**
- * Log ticks inside [lo, hi] (both > 0). Spanning a decade or more: major ticks on decades (every
- * 2nd, 3rd, … when there are many), minor on 2..9 × decade. Less than a decade: 1-2-5 × 10^k as
- * major (or every 1..9 × 10^k when that gives too few), falling back to linear ticks.
+ * Log ticks inside [lo, hi] (both > 0). With 3 or more decades inside: major ticks on decades
+ * (every 2nd, 3rd, … when there are many), minor on 2..9 × decade. Fewer: 1-2-5 × 10^k as major
+ * (or every 1..9 × 10^k when that gives too few), falling back to linear ticks.
  */
 export const logTicks = (lo: number, hi: number): { major: number[]; minor: number[] } => {
   if (!(lo > 0) || !(hi > lo) || !Number.isFinite(hi)) {
@@ -106,7 +111,7 @@ export const logTicks = (lo: number, hi: number): { major: number[]; minor: numb
   const decades: number[] = [];
   for (let e = e0; e <= e1; e++) decades.push(e);
   const majorDecades = decades.filter((e) => inside(at(1, e)));
-  if (majorDecades.length >= 2) {
+  if (majorDecades.length >= 3) {
     const stride = Math.ceil(majorDecades.length / 9);
     const major = majorDecades.filter((e) => e % stride === 0).map((e) => at(1, e));
     const minor = stride === 1
@@ -114,10 +119,13 @@ export const logTicks = (lo: number, hi: number): { major: number[]; minor: numb
       : majorDecades.filter((e) => e % stride !== 0).map((e) => at(1, e));
     return { major, minor };
   }
+  // under ~2 decades: label 1, 2, 5 × 10^k too (or every digit when that is still too few)
   const all = decades.flatMap((e) => [1, 2, 3, 4, 5, 6, 7, 8, 9].map((m) => at(m, e)))
     .filter(inside);
   const oneTwoFive = all.filter((v) => [1, 2, 5].includes(Number(v.toExponential(0)[0])));
-  if (oneTwoFive.length >= 3) return { major: oneTwoFive, minor: all.filter((v) => !oneTwoFive.includes(v)) };
+  if (oneTwoFive.length >= 3) {
+    return { major: oneTwoFive, minor: all.filter((v) => !oneTwoFive.includes(v)) };
+  }
   if (all.length >= 3) return { major: all, minor: [] };
   return { major: linearTicks(lo, hi, 4).filter((v) => v > 0), minor: all };
 };
@@ -169,10 +177,15 @@ export const makeScale = (o: ScaleOptions): Scale => {
     if (fixed) [lo, hi] = fixed;
     else {
       [lo, hi] = dataExtent(o.values, "log") ?? [1, 10];
-      if (hi / lo >= 10 - 1e-9) {
-        // a decade or more: whole decades at both ends
-        lo = 10 ** Math.floor(Math.log10(lo) + 1e-9);
-        hi = 10 ** Math.ceil(Math.log10(hi) - 1e-9);
+      const l0 = Math.log10(lo), l1 = Math.log10(hi);
+      if (l1 - l0 >= 1 - 1e-9) {
+        // a decade or more: out to the next whole decade when that is under half a decade away
+        // (but not when the data already sits on it), else a margin of `pad` × the decades
+        const m = (l1 - l0) * pad;
+        const f = Math.floor(l0 + 1e-9), c = Math.ceil(l1 - 1e-9);
+        const snap = (waste: number) => waste > 0.02 && waste <= 0.5;
+        lo = 10 ** (snap(l0 - f) ? f : l0 - m);
+        hi = 10 ** (snap(c - l1) ? c : l1 + m);
       } else {
         // less than a decade: pad in log space (at least a bit, so one value still spans)
         const span = Math.max(Math.log10(hi / lo), 0.3);

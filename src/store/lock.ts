@@ -11,10 +11,12 @@
  *     starve its renewal fiber;
  *   - other host (or no `/proc`): the lease has expired;
  *   - unreadable content (a holder killed between create and write): older than one lease.
- * Breaking is "rename to a unique side name, check it is still the very file judged stale,
- * delete it", then an exclusive create again; if the renamed file turns out to be a newer lock,
- * it is linked back. Release uses the same move-check-delete with the holder's token, so a holder
- * whose lease lapsed never deletes its successor's lock.
+ * Breaking, releasing and renewing happen under a short breaker mutex (`<key>.lock.break`,
+ * exclusive create, itself stale after 10 s): the lock file is re-read there, and deleted or
+ * rewritten only if it is still the very file judged stale (or still carries the holder's token).
+ * Two waiters can thus never both delete a lock, and a holder whose lease lapsed never deletes or
+ * overwrites its successor's lock. When liveness cannot be seen (Deno hides /proc without
+ * --allow-all and signal 0 without unscoped --allow-run), the lease decides.
  *
  * Leases bound how long a dead remote holder blocks others; they do not make two holders
  * impossible when a live remote holder is paused past its lease. Store writes stay correct even
@@ -30,7 +32,7 @@ import * as Schedule from "effect/Schedule";
 import * as Scope from "effect/Scope";
 import * as v from "valibot";
 import { LockTimeout, type StoreIoError } from "./errors.ts";
-import { io, isAlreadyExists, mkdirp, readText, removeTree, renameIfExists, stat } from "./fsio.ts";
+import { io, isAlreadyExists, mkdirp, readText, removeTree, stat } from "./fsio.ts";
 import { freshToken, type Layout } from "./layout.ts";
 
 export interface LockOptions {
@@ -197,21 +199,56 @@ export const inspectLock = (
     return { _tag: "Held", holder: describeHolder(lock) };
   });
 
+/** A breaker mutex older than this is itself stale (its holder died between two file calls). */
+const BREAK_STALE_MS = 10_000;
+
 /**
- * Moves the lock file aside and deletes it if `owns` accepts what was moved; otherwise (the file
- * was replaced in between) links it back. Returns whether a file we own was deleted.
+ * Runs `f` holding `<key>.lock.break`, the short mutex under which a lock file is checked and then
+ * deleted or rewritten. Without it, two processes that both judged a lock stale could each delete
+ * it, the second deleting the fresh lock the first had just created, and both would compute.
+ * Holders keep it for a few file calls only.
+ */
+const withBreakLock = <A, E>(L: Layout, key: string, f: Effect.Effect<A, E>) =>
+  Effect.gen(function* () {
+    const path = `${L.lockPath(key)}.break`;
+    for (let i = 0;; i++) {
+      const created = yield* io("create lock breaker", path, async () => {
+        try {
+          (await Deno.open(path, { createNew: true, write: true })).close();
+          return true;
+        } catch (e) {
+          if (isAlreadyExists(e)) return false;
+          throw e;
+        }
+      });
+      if (created) break;
+      const info = yield* stat(path);
+      const now = yield* Clock.currentTimeMillis;
+      if (Option.isSome(info) && now - (info.value.mtime?.getTime() ?? now) > BREAK_STALE_MS) {
+        yield* io("remove stale lock breaker", path, () => Deno.remove(path)).pipe(Effect.ignore);
+      } else yield* Effect.sleep(2 + Math.min(i, 20));
+    }
+    return yield* f.pipe(
+      Effect.ensuring(io("remove lock breaker", path, () => Deno.remove(path)).pipe(Effect.ignore)),
+    );
+  });
+
+/**
+ * Deletes the lock file when `owns` accepts its content (checked and deleted under the breaker
+ * mutex, so nobody can replace it in between). Returns whether a file we own was deleted.
  */
 const takeLockFile = (L: Layout, key: string, owns: (raw: string) => boolean) =>
-  Effect.gen(function* () {
-    const path = L.lockPath(key);
-    const aside = join(L.locksDir, `${key}.lock.${freshToken()}.aside`);
-    if (!(yield* renameIfExists(path, aside))) return false;
-    const raw = yield* readText(aside);
-    const ours = Option.isSome(raw) && owns(raw.value);
-    if (!ours) yield* io("restore lock", path, () => Deno.link(aside, path)).pipe(Effect.ignore);
-    yield* removeTree(aside);
-    return ours;
-  });
+  withBreakLock(
+    L,
+    key,
+    Effect.gen(function* () {
+      const path = L.lockPath(key);
+      const raw = yield* readText(path);
+      if (Option.isNone(raw) || !owns(raw.value)) return false;
+      yield* removeTree(path);
+      return true;
+    }),
+  );
 
 // ---------------------------------------------------------------------------------------------
 // Acquiring, renewing, releasing.
@@ -309,8 +346,20 @@ const renewOnce = (L: Layout, key: string, token: string, acquiredAt: number, le
       const side = join(L.locksDir, `${key}.lock.${token}.renew`);
       const content = yield* lockContent(token, acquiredAt, now, leaseMs);
       yield* io("renew lock", side, () => Deno.writeTextFile(side, content));
-      yield* io("renew lock", path, () => Deno.rename(side, path));
-      return true;
+      // re-checked under the breaker mutex: never overwrite a lock someone else took over
+      return yield* withBreakLock(
+        L,
+        key,
+        Effect.gen(function* () {
+          const again = yield* readText(path);
+          if (Option.isNone(again) || parseLock(again.value)?.token !== token) {
+            yield* removeTree(side);
+            return false;
+          }
+          yield* io("renew lock", path, () => Deno.rename(side, path));
+          return true;
+        }),
+      );
     }).pipe(
       Effect.catch((e) =>
         Effect.as(
