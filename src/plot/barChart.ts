@@ -4,7 +4,7 @@
  * a `<title>` tooltip per bar with its value. Category labels wrap, then tilt, when they would
  * collide. Missing values (null, NaN; ≤ 0 on a log axis) leave a grey "n/a" in the slot.
  */
-import { makeScale, type ScaleKind } from "./scale.ts";
+import { formatTick, makeScale, type ScaleKind } from "./scale.ts";
 import { frame, grid, type PlotRect, TICK_FONT, yAxis, yAxisWidth } from "./axes.ts";
 import { drawLegend, type LegendItem, legendLayout } from "./legend.ts";
 import { seriesStyle } from "./color.ts";
@@ -47,13 +47,13 @@ export interface BarChartOptions {
   readonly height?: number;
   /** Print each value above its bar when there is room. */
   readonly showValues?: boolean;
-  /** Horizontal reference lines (e.g. a baseline). */
+  /** Horizontal reference lines (e.g. a baseline), named in the legend rather than on the bars. */
   readonly hLines?: readonly {
     readonly y: number;
     readonly label: string;
     readonly color?: string;
   }[];
-  /** Legend over the plot: "auto" (default) shows it when there are 2 or more series. */
+  /** Legend over the plot: "auto" (default) shows it for 2+ series or any reference line. */
   readonly legend?: "auto" | "none";
 }
 
@@ -92,12 +92,16 @@ export const barChart = (o: BarChartOptions): string => {
   const body: string[] = [];
   let top = titleBlock(W, o.title, o.subtitle, body);
   const styles = o.series.map((s, i) => seriesStyle(i, s.color));
-  const items: LegendItem[] = o.series.map((s, i) => ({
-    name: s.name,
-    color: styles[i]!.color,
-    shape: "box",
-  }));
-  const showLegend = (o.legend ?? "auto") === "auto" && nSer >= 2;
+  const items: LegendItem[] = [
+    ...o.series.map((s, i) => ({ name: s.name, color: styles[i]!.color, shape: "box" as const })),
+    ...(o.hLines ?? []).map((h) => ({
+      name: h.label,
+      color: h.color ?? "#666",
+      dash: "4 3",
+      shape: "line" as const,
+    })),
+  ];
+  const showLegend = (o.legend ?? "auto") === "auto" && (nSer >= 2 || (o.hLines ?? []).length > 0);
   const legend = legendLayout(items, W - 24);
   if (showLegend) {
     body.push(...drawLegend(items, Math.max(12, (W - legend.width) / 2), top - 6, legend, false));
@@ -188,8 +192,9 @@ export const barChart = (o: BarChartOptions): string => {
         }));
         labelY = Math.min(labelY, y1 - 4);
       }
-      if (o.showValues && textWidth(value(v), 10) <= slot / Math.max(1, nSer) + 4) {
-        body.push(text(cx, v < 0 && kind === "linear" ? Math.max(y, base) + 12 : labelY, value(v), {
+      const shown = formatTick(v, undefined, 3);
+      if (o.showValues && textWidth(shown, 10) <= slot / Math.max(1, nSer) + 4) {
+        body.push(text(cx, v < 0 && kind === "linear" ? Math.max(y, base) + 12 : labelY, shown, {
           "text-anchor": "middle",
           "font-size": 10,
           fill: "#333",
@@ -204,16 +209,20 @@ export const barChart = (o: BarChartOptions): string => {
     if (!Y.accepts(h.y)) continue;
     const y = Y.map(h.y), c = h.color ?? "#666";
     body.push(
-      el("line", { x1: r.left, y1: y, x2: r.right, y2: y, stroke: c, "stroke-dasharray": "4 3" }),
+      el(
+        "line",
+        {
+          x1: r.left,
+          y1: y,
+          x2: r.right,
+          y2: y,
+          stroke: c,
+          "stroke-width": 1.5,
+          "stroke-dasharray": "4 3",
+        },
+        tooltip(h.label),
+      ),
     );
-    body.push(text(r.right - 6, y - 4, h.label, {
-      "text-anchor": "end",
-      "font-size": 11,
-      fill: c,
-      "paint-order": "stroke",
-      stroke: "white",
-      "stroke-width": 3,
-    }));
   }
   body.push(frame(r));
   body.push(...yAxis(r, Y, o.yLabel, 22));

@@ -33,6 +33,13 @@ export const seriesStyle = (
   return { color: color ?? PALETTE[i % PALETTE.length]!, dash };
 };
 
+/**
+ * Colour of the i-th of n ordered series (e.g. one curve per training step): dark purple to
+ * green along viridis, stopping short of its pale yellow end.
+ */
+export const sequentialColor = (i: number, n: number): string =>
+  colormap("viridis", n > 1 ? (0.85 * i) / (n - 1) : 0);
+
 export type ColormapName = "viridis" | "rdbu";
 
 // 11 evenly spaced samples of each map, interpolated linearly in sRGB.

@@ -17,7 +17,7 @@ import {
   type LegendItem,
   legendLayout,
 } from "./legend.ts";
-import { seriesStyle } from "./color.ts";
+import { sequentialColor, seriesStyle } from "./color.ts";
 import { el, hashId, num, svgDocument, text, textWidth, titleBlock, tooltip } from "./svg.ts";
 
 export interface Series {
@@ -55,6 +55,11 @@ export interface LineChartOptions {
   /** Fixed axis domains (shared axes across small multiples); data outside is clipped. */
   readonly xDomain?: readonly [number, number];
   readonly yDomain?: readonly [number, number];
+  /**
+   * "categorical" (default): Okabe–Ito colours, then dash patterns once they repeat.
+   * "sequential": a viridis ramp in series order, for ordered series (one curve per step).
+   */
+  readonly palette?: "categorical" | "sequential";
   /** "auto" (default): a free corner inside the plot, else under it. */
   readonly legend?: "auto" | "below" | "none";
 }
@@ -171,12 +176,25 @@ export const lineChart = (o: LineChartOptions): string => {
     values: number[],
     range: [number, number],
     d?: readonly [number, number],
-  ) => makeScale({ kind, values, range, ...(d ? { domain: d } : {}) });
+  ) =>
+    makeScale({
+      kind,
+      values,
+      range,
+      // whole-number data (epochs, counts) get no ticks between integers
+      integer: values.length > 0 && values.every(Number.isInteger),
+      ...(d ? { domain: d } : {}),
+    });
 
   const body: string[] = [];
   const top = titleBlock(W, o.title, o.subtitle, body) + 4;
   const footH = skipped > 0 ? 14 : 0;
-  const styles = o.series.map((s, i) => seriesStyle(i, s.color, s.dashed));
+  const sequential = (o.palette ?? "categorical") === "sequential";
+  const styles = o.series.map((s, i) =>
+    sequential
+      ? seriesStyle(0, s.color ?? sequentialColor(i, o.series.length), s.dashed)
+      : seriesStyle(i, s.color, s.dashed)
+  );
   const items: LegendItem[] = o.series.map((s, i) => ({
     name: drawable[i]!.length ? s.name : `${s.name} (no data)`,
     color: styles[i]!.color,
@@ -228,20 +246,7 @@ export const lineChart = (o: LineChartOptions): string => {
   }
   const { r, X, Y, px } = g;
 
-  const clip = hashId("clip", `${o.title}|${o.series.map((s) => s.name).join("|")}`);
   body.push(...grid(r, X, Y));
-  body.push(
-    el(
-      "clipPath",
-      { id: clip },
-      el("rect", {
-        x: r.left - 3,
-        y: r.top - 3,
-        width: r.right - r.left + 6,
-        height: r.bottom - r.top + 6,
-      }),
-    ),
-  );
   const data: string[] = [];
   for (const l of refs) data.push(l.line);
   o.series.forEach((s, i) => {
@@ -276,6 +281,15 @@ export const lineChart = (o: LineChartOptions): string => {
       });
     }
   });
+  // the id is derived from what it clips, so charts inlined into one page never share one wrongly
+  const clipRect = el("rect", {
+    x: r.left - 3,
+    y: r.top - 3,
+    width: r.right - r.left + 6,
+    height: r.bottom - r.top + 6,
+  });
+  const clip = hashId("clip", clipRect + data.join("\n"));
+  body.push(el("clipPath", { id: clip }, clipRect));
   body.push(el("g", { "clip-path": `url(#${clip})` }, data.join("\n")));
   for (const l of refs) body.push(l.label);
   body.push(frame(r));

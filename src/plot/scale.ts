@@ -45,6 +45,8 @@ export interface ScaleOptions {
   readonly nice?: boolean;
   /** About how many labelled ticks (default 6). */
   readonly targetTicks?: number;
+  /** Linear only: the data are counts (epochs, seeds), so ticks never fall between integers. */
+  readonly integer?: boolean;
 }
 
 const isUsable = (kind: ScaleKind) => (v: number) =>
@@ -65,13 +67,14 @@ export const dataExtent = (
   return lo <= hi ? [lo, hi] : undefined;
 };
 
-/** The 1-2-5 × 10^k step closest above `span / target`. */
+/** The 1-2-5 × 10^k step closest (by ratio) to `span / target`. */
 export const niceStep = (span: number, target = 6): number => {
   const raw = span / Math.max(1, target);
   if (!(raw > 0) || !Number.isFinite(raw)) return 1;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 5]) if (m * mag >= raw * (1 - 1e-9)) return m * mag;
-  return 10 * mag;
+  const steps = [1, 2, 5, 10].map((m) => m * mag);
+  const off = (s: number) => Math.abs(Math.log(s / raw));
+  return steps.reduce((best, s) => (off(s) < off(best) ? s : best));
 };
 
 /** Decimals needed to write `step` exactly (0.25 → 2, 50 → 0). */
@@ -82,10 +85,10 @@ const decimalsOf = (step: number): number => {
   return 15;
 };
 
-/** Multiples of a 1-2-5 step inside [lo, hi], about `target` of them. */
-export const linearTicks = (lo: number, hi: number, target = 6): number[] => {
+/** Multiples of a 1-2-5 step (at least `minStep`) inside [lo, hi], about `target` of them. */
+export const linearTicks = (lo: number, hi: number, target = 6, minStep = 0): number[] => {
   if (!(hi > lo) || !Number.isFinite(hi - lo)) return Number.isFinite(lo) ? [lo] : [];
-  const step = niceStep(hi - lo, target);
+  const step = Math.max(niceStep(hi - lo, target), minStep);
   const d = decimalsOf(step);
   const out: number[] = [];
   const first = Math.ceil(lo / step - 1e-9);
@@ -132,13 +135,13 @@ export const logTicks = (lo: number, hi: number): { major: number[]; minor: numb
 
 const SUFFIXES: readonly [number, string][] = [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]];
 
-/** A number written compactly: 0, 0.25, 120, 2.5k, 3M, 2.5e-3, 1e15. */
-const compact = (x: number): string => {
+/** A number written compactly: 0, 0.25, 120, 2.5k, 3M, 2.5e-3, 1e15 (suffixes from `suffixFrom`). */
+const compact = (x: number, suffixFrom: number): string => {
   if (x === 0) return "0";
   const a = Math.abs(x);
   if (a < 1e-2 || a >= 1e15) return x.toExponential().replace("e+", "e");
   for (const [base, suffix] of SUFFIXES) {
-    if (a >= base) return `${Number((x / base).toPrecision(12))}${suffix}`;
+    if (a >= base && a >= suffixFrom) return `${Number((x / base).toPrecision(12))}${suffix}`;
   }
   return String(x);
 };
@@ -146,15 +149,21 @@ const compact = (x: number): string => {
 /**
  * Compact label for a tick or a value. With `step` (the tick spacing), `v` is rounded to the
  * decimals the step needs, so 0.30000000000000004 reads "0.3" and 100.01 stays "100.01";
- * without it, to `significant` digits (default 3).
+ * without it, to `significant` digits (default 3). Magnitudes from `suffixFrom` (default 1000)
+ * get a k/M/G/T suffix.
  */
-export const formatTick = (v: number, step?: number, significant = 3): string => {
+export const formatTick = (
+  v: number,
+  step?: number,
+  significant = 3,
+  suffixFrom = 1e3,
+): string => {
   if (!Number.isFinite(v)) return "";
   const x = step !== undefined && step > 0 && Number.isFinite(step)
     ? Number(v.toFixed(Math.min(decimalsOf(step), 20)))
     : Number(v.toPrecision(significant));
   if (step !== undefined && Math.abs(x) < step * 1e-9) return "0";
-  return compact(x);
+  return compact(x, suffixFrom);
 };
 
 /** A scale for `values` mapped onto `range`; see `ScaleOptions`. */
@@ -174,9 +183,11 @@ export const makeScale = (o: ScaleOptions): Scale => {
 
   if (kind === "log") {
     let lo: number, hi: number;
+    const ext = dataExtent(o.values, "log");
     if (fixed) [lo, hi] = fixed;
+    else if (!ext) [lo, hi] = [1, 10];
     else {
-      [lo, hi] = dataExtent(o.values, "log") ?? [1, 10];
+      [lo, hi] = ext;
       const l0 = Math.log10(lo), l1 = Math.log10(hi);
       if (l1 - l0 >= 1 - 1e-9) {
         // a decade or more: out to the next whole decade when that is under half a decade away
@@ -208,6 +219,7 @@ export const makeScale = (o: ScaleOptions): Scale => {
     };
   }
 
+  const minStep = o.integer ? 1 : 0;
   let lo: number, hi: number;
   if (fixed) [lo, hi] = fixed;
   else {
@@ -223,13 +235,15 @@ export const makeScale = (o: ScaleOptions): Scale => {
       if (!(o.includeZero && hi === 0)) hi += m;
     }
     if (o.nice) {
-      const step = niceStep(hi - lo, target);
+      const step = Math.max(niceStep(hi - lo, target), minStep);
       lo = Math.floor(lo / step + 1e-9) * step;
       hi = Math.ceil(hi / step - 1e-9) * step;
     }
   }
-  const ticks = linearTicks(lo, hi, target);
-  const step = niceStep(hi - lo, target);
+  const ticks = linearTicks(lo, hi, target, minStep);
+  const step = Math.max(niceStep(hi - lo, target), minStep);
+  // "1000 … 8000" reads better than "1k … 8k": suffixes only once the labels reach 5 digits
+  const suffixFrom = Math.max(...ticks.map(Math.abs)) >= 1e4 ? 1e3 : 1e4;
   return {
     kind,
     domain: [lo, hi],
@@ -238,6 +252,6 @@ export const makeScale = (o: ScaleOptions): Scale => {
     minorTicks: [],
     accepts,
     map: (v) => r0 + ((v - lo) / (hi - lo)) * (r1 - r0),
-    format: (v) => formatTick(v, step),
+    format: (v) => formatTick(v, step, 3, suffixFrom),
   };
 };
