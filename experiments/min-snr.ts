@@ -65,6 +65,17 @@ export default defineExperiment({
       },
       sweep: {
         grid: {
+          // the paper's headline result is on a ViT; both families at about 35M parameters
+          model: [
+            {
+              kind: "unet",
+              widths: [128, 256, 256],
+              resBlocksPerLevel: 2,
+              attentionLevels: [1, 2],
+              headDim: 64,
+            },
+            { kind: "vit", patchSize: 2, dim: 512, depth: 13, heads: 8 },
+          ],
           target: ["eps", "x0", "v"],
           weighting: [
             unweighted,
