@@ -159,4 +159,3 @@ export const sourceHash = (moduleUrl: string, root: string): SourceHash => {
 
 /** Forgets memoised hashes (tests that edit files between two plans). */
 export const clearSourceHashMemo = () => memo.clear();
-

@@ -76,6 +76,19 @@ export const speedupTable = (
 
 export const verdict = (arms: readonly ArmCurves[], rows: readonly SpeedupRow[]): string[] => {
   const out: string[] = [];
+  for (const target of [...new Set(arms.map((a) => a.target))]) {
+    const fin = (strategy: string) =>
+      arms.find((a) => a.target === target && a.weighting.strategy === strategy)?.points.at(-1)
+        ?.fdClf;
+    const base = fin("unweighted"), min = fin("min-snr");
+    if (base !== undefined && min !== undefined) {
+      out.push(
+        `Final FD-clf, min-SNR vs unweighted, ${target}: ${fmt(min)} vs ${fmt(base)} (${
+          min <= base ? "" : "+"
+        }${fmt((100 * (min - base)) / base, 2)}%).`,
+      );
+    }
+  }
   const speed = (target: string) =>
     rows.find((r) => r.label.startsWith(`${target} · min-snr`))?.speedup ?? null;
   const x0 = speed("x0"), eps = speed("eps");
