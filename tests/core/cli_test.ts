@@ -3,6 +3,16 @@ import { join } from "node:path";
 import { cli, tempEnv, text, toyExperiment } from "./helpers.ts";
 import { readManifest } from "../../src/core/runDir.ts";
 
+/** Waits until a stage of the store has checkpointed and at least `minMs` have passed. */
+const checkpointed = async (store: string, minMs: number) => {
+  const started = Date.now();
+  for (let i = 0; i < 200; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const cps = await Array.fromAsync(Deno.readDir(join(store, "checkpoints"))).catch(() => []);
+    if (cps.length > 0 && Date.now() - started >= minMs) return;
+  }
+};
+
 /** Names of the stages with an entry in the store. */
 const publishedStages = (store: string): string[] => {
   const names: string[] = [];
@@ -141,11 +151,7 @@ Deno.test("kill -9 in the middle of a stage leaves no entry; the re-run resumes 
     env.results,
   ];
   const child = cli(args, { DIFFRUN_TEST_COUNTER: env.counter }).spawn();
-  for (let i = 0; i < 200; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    const cps = await Array.fromAsync(Deno.readDir(join(env.store, "checkpoints"))).catch(() => []);
-    if (cps.length > 0 && i > 20) break;
-  }
+  await checkpointed(env.store, 1000);
   child.kill("SIGKILL");
   await child.output().catch(() => undefined);
   assert.ok(!publishedStages(env.store).includes("scale"), "the killed stage published nothing");
@@ -209,11 +215,7 @@ Deno.test("Ctrl-C (SIGINT) stops a run cleanly: exit 130, run marked interrupted
     "--results",
     env.results,
   ]).spawn();
-  for (let i = 0; i < 200; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    const cps = await Array.fromAsync(Deno.readDir(join(env.store, "checkpoints"))).catch(() => []);
-    if (cps.length > 0 && i > 10) break;
-  }
+  await checkpointed(env.store, 500);
   child.kill("SIGINT");
   const out = await child.output();
   assert.equal(out.code, 130, text(out.stderr));
