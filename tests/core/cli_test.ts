@@ -3,6 +3,18 @@ import { join } from "node:path";
 import { cli, tempEnv, text, toyExperiment } from "./helpers.ts";
 import { readManifest } from "../../src/core/runDir.ts";
 
+/** The toy experiment's slow profile (a 20-step stage that checkpoints every step). */
+const slowRun = (env: { store: string; results: string }) => [
+  "run",
+  toyExperiment,
+  "--profile",
+  "slow",
+  "--store",
+  env.store,
+  "--results",
+  env.results,
+];
+
 /** Waits until a stage of the store has checkpointed and at least `minMs` have passed. */
 const checkpointed = async (store: string, minMs: number) => {
   const started = Date.now();
@@ -140,16 +152,7 @@ Deno.test("two diffrun processes on one store compute each stage once", async ()
 
 Deno.test("kill -9 in the middle of a stage leaves no entry; the re-run resumes and gets the right result", async () => {
   const env = await tempEnv();
-  const args = [
-    "run",
-    toyExperiment,
-    "--profile",
-    "slow",
-    "--store",
-    env.store,
-    "--results",
-    env.results,
-  ];
+  const args = slowRun(env);
   const child = cli(args, { DIFFRUN_TEST_COUNTER: env.counter }).spawn();
   await checkpointed(env.store, 1000);
   child.kill("SIGKILL");
@@ -205,16 +208,7 @@ Deno.test("diffrun gc removes entries no run directory references, and --dry-run
 
 Deno.test("Ctrl-C (SIGINT) stops a run cleanly: exit 130, run marked interrupted, no entry, no lock, no staging left", async () => {
   const env = await tempEnv();
-  const child = cli([
-    "run",
-    toyExperiment,
-    "--profile",
-    "slow",
-    "--store",
-    env.store,
-    "--results",
-    env.results,
-  ]).spawn();
+  const child = cli(slowRun(env)).spawn();
   await checkpointed(env.store, 500);
   child.kill("SIGINT");
   const out = await child.output();

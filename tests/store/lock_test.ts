@@ -44,6 +44,26 @@ const deadPid = async (): Promise<number> => {
   return child.pid;
 };
 
+/** Starts `n` lock workers, releases them at once, and returns their last lines, sorted. */
+const raceWorkers = async (
+  root: string,
+  key: string,
+  counter: string,
+  go: string,
+  n: number,
+  holdMs: string,
+) => {
+  const workers = Array.from(
+    { length: n },
+    () => spawnWorker("lock_worker.ts", [root, key, counter, go, holdMs]),
+  );
+  await Promise.all(workers.map((w) => w.waitFor("ready")));
+  await Deno.writeTextFile(go, "");
+  const results = await Promise.all(workers.map((w) => w.finish()));
+  for (const r of results) assert.equal(r.code, 0, r.stderr);
+  return results.map((r) => r.stdout.trim().split("\n").at(-1)).sort();
+};
+
 Deno.test("withLock() lets one of many fibers compute a key; the others find the entry", async () => {
   const key = keyOf("fibers");
   await runTest(Effect.gen(function* () {
@@ -79,14 +99,8 @@ Deno.test("withLock() in two real processes computes the key exactly once", asyn
     const key = keyOf("processes");
     const counter = `${root}/counter.txt`;
     const go = `${root}/go`;
-    const workers = [0, 1].map(() =>
-      spawnWorker("lock_worker.ts", [root, key, counter, go, "400"])
-    );
-    await Promise.all(workers.map((w) => w.waitFor("ready")));
-    await Deno.writeTextFile(go, "");
-    const results = await Promise.all(workers.map((w) => w.finish()));
-    for (const r of results) assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(results.map((r) => r.stdout.trim().split("\n").at(-1)).sort(), [
+    const outcomes = await raceWorkers(root, key, counter, go, 2, "400");
+    assert.deepEqual(outcomes, [
       "computed",
       "hit",
     ]);
@@ -120,14 +134,8 @@ Deno.test("withLock() in three processes racing to break one stale lock computes
       acquiredAt: new Date(now).toISOString(),
       leaseUntil: new Date(now + 3_600_000).toISOString(),
     }));
-    const workers = [0, 1, 2].map(() =>
-      spawnWorker("lock_worker.ts", [root, key, counter, go, "200"])
-    );
-    await Promise.all(workers.map((w) => w.waitFor("ready")));
-    await Deno.writeTextFile(go, "");
-    const results = await Promise.all(workers.map((w) => w.finish()));
-    for (const r of results) assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(results.map((r) => r.stdout.trim().split("\n").at(-1)).sort(), [
+    const outcomes = await raceWorkers(root, key, counter, go, 3, "200");
+    assert.deepEqual(outcomes, [
       "computed",
       "hit",
       "hit",
