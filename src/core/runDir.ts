@@ -74,7 +74,9 @@ export const gitInfo = async (root: string) => {
   return { commit, dirty, diff };
 };
 
-const sanitise = (label: string) => label.replace(/[^\w.=,-]+/g, "_").slice(0, 120);
+/** The directory name of a stage label under artifacts/ and logs/. */
+export const sanitiseLabel = (label: string): string =>
+  label.replace(/[^\w.=,-]+/g, "_").slice(0, 120);
 
 export interface RunDirInit {
   readonly resultsRoot: string;
@@ -159,7 +161,9 @@ export const createRunDir = async (init: RunDirInit) => {
   await writeManifest("running", null);
 
   const appendLog = (label: string, line: string) =>
-    Deno.writeTextFile(join(dir, "logs", `${sanitise(label)}.log`), line + "\n", { append: true });
+    Deno.writeTextFile(join(dir, "logs", `${sanitiseLabel(label)}.log`), line + "\n", {
+      append: true,
+    });
 
   /** Consumes one scheduler event (called from the RunEvents layer). */
   const onEvent = async (e: RunEvent) => {
@@ -210,7 +214,7 @@ export const createRunDir = async (init: RunDirInit) => {
     for (const node of plan.nodes.values()) {
       const r = results.get(node.key);
       if (r?.status !== "ran" && r?.status !== "cached") continue;
-      await linkTree(artifactDir(node.key), join(dir, "artifacts", sanitise(node.label)));
+      await linkTree(artifactDir(node.key), join(dir, "artifacts", sanitiseLabel(node.label)));
     }
     await Deno.writeTextFile(
       join(dir, "summary.md"),

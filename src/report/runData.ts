@@ -1,0 +1,153 @@
+/**
+ * Everything a report shows, read from a run directory only (manifest.json, metrics.jsonl,
+ * summary.md, artifacts/): never the store, never tensor code, so a copied run directory
+ * renders the same report.
+ */
+import { join, relative } from "node:path";
+import { type Manifest, readManifest, sanitiseLabel } from "../core/runDir.ts";
+
+/** One stage entry of the manifest with the fields the report uses (older manifests lack some). */
+export interface StageEntry {
+  readonly key: string;
+  readonly label: string;
+  readonly stage: string;
+  readonly status: string | null;
+  readonly arms: readonly string[];
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly durationMs: number | null;
+  readonly resumed: boolean;
+  readonly error: string | null;
+}
+
+/** One metrics row: which stage logged it and its numeric fields. */
+export interface MetricRow {
+  readonly stage: string;
+  readonly key: string;
+  readonly arms: readonly string[];
+  readonly cached: boolean;
+  readonly values: Readonly<Record<string, number>>;
+}
+
+/** A file under artifacts/<stage dir>/, with its path relative to the run directory. */
+export interface ArtifactFile {
+  readonly stageDir: string;
+  /** Path inside the stage's artifact directory, `/`-separated. */
+  readonly name: string;
+  /** Path segments relative to the run directory. */
+  readonly segments: readonly string[];
+}
+
+export interface RunData {
+  readonly dir: string;
+  readonly manifest: Manifest;
+  readonly stages: readonly StageEntry[];
+  readonly metrics: readonly MetricRow[];
+  /** Lines of metrics.jsonl that were not JSON objects (a run killed mid-write). */
+  readonly badMetricLines: number;
+  readonly summary: string | null;
+  /** Stage label → its artifact files. */
+  readonly artifacts: ReadonlyMap<string, readonly ArtifactFile[]>;
+  /** Size of metrics.jsonl in bytes (a live page reloads when it grows). */
+  readonly metricsBytes: number;
+}
+
+const asString = (x: unknown): string | null => (typeof x === "string" ? x : null);
+
+const stageEntries = (m: Manifest): StageEntry[] =>
+  m.stages.map((s) => {
+    const r = s as Record<string, unknown>;
+    return {
+      key: s.key,
+      label: s.label,
+      stage: s.stage,
+      status: s.status,
+      arms: Array.isArray(r.arms) ? r.arms.filter((a): a is string => typeof a === "string") : [],
+      inputs: r.inputs !== null && typeof r.inputs === "object"
+        ? Object.fromEntries(
+          Object.entries(r.inputs as Record<string, unknown>).filter(([, k]) =>
+            typeof k === "string"
+          ) as [string, string][],
+        )
+        : {},
+      durationMs: typeof r.durationMs === "number" ? r.durationMs : null,
+      resumed: r.resumed === true,
+      error: asString(r.error),
+    };
+  });
+
+/** Parses metrics.jsonl: numeric fields of each row become values; other fields are dropped. */
+export const parseMetrics = (text: string): { rows: MetricRow[]; bad: number } => {
+  const rows: MetricRow[] = [];
+  let bad = 0;
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      bad++;
+      continue;
+    }
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+      bad++;
+      continue;
+    }
+    const r = raw as Record<string, unknown>;
+    const values: Record<string, number> = {};
+    for (const [k, x] of Object.entries(r)) {
+      if (typeof x === "number" && k !== "key") values[k] = x;
+    }
+    rows.push({
+      stage: asString(r.stage) ?? "?",
+      key: asString(r.key) ?? "",
+      arms: Array.isArray(r.arms) ? r.arms.filter((a): a is string => typeof a === "string") : [],
+      cached: r.cached === true,
+      values,
+    });
+  }
+  return { rows, bad };
+};
+
+const walk = async (root: string, dir: string, out: string[]) => {
+  for await (const e of Deno.readDir(dir)) {
+    const path = join(dir, e.name);
+    if (e.isDirectory) await walk(root, path, out);
+    else if (e.isFile) out.push(relative(root, path).split("\\").join("/"));
+  }
+};
+
+/** Reads a run directory (throws InvalidFile when manifest.json is missing or invalid). */
+export const readRun = async (dir: string): Promise<RunData> => {
+  const manifest = await readManifest(dir);
+  const stages = stageEntries(manifest);
+  const metricsText = await Deno.readTextFile(join(dir, "metrics.jsonl")).catch(() => "");
+  const { rows, bad } = parseMetrics(metricsText);
+  const summary = await Deno.readTextFile(join(dir, "summary.md")).catch(() => null);
+  const artifacts = new Map<string, ArtifactFile[]>();
+  for (const s of stages) {
+    const stageDir = sanitiseLabel(s.label);
+    const files: string[] = [];
+    await walk(join(dir, "artifacts", stageDir), join(dir, "artifacts", stageDir), files).catch(
+      () => undefined,
+    );
+    if (files.length === 0) continue;
+    artifacts.set(
+      s.label,
+      files.sort().map((name) => ({
+        stageDir,
+        name,
+        segments: ["artifacts", stageDir, ...name.split("/")],
+      })),
+    );
+  }
+  return {
+    dir,
+    manifest,
+    stages,
+    metrics: rows,
+    badMetricLines: bad,
+    summary,
+    artifacts,
+    metricsBytes: new TextEncoder().encode(metricsText).length,
+  };
+};
