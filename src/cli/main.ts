@@ -1,5 +1,5 @@
 /**
- * The `diffrun` command line: run, plan, explain, rerun, ls, show, compare, gc.
+ * The `diffrun` command line: run, plan, explain, rerun, ls, show, compare, gc, report, serve.
  *
  * Exit codes: 0 success, 1 a stage failed or the run was interrupted, 2 the experiment or the
  * command line is invalid (nothing ran, the store was not touched).
@@ -20,6 +20,7 @@ import { listRunDirs, readManifest } from "../core/runDir.ts";
 import { compareRuns, explainStage, formatPlan, lastRun, listRuns, showRun } from "./inspect.ts";
 import * as opt from "./options.ts";
 import { denoCliLayer } from "./platform.ts";
+import { compareHtmlFlag, reportCommand, serveCommand, writeCompareHtml } from "./serve.ts";
 
 const out = (text: string) =>
   Effect.sync(() =>
@@ -218,8 +219,12 @@ const showCommand = Command.make(
 
 const compareCommand = Command.make(
   "compare",
-  { runs: Argument.String("run-dir").pipe(Argument.atLeast(1)) },
-  (a) => Effect.promise(() => compareRuns(a.runs.map((r) => resolve(r)))).pipe(Effect.flatMap(out)),
+  { runs: Argument.String("run-dir").pipe(Argument.atLeast(1)), html: compareHtmlFlag },
+  (a) =>
+    Effect.promise(() => compareRuns(a.runs.map((r) => resolve(r)))).pipe(
+      Effect.flatMap(out),
+      Effect.andThen(writeCompareHtml(a.runs, a.html)),
+    ),
 ).pipe(Command.withDescription("table of params and metrics of several runs, differences marked"));
 
 const gcCommand = Command.make(
@@ -268,6 +273,8 @@ export const diffrun = Command.make("diffrun").pipe(
     showCommand,
     compareCommand,
     gcCommand,
+    reportCommand,
+    serveCommand,
   ]),
 );
 

@@ -3,7 +3,8 @@
  *
  * Holds manifest.json (everything needed to reproduce and to trust the numbers), one log per
  * stage under logs/, metrics.jsonl (every metrics row, cached stages' rows replayed), summary.md
- * (every arm's final metrics), and artifacts/ (hard links into the store, not copies).
+ * (every arm's final metrics), artifacts/ (hard links into the store, not copies), and
+ * report.html (src/report/, written last).
  */
 import * as v from "valibot";
 import { join, relative } from "node:path";
@@ -13,6 +14,7 @@ import type { NodeResult, RunEvent } from "./events.ts";
 import { sha256Hex } from "./cacheKey.ts";
 import { InvalidFile } from "./errors.ts";
 import { formatValue } from "./sweep.ts";
+import { writeRunReport } from "../report/runReport.ts";
 
 export const MANIFEST_VERSION = 1;
 
@@ -221,6 +223,11 @@ export const createRunDir = async (init: RunDirInit) => {
       summaryMarkdown(plan, results, summaries, status),
     );
     await writeManifest(status, new Date().toISOString());
+    // the HTML report reads only what was just written; a failure to render it is logged, and
+    // never turns a finished run into a failed one
+    await writeRunReport(dir).catch((e) =>
+      appendLog("report.html", `could not write report.html: ${e instanceof Error ? e.message : e}`)
+    );
   };
 
   return { dir, runId, onEvent, finish, results };
