@@ -1,7 +1,8 @@
 /**
  * Min-SNR study, across arms: convergence curves (FD-clf against step, one plot per target), the
  * paper's Figure-6 view (unweighted x0-MSE per timestep bin over training, per arm), the weight
- * curves of every strategy against log-SNR, the speed-up table, and an honest verdict.
+ * curves of every strategy against log-SNR, the speed-up table, and an honest verdict; the
+ * tables also go into tables.json for the HTML report.
  */
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
@@ -146,6 +147,58 @@ export const verdict = (arms: readonly ArmCurves[], rows: readonly SpeedupRow[])
   return out;
 };
 
+type Cell = string | number | null;
+
+/** tables.json for the HTML report: the speed-up table and FD-clf per arm per evaluated step. */
+export const studyTables = (
+  arms: readonly ArmCurves[],
+  rows: readonly SpeedupRow[],
+  threshold: number | null,
+  factor: number,
+) => {
+  const steps = [...new Set(arms.flatMap((a) => a.points.map((q) => q.step)))].sort((a, b) =>
+    a - b
+  );
+  const finite = (x: number | null | undefined): number | null =>
+    x === null || x === undefined || !Number.isFinite(x) ? null : x;
+  return [
+    {
+      id: "speedup",
+      title: "Steps to reach the FD-clf threshold, and speed-up over the unweighted baseline",
+      columns: [
+        "arm",
+        "weighting",
+        "threshold",
+        "steps to reach",
+        "baseline steps",
+        "speed-up",
+        "final FD-clf",
+      ],
+      rows: rows.map((r): Cell[] => [
+        r.arm,
+        r.label,
+        finite(r.threshold),
+        r.steps ?? "not reached",
+        r.baselineSteps ?? "not reached",
+        finite(r.speedup),
+        finite(r.finalFd),
+      ]),
+      note: threshold === null
+        ? `threshold: each target's unweighted baseline's final FD-clf × ${factor}`
+        : `threshold: FD-clf ${threshold}`,
+    },
+    {
+      id: "fd-by-step",
+      title: "FD-clf per arm at every evaluated step",
+      columns: ["arm", ...steps.map((s) => `@${s}`)],
+      rows: arms.map((a): Cell[] => [
+        label(a),
+        ...steps.map((s) => finite(a.points.find((q) => q.step === s)?.fdClf)),
+      ]),
+    },
+  ];
+};
+
 const savePlot = async (dir: string, name: string, svg: string) => {
   await Deno.writeTextFile(join(dir, `${name}.svg`), svg);
   await svgToPng(svg, join(dir, `${name}.png`));
@@ -262,6 +315,15 @@ export const minSnrReportStage = defineStage({
         "",
       ];
       await Deno.writeTextFile(join(dir, "report.md"), lines.join("\n"));
+      await Deno.writeTextFile(
+        join(dir, "tables.json"),
+        JSON.stringify(
+          { tables: studyTables(arms, rows, p.threshold, p.thresholdFactor) },
+          null,
+          2,
+        ) +
+          "\n",
+      );
       await Deno.writeTextFile(
         join(dir, "data.json"),
         JSON.stringify({ rows, arms }, null, 2) + "\n",
