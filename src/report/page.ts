@@ -91,6 +91,8 @@ export const page = (o: {
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     // no network: images and links stay inside the run directory (or are data: URIs)
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'">`,
+    // an empty icon, so the browser does not ask for /favicon.ico
+    '<link rel="icon" href="data:,">',
     `<title>${escapeHtml(o.title)}</title>`,
     `<style>${CSS}</style>`,
     "</head>",

@@ -3,6 +3,7 @@
  * every console error, page error and non-local request recorded. Tests skip when
  * /usr/bin/chromium is absent (`apt-get install chromium`; .ci/run installs it).
  */
+import "./procGuard.ts";
 import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
 
