@@ -15,7 +15,6 @@ import { escapeHtml, relativeUrl } from "../report/escape.ts";
 import { page } from "../report/page.ts";
 import { readRun } from "../report/runData.ts";
 import { liveState, renderRunReport, REPORT_FILE } from "../report/runReport.ts";
-import { renderTable } from "../report/tables.ts";
 import { isLoopbackHost, resolveInside } from "./paths.ts";
 
 const TYPES: Readonly<Record<string, string>> = {
@@ -44,40 +43,36 @@ const isRunDir = (dir: string) =>
 
 /** The index page: every run, newest first, with its status and a link to its report. */
 const indexPage = async (root: string): Promise<string> => {
-  const rows: (string | number | null)[][] = [];
-  const links: string[] = [];
+  const rows: string[] = [];
   for (const dir of await listRunDirs(root)) {
     const rel = relative(root, dir).split("\\").join("/");
-    const href = `${relativeUrl(rel.split("/"))}/${REPORT_FILE}`;
-    try {
-      const m = await readManifest(dir);
-      rows.push([
+    const href = escapeHtml(`${relativeUrl(rel.split("/"))}/${REPORT_FILE}`);
+    const cells = await readManifest(dir).then(
+      (
+        m,
+      ) => [
         m.experiment.name,
         m.runId,
         m.status,
-        m.command.profile,
-        m.arms.length,
+        m.command.profile ?? "",
+        String(m.arms.length),
         m.startedAt,
-      ]);
-    } catch {
-      rows.push([rel, null, "unreadable", null, null, null]);
-    }
-    links.push(href);
-  }
-  // the run id cell links to the report; renderTable escapes cells, so links are added after
-  let table = renderTable({
-    id: "runs",
-    title: `${rows.length} run(s) under ${root}`,
-    columns: ["experiment", "run", "status", "profile", "arms", "started"],
-    rows,
-  });
-  rows.forEach((r, i) => {
-    const id = escapeHtml(String(r[1] ?? r[0]));
-    table = table.replace(
-      `<td>${id}</td>`,
-      `<td><a href="${escapeHtml(links[i]!)}">${id}</a></td>`,
+      ],
+      () => [rel, "", "unreadable", "", "", ""],
     );
-  });
+    rows.push(
+      `<tr>${
+        cells.map((c, i) =>
+          `<td>${i === 1 && c ? `<a href="${href}">${escapeHtml(c)}</a>` : escapeHtml(c)}</td>`
+        ).join("")
+      }</tr>`,
+    );
+  }
+  const head = ["experiment", "run", "status", "profile", "arms", "started"]
+    .map((h) => `<th>${h}</th>`).join("");
+  const table = `<table><caption>${rows.length} run(s) under ${
+    escapeHtml(root)
+  }</caption><thead><tr>${head}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
   return page({
     title: "diffrun runs",
     heading: "diffrun runs",
