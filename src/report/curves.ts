@@ -73,7 +73,8 @@ export const curveCharts = (
         series,
         markers: maxPoints <= 60,
         width: opts.width ?? 560,
-        height: opts.height ?? 340,
+        // many series put the legend under the plot: grow so the plot keeps its height
+        height: opts.height ?? 340 + 18 * Math.max(0, series.length - 4),
       }),
     });
   }
