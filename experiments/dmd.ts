@@ -1,0 +1,60 @@
+/**
+ * Distribution Matching Distillation on Fashion-MNIST (SPEC.md §3, small-scale protocol).
+ *
+ *   deno task diffrun run experiments/dmd.ts --profile quick
+ *
+ * Four arms from one teacher, one classifier and one set of regression pairs: regression only;
+ * matching only (1:1); DMD (matching + regression, 1:1); DMD2-style (matching, 5:1). More pairs
+ * later (`-p pairs=4000`) compute only the new shards.
+ */
+import { defineExperiment } from "../src/core/experiment.ts";
+import { dmdPipeline } from "../pipelines/dmd.ts";
+
+const arms = ["regression", "matching", "dmd", "dmd2"] as const;
+
+export default defineExperiment({
+  name: "dmd",
+  description: "one-step generators distilled from a conditional teacher: the DMD ablation",
+  pipeline: dmdPipeline,
+  seed: 0,
+  defaultProfile: "quick",
+  profiles: {
+    /** Seconds, on procedural shapes (no dataset needed): what the test suite runs. */
+    smoke: {
+      params: {
+        data: { source: "shapes", n: 120, size: 8, channels: 1 },
+        model: { kind: "unet", widths: [8, 16], resBlocksPerLevel: 1, headDim: 8, middle: "none" },
+        teacherSteps: 4,
+        teacherBatch: 8,
+        classifierSteps: 3,
+        pairs: 16,
+        shardSize: 8,
+        pairSteps: 3,
+        guidance: 2,
+        distillSteps: 3,
+        distillBatch: 4,
+        samples: 8,
+        teacherSamplerSteps: [3, 1],
+      },
+      sweep: { grid: { arm: [...arms] } },
+    },
+    /** The small-scale protocol, shrunk to fit about 30 minutes on this 2-core machine (README). */
+    quick: {
+      params: {},
+      sweep: { grid: { arm: [...arms] } },
+    },
+    /** SPEC.md's protocol at full size (2K DDIM-50 pairs, 400 steps at batch 32, 10K samples). */
+    full: {
+      params: {
+        teacherSteps: 5000,
+        teacherBatch: 64,
+        pairs: 2000,
+        distillSteps: 400,
+        distillBatch: 32,
+        guidance: 2,
+        samples: 10000,
+      },
+      sweep: { grid: { arm: [...arms] } },
+    },
+  },
+});
