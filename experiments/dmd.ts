@@ -25,6 +25,8 @@ export default defineExperiment({
         data: { source: "shapes", n: 120, size: 8, channels: 1 },
         model: { kind: "unet", widths: [8, 16], resBlocksPerLevel: 1, headDim: 8, middle: "none" },
         teacherSteps: 4,
+        teacherSegment: 4,
+        teacherWarmup: 1,
         teacherBatch: 8,
         classifierSteps: 3,
         pairs: 16,

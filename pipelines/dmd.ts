@@ -64,6 +64,9 @@ export const dmdPipeline = definePipeline({
     teacherSteps: v.optional(Int(1), 1000),
     teacherBatch: v.optional(Int(1), 32),
     teacherLr: v.optional(Positive, 1e-3),
+    teacherWarmup: v.optional(Int(0), 100),
+    /** Steps per cached training segment (Min-SNR's `evalEvery`). */
+    teacherSegment: v.optional(Int(1), 250),
     labelDropout: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0.1),
     trainSeed: v.optional(Int(0), 0),
     classifierSteps: v.optional(Int(1), 600),
@@ -88,6 +91,12 @@ export const dmdPipeline = definePipeline({
     teacherSamplerSteps: v.optional(v.array(Int(1)), [50, 4, 1]),
   }),
   build: (p, b) => {
+    if (p.teacherSteps % p.teacherSegment !== 0) {
+      throw new InvalidCombination(
+        "teacherSegment",
+        `teacherSegment (${p.teacherSegment}) must divide teacherSteps (${p.teacherSteps})`,
+      );
+    }
     if (p.pairs % p.shardSize !== 0) {
       throw new InvalidCombination(
         "shardSize",
@@ -106,6 +115,9 @@ export const dmdPipeline = definePipeline({
       batchSize: 128,
       lr: 2e-3,
     }, { dataset });
+    // the teacher's stage params follow pipelines/min-snr.ts exactly (segments of
+    // `teacherSegment` steps, same logging and checkpoint cadence, same seed), so a Min-SNR arm
+    // trained with the same model, target, weighting and conditioning has the same cache keys
     const { final: teacher } = addTraining(b, dataset, {
       init: { model: p.model, conditional: true, seed: p.trainSeed },
       train: {
@@ -115,13 +127,14 @@ export const dmdPipeline = definePipeline({
         labelDropout: p.labelDropout,
         batchSize: p.teacherBatch,
         lr: p.teacherLr,
-        warmupSteps: Math.min(100, Math.ceil(p.teacherSteps / 10)),
+        warmupSteps: p.teacherWarmup,
         emaDecay: 0.999,
         seed: p.trainSeed,
-        logEvery: Math.max(1, Math.floor(p.teacherSteps / 100)),
-        checkpointEvery: Math.max(10, Math.floor(p.teacherSteps / 4)),
+        logEvery: Math.max(1, Math.floor(p.teacherSegment / 25)),
+        checkpointEvery: Math.max(10, Math.floor(p.teacherSegment / 2)),
       },
       steps: p.teacherSteps,
+      segmentSteps: p.teacherSegment,
     }, "teacher");
     const evalParams = (sampler: string, steps: number, guidance: number, useEma: boolean) => ({
       sampler,
