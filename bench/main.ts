@@ -4,7 +4,7 @@
  */
 import { benchCore } from "./core.ts";
 
-const which = Deno.args.length > 0 ? Deno.args : ["core", "engine"];
+const which = Deno.args.length > 0 ? Deno.args : ["core", "engine", "dmd"];
 const repeat = Number(Deno.env.get("BENCH_REPEAT") ?? 5);
 
 for (const name of which) {
