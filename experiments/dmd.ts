@@ -41,17 +41,19 @@ export default defineExperiment({
       sweep: { grid: { arm: [...arms] } },
     },
     /**
-     * The small-scale protocol shrunk to fit 30 minutes on this 2-core machine (README): 1K
-     * DDIM-50 pairs instead of 2K, 200 generator steps at batch 32 instead of 400, no guidance,
-     * a 300-step classifier and 500 samples per FD-clf. `-p pairs=2000 -p distillSteps=400`
-     * restores SPEC.md's sizes (and reuses the first 1K pairs).
+     * The small-scale protocol shrunk to fit 30 minutes on this 2-core machine (README, measured):
+     * a 500-step teacher, 500 DDIM-50 pairs instead of 2K, 100 generator steps at batch 32
+     * instead of 400, no guidance, a 300-step classifier and 500 samples per FD-clf.
+     * `-p teacherSteps=1000 -p pairs=2000 -p distillSteps=400` restores SPEC.md's sizes (and
+     * reuses the first 500 teacher steps and the first 500 pairs).
      */
     quick: {
       params: {
         classifierSteps: 300,
-        pairs: 1000,
+        teacherSteps: 500,
+        pairs: 500,
         shardSize: 250,
-        distillSteps: 200,
+        distillSteps: 100,
         distillBatch: 32,
         lr: 1e-4,
         fakeLr: 1e-4,
