@@ -1,10 +1,10 @@
 /**
- * `deno task bench [core|engine|…]`: runs the named benchmarks (all by default) one after the
+ * `deno task bench [core|engine|dmd|…]`: runs the named benchmarks (all by default) one after the
  * other, never side by side (two multi-threaded jobs on 2 cores distort each other several-fold).
  */
 import { benchCore } from "./core.ts";
 
-const which = Deno.args.length > 0 ? Deno.args : ["core", "engine"];
+const which = Deno.args.length > 0 ? Deno.args : ["core", "engine", "dmd"];
 const repeat = Number(Deno.env.get("BENCH_REPEAT") ?? 5);
 
 for (const name of which) {
@@ -36,8 +36,11 @@ for (const name of which) {
     }
     const mod = await import(path.href);
     await mod.main?.(Deno.args.slice(1));
+  } else if (name === "dmd") {
+    const { main } = await import("./dmd.ts");
+    await main();
   } else {
-    console.error(`unknown benchmark "${name}" (known: core, engine)`);
+    console.error(`unknown benchmark "${name}" (known: core, engine, dmd)`);
     Deno.exit(2);
   }
 }

@@ -14,6 +14,12 @@ export interface Codec<A> {
   readonly name: string;
   write(value: A, dir: string): Promise<void>;
   read(dir: string): Promise<A>;
+  /**
+   * The value refers to files by path (a scratch directory that `write` moves into the store):
+   * downstream stages of a freshly computed entry then get the value read back from the store,
+   * with paths that exist, instead of the stale in-memory one.
+   */
+  readonly pathBacked?: boolean;
 }
 
 export class CodecError extends Error {
@@ -159,6 +165,7 @@ export const tensors: Codec<TensorMap> = {
  */
 export const files: Codec<{ readonly dir: string }> = {
   name: "files",
+  pathBacked: true,
   write: async (value, dir) => {
     for await (const entry of Deno.readDir(value.dir)) {
       await Deno.rename(join(value.dir, entry.name), join(dir, entry.name));

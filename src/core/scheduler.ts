@@ -267,7 +267,14 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
         error: null,
         annotations,
       });
-      return { value, ran: true, resumed };
+      // a path-backed value points at the scratch directory the codec emptied: read it back
+      const stored = node.def.output.pathBacked
+        ? yield* Effect.tryPromise({
+          try: () => node.def.output.read(store.artifactDir(node.key)),
+          catch: (cause) => new StageFailed({ stage: node.label, key: node.key, cause }),
+        })
+        : value;
+      return { value: stored, ran: true, resumed };
     }).pipe(Effect.scoped);
 
   /** A node's final state: a store hit (no read), or computed now. */

@@ -176,6 +176,7 @@ export const jsonWithFiles = <S extends v.GenericSchema>(
   schema: S,
 ): Codec<WithFiles<v.InferOutput<S>>> => ({
   name: "json+files",
+  pathBacked: true,
   write: async (value, dir) => {
     const checked = v.safeParse(schema, value.data);
     if (!checked.success) throw new CodecError("json+files", "data", v.summarize(checked.issues));

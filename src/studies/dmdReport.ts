@@ -1,0 +1,259 @@
+/**
+ * The DMD study's report, across arms (SPEC.md §3): one-step FD-clf per arm against the
+ * teacher's DDIM with 50, 4 and 1 steps, class coverage (entropy of predicted classes) per arm,
+ * sample grids of every arm and the teacher from the same noise, loss curves of the generators
+ * and fake scores, and a verdict on the paper's ablation order with the numbers.
+ *
+ * Inputs: `teacher@<steps>` (evaluate outputs of the teacher), `eval:<arm>` (evaluate outputs
+ * of each arm's generator, one step) and `gen:<arm>` (the generator bundles, for their loss
+ * histories). Writes report.md, tables.json, data.json, loss plots (SVG + PNG) and grids.
+ */
+import * as v from "valibot";
+import * as Effect from "effect/Effect";
+import { join } from "node:path";
+import { defineStage } from "../core/stage.ts";
+import { files } from "../core/codec.ts";
+import type { ModelBundle, WithFiles } from "../stages/codecs.ts";
+import type { Evaluation } from "../stages/evaluate.ts";
+import type { TrainedConfig } from "../stages/trainDiffusion.ts";
+import { lineChart } from "../plot/lineChart.ts";
+import { svgToPng } from "../plot/png.ts";
+import { type ArmResult, dmdVerdict } from "./dmdVerdict.ts";
+
+export const DmdReportParams = v.strictObject({
+  /** Arm names in display order, with a description each. */
+  arms: v.array(v.strictObject({ name: v.string(), describe: v.string() })),
+  /** The distillation's pair sampler, for the text. */
+  pairs: v.string(),
+});
+
+const fmt = (x: number | null | undefined, digits = 3) =>
+  x === null || x === undefined || !Number.isFinite(x) ? "—" : Number(x.toPrecision(digits));
+
+interface History {
+  readonly columns: string[];
+  readonly rows: (number | null)[][];
+}
+
+const column = (h: History, name: string): [number, number][] => {
+  const i = h.columns.indexOf(name);
+  return h.rows.filter((r) => r[i] !== null && r[i] !== undefined).map((r) =>
+    [r[0]!, r[i]!] as [number, number]
+  );
+};
+
+/** Moving average over `k` points, so a per-step loss curve reads as a trend. */
+const smooth = (pts: [number, number][], k: number): [number, number][] =>
+  pts.map(([x], i) => {
+    const w = pts.slice(Math.max(0, i - k + 1), i + 1);
+    return [x, w.reduce((a, p) => a + p[1], 0) / w.length];
+  });
+
+const savePlot = async (dir: string, name: string, svg: string) => {
+  await Deno.writeTextFile(join(dir, `${name}.svg`), svg);
+  await svgToPng(svg, join(dir, `${name}.png`));
+};
+
+export const dmdReportStage = defineStage({
+  name: "dmd-report",
+  version: "1",
+  module: import.meta.url,
+  params: DmdReportParams,
+  inputs: "any",
+  output: files,
+  seeded: false,
+  run: (ctx, p, inputs: Record<string, unknown>) =>
+    Effect.promise(async () => {
+      const dir = ctx.scratchDir;
+      const teacher = Object.entries(inputs).filter(([k]) => k.startsWith("teacher@"))
+        .map(([k, e]) => ({ steps: Number(k.slice(8)), e: e as WithFiles<Evaluation> }))
+        .sort((a, b) => b.steps - a.steps);
+      const arms: (ArmResult & { gen: ModelBundle<TrainedConfig>; dir: string })[] = p.arms
+        .filter((a) => inputs[`eval:${a.name}`] !== undefined).map((a) => {
+          const e = inputs[`eval:${a.name}`] as WithFiles<Evaluation>;
+          const gen = inputs[`gen:${a.name}`] as ModelBundle<TrainedConfig>;
+          const updates = gen.info.updates as { generator: number; fake: number } | undefined;
+          return {
+            name: a.name,
+            describe: a.describe,
+            fdClf: e.data.fdClf,
+            entropy: e.data.classEntropy,
+            entropyNormalised: e.data.classEntropyNormalised,
+            coverage: e.data.coverage,
+            generatorUpdates: updates?.generator ?? 0,
+            fakeUpdates: updates?.fake ?? 0,
+            gen,
+            dir: e.dir,
+          };
+        });
+      // grids: the teacher's and every arm's, all from the same noise and classes
+      for (const t of teacher) {
+        await Deno.copyFile(
+          join(t.e.dir, "samples.png"),
+          join(dir, `grid_teacher_ddim${t.steps}.png`),
+        );
+      }
+      for (const a of arms) {
+        await Deno.copyFile(join(a.dir, "samples.png"), join(dir, `grid_${a.name}.png`));
+      }
+      const hist = (a: (typeof arms)[number]) => a.gen.info.history as History;
+      const window = (a: (typeof arms)[number]) =>
+        Math.max(1, Math.round(hist(a).rows.length / 20));
+      await savePlot(
+        dir,
+        "loss_generator",
+        lineChart({
+          title: "Generator loss per arm",
+          subtitle: "loss_dm + λ_reg·regression (moving average); arms differ in what they sum",
+          xLabel: "generator step",
+          yLabel: "generator loss",
+          yScale: "log",
+          series: arms.map((a) => ({
+            name: a.name,
+            points: smooth(column(hist(a), "loss"), window(a)),
+          })),
+        }),
+      );
+      const withFake = arms.filter((a) => column(hist(a), "fake").length > 0);
+      await savePlot(
+        dir,
+        "loss_fake",
+        lineChart({
+          title: "Fake-score denoising loss per arm",
+          subtitle: "mean over the step's fake updates (moving average)",
+          xLabel: "generator step",
+          yLabel: "denoising loss",
+          yScale: "log",
+          series: withFake.map((a) => ({
+            name: a.name,
+            points: smooth(column(hist(a), "fake"), window(a)),
+          })),
+        }),
+      );
+      const withDm = arms.filter((a) => column(hist(a), "dm").length > 0);
+      const withReg = arms.filter((a) => column(hist(a), "reg").length > 0);
+      await savePlot(
+        dir,
+        "loss_parts",
+        lineChart({
+          title: "Loss parts: distribution matching and regression",
+          subtitle: "loss_dm = 0.5·mean(grad²) (solid); regression = perceptual + L1 (dashed)",
+          xLabel: "generator step",
+          yLabel: "loss",
+          yScale: "log",
+          series: [
+            ...withDm.map((a) => ({
+              name: `${a.name} dm`,
+              points: smooth(column(hist(a), "dm"), window(a)),
+            })),
+            ...withReg.map((a) => ({
+              name: `${a.name} reg`,
+              points: smooth(column(hist(a), "reg"), window(a)),
+              dashed: true,
+            })),
+          ],
+        }),
+      );
+      const rows: (string | number | null)[][] = [
+        ...teacher.map((t) => [
+          `teacher, DDIM ${t.steps} step${t.steps === 1 ? "" : "s"}`,
+          t.steps,
+          fmt(t.e.data.fdClf),
+          fmt(t.e.data.classEntropy),
+          fmt(t.e.data.classEntropyNormalised),
+          fmt(t.e.data.coverage),
+          null,
+          null,
+        ]),
+        ...arms.map((a) => [
+          `${a.name}: ${a.describe}`,
+          1,
+          fmt(a.fdClf),
+          fmt(a.entropy),
+          fmt(a.entropyNormalised),
+          fmt(a.coverage),
+          a.generatorUpdates,
+          a.fakeUpdates,
+        ]),
+      ];
+      const columns = [
+        "model",
+        "sampling steps",
+        "FD-clf",
+        "class entropy (nats)",
+        "entropy / log K",
+        "class coverage",
+        "generator updates",
+        "fake-score updates",
+      ];
+      const accuracy = teacher[0]?.e.data.classifierTestAccuracy ?? NaN;
+      const samples = teacher[0]?.e.data.samples ?? arms[0]?.gen.info.step ?? 0;
+      const note =
+        `FD-clf in the features of the pipeline's classifier (test accuracy ${
+          fmt(100 * accuracy)
+        }%) ` +
+        `against the test split, ${samples} samples each, same noise and classes for every row. ` +
+        `Regression loss = classifier-feature perceptual distance + pixel L1, the stand-in for LPIPS.`;
+      await Deno.writeTextFile(
+        join(dir, "tables.json"),
+        JSON.stringify(
+          {
+            tables: [{
+              id: "dmd",
+              title: "One-step generators vs the teacher",
+              columns,
+              rows,
+              note,
+            }],
+          },
+          null,
+          2,
+        ) + "\n",
+      );
+      const teacherFd = (steps: number) => teacher.find((t) => t.steps === steps)?.e.data.fdClf;
+      const verdict = dmdVerdict(arms, {
+        ddim50: teacherFd(50) ?? null,
+        ddim4: teacherFd(4) ?? null,
+        ddim1: teacherFd(1) ?? null,
+      });
+      const md = [
+        "# Distribution Matching Distillation study",
+        "",
+        `Teacher: a class-conditional diffusion model with label dropout. Regression pairs: ${p.pairs}.`,
+        "The regression loss is the perceptual distance in the classifier's penultimate features plus",
+        "pixel L1: it stands in for LPIPS, whose weights cannot be obtained here.",
+        "",
+        `| ${columns.join(" | ")} |`,
+        `|${columns.map(() => "---").join("|")}|`,
+        ...rows.map((r) => `| ${r.map((x) => (x === null ? "—" : String(x))).join(" | ")} |`),
+        "",
+        note,
+        "",
+        "## Verdict",
+        "",
+        ...verdict.map((x) => `- ${x}`),
+        "",
+        "## Figures",
+        "",
+        ...teacher.map((t) => `![teacher DDIM-${t.steps}](grid_teacher_ddim${t.steps}.png)`),
+        ...arms.map((a) => `![${a.name}](grid_${a.name}.png)`),
+        "",
+        "![generator loss](loss_generator.png) ![fake-score loss](loss_fake.png) ![loss parts](loss_parts.png)",
+        "",
+      ];
+      await Deno.writeTextFile(join(dir, "report.md"), md.join("\n"));
+      await Deno.writeTextFile(
+        join(dir, "data.json"),
+        JSON.stringify(
+          {
+            teacher: teacher.map((t) => ({ steps: t.steps, ...t.e.data })),
+            arms: arms.map(({ gen: _g, dir: _d, ...a }) => a),
+            verdict,
+          },
+          null,
+          2,
+        ) + "\n",
+      );
+      return { dir };
+    }),
+});
