@@ -20,6 +20,7 @@ import { listRunDirs, readManifest } from "../core/runDir.ts";
 import { compareRuns, explainStage, formatPlan, lastRun, listRuns, showRun } from "./inspect.ts";
 import * as opt from "./options.ts";
 import { denoCliLayer } from "./platform.ts";
+import { executorFlag, executorFor, makeExecCommand, retriesFlag, slurmPlanText } from "./exec.ts";
 
 const out = (text: string) =>
   Effect.sync(() =>
@@ -82,12 +83,17 @@ const runCommand = Command.make(
     ),
     store: opt.store,
     results: opt.results,
+    executor: executorFlag,
+    retries: retriesFlag,
   },
   (a) =>
     Effect.gen(function* () {
       const root = opt.projectRoot();
       const plan = yield* planned(a.experiment, a.profile, a.params, a.backend);
-      yield* execute(plan, opt.storeRoot(a.store, root), {
+      const storeRoot = opt.storeRoot(a.store, root);
+      const executor = yield* executorFor({ ...a, plan, storeRoot });
+      yield* execute(plan, storeRoot, {
+        ...executor,
         experimentFile: a.experiment,
         profile: opt.orUndefined(a.profile),
         overrides: a.params,
@@ -112,6 +118,7 @@ const planCommand = Command.make(
     format: Flag.Literals("format", ["text", "mermaid", "dot", "json"]).pipe(
       Flag.withDefault("text"),
     ),
+    executor: executorFlag,
   },
   (a) =>
     Effect.gen(function* () {
@@ -125,6 +132,11 @@ const planCommand = Command.make(
         return found;
       }).pipe(Effect.provide(Store.layer(opt.storeRoot(a.store, opt.projectRoot()))));
       yield* out(formatPlan(plan, hits, a.format));
+      if (a.format === "text") {
+        const storeRoot = opt.storeRoot(a.store, opt.projectRoot());
+        const jobs = yield* slurmPlanText(plan, a.experiment, a.executor, hits, storeRoot);
+        if (jobs) yield* out(jobs);
+      }
     }),
 ).pipe(
   Command.withDescription(
@@ -268,6 +280,7 @@ export const diffrun = Command.make("diffrun").pipe(
     showCommand,
     compareCommand,
     gcCommand,
+    makeExecCommand((code) => void (exitCode = code)),
   ]),
 );
 

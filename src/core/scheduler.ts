@@ -34,6 +34,28 @@ export interface RunOptions {
   /** Cores of the machine; a compute stage gets cores / jobs threads. */
   readonly cores: number;
   readonly backend: string;
+  /** Runs compute stages outside this process (Slurm); absent: every stage runs here. */
+  readonly executor?: StageExecutor;
+  /** Materialise only these keys, reading (or computing) their inputs as needed; default all. */
+  readonly only?: ReadonlySet<string>;
+}
+
+/**
+ * The hook for running stages elsewhere (`src/executor/`): a stage it takes runs in another
+ * process that reads its inputs from the store and commits its entry to the store; this process
+ * only waits. Bookkeeping stages (no `compute`) stay here.
+ */
+export interface StageExecutor {
+  /** Whether `node` runs elsewhere. */
+  readonly runsElsewhere: (node: PlanNode) => boolean;
+  /**
+   * Runs `node` elsewhere until its entry is in the store (its inputs already are); returns
+   * facts for the manifest (the job id…). `info` writes a line to the stage's log.
+   */
+  readonly run: (
+    node: PlanNode,
+    info: (message: string) => Effect.Effect<void>,
+  ) => Effect.Effect<Record<string, unknown>, StageFailed>;
 }
 
 /** Where the runner keeps a stage's own log and metrics inside its artifact (codecs ignore it). */
@@ -101,9 +123,61 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
           );
           yield* store.remove(key).pipe(Effect.ignore);
         }
-        return yield* compute(node);
+        const value = yield* compute(node);
+        return elsewhere(node) ? yield* readStored(node) : value;
       }),
     );
+
+  const elsewhere = (node: PlanNode) => options.executor?.runsElsewhere(node) ?? false;
+
+  const readStored = (node: PlanNode) =>
+    Effect.tryPromise({
+      try: () => node.def.output.read(store.artifactDir(node.key)),
+      catch: (cause) => new StageFailed({ stage: node.label, key: node.key, cause }),
+    });
+
+  /** An upstream entry is in the store (a hit, or computed now), without reading it. */
+  const ensure = (key: string): Effect.Effect<void, Failure> =>
+    Effect.gen(function* () {
+      const node = nodeOf(key);
+      const hit = yield* store.lookup(key).pipe(Effect.mapError(asStageFailure(node)));
+      if (Option.isNone(hit)) yield* compute(node);
+    });
+
+  /** A stage run by the executor: its job reads the inputs from the store and commits the entry. */
+  const computeElsewhere = (node: PlanNode, executor: StageExecutor) =>
+    Effect.gen(function* () {
+      const info = (message: string) => events.emit({ type: "info", node, message });
+      yield* events.emit({ type: "started", node });
+      const facts = yield* executor.run(node, info);
+      const meta = yield* store.lookup(node.key).pipe(Effect.mapError(asStageFailure(node)));
+      if (Option.isNone(meta)) {
+        return yield* new StageFailed({
+          stage: node.label,
+          key: node.key,
+          cause: "its job ended but the entry is not in the store",
+        });
+      }
+      yield* replayMetrics(node, false);
+      const annotations = yield* Effect.promise(() =>
+        Deno.readTextFile(join(store.artifactDir(node.key), RUNNER_DIR, "annotations.json")).then(
+          JSON.parse,
+        ).catch(() => ({}))
+      );
+      const t = meta.value.timings;
+      yield* record(node, {
+        key: node.key,
+        label: node.label,
+        status: "ran",
+        startedAt: t?.startedAt ?? null,
+        finishedAt: t?.finishedAt ?? null,
+        durationMs: t?.durationMs ?? null,
+        resumed: false,
+        error: null,
+        annotations: { ...annotations, ...facts },
+      });
+      return { value: undefined as unknown, ran: true, resumed: false };
+    });
 
   /** Runs a stage (under the per-key lock and a compute slot) and stores its output. */
   const compute = (node: PlanNode): Effect.Effect<unknown, Failure> =>
@@ -111,15 +185,18 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
       computed,
       node.key,
       Effect.gen(function* () {
+        const upstreamFailure = (upstream: string) => (e: Failure) =>
+          options.keepGoing
+            ? new UpstreamFailed({ stage: node.label, upstream: nodeOf(upstream).label })
+            : e;
         const inputs: Record<string, unknown> = {};
+        const executor = elsewhere(node) ? options.executor : undefined;
         for (const [name, upstream] of Object.entries(node.inputs)) {
-          inputs[name] = yield* load(upstream).pipe(
-            Effect.mapError((e) =>
-              options.keepGoing
-                ? new UpstreamFailed({ stage: node.label, upstream: nodeOf(upstream).label })
-                : e
-            ),
-          );
+          // a stage run elsewhere reads its inputs there; here they only have to be stored
+          if (executor) yield* ensure(upstream).pipe(Effect.mapError(upstreamFailure(upstream)));
+          else {inputs[name] = yield* load(upstream).pipe(
+              Effect.mapError(upstreamFailure(upstream)),
+            );}
         }
         const run = store.withLock(
           node.key,
@@ -137,7 +214,10 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
           }),
         ).pipe(Effect.mapError(asStageFailure(node)));
         const slotsNeeded = node.def.resources?.compute ?? 0;
-        const outcome = yield* (slotsNeeded > 0
+        // the cluster schedules jobs: they take no local compute slot
+        const outcome = yield* (executor
+          ? computeElsewhere(node, executor)
+          : slotsNeeded > 0
           ? Semaphore.withPermits(slots, Math.min(slotsNeeded, options.jobs))(run)
           : run).pipe(
             // the failing stage records itself at once: fail-fast interrupts everyone else after
@@ -276,7 +356,7 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
       const hit = yield* store.lookup(node.key).pipe(Effect.mapError(asStageFailure(node)));
       if (Option.isSome(hit)) {
         const meta = hit.value;
-        yield* replayMetrics(node);
+        yield* replayMetrics(node, true);
         const annotations = yield* Effect.promise(() =>
           Deno.readTextFile(join(store.artifactDir(node.key), RUNNER_DIR, "annotations.json")).then(
             JSON.parse,
@@ -312,7 +392,7 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
     });
 
   /** Cached stages still contribute their metrics to the run's metrics.jsonl. */
-  const replayMetrics = (node: PlanNode) =>
+  const replayMetrics = (node: PlanNode, cached: boolean) =>
     Effect.gen(function* () {
       const text = yield* Effect.promise(() =>
         Deno.readTextFile(join(store.artifactDir(node.key), RUNNER_DIR, "metrics.jsonl")).catch(
@@ -325,12 +405,12 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
           Effect.option,
         );
         if (Option.isSome(rec)) {
-          yield* events.emit({ type: "metric", node, record: rec.value, cached: true });
+          yield* events.emit({ type: "metric", node, record: rec.value, cached });
         }
       }
     });
 
-  const nodes = [...plan.nodes.values()];
+  const nodes = [...plan.nodes.values()].filter((n) => options.only?.has(n.key) ?? true);
   const handled = (node: PlanNode) =>
     materialise(node).pipe(
       Effect.catch((error: Failure) =>
