@@ -99,8 +99,8 @@ export const slurmExecutor = (
   req: SlurmRunRequest,
 ): Effect.Effect<(runDir: string) => StageExecutor, UsageError> =>
   Effect.gen(function* () {
-    yield* requireSlurm.pipe(Effect.mapError((e) => new UsageError({ reason: e.message })));
     yield* checkStageNames(req.plan, req.settings);
+    yield* requireSlurm.pipe(Effect.mapError((e) => new UsageError({ reason: e.message })));
     const command = jobCommand(req.projectRoot, req.storeRoot);
     return (runDir: string) =>
       makeSlurmExecutor({

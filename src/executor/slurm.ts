@@ -21,7 +21,7 @@ import { layout } from "../store/layout.ts";
 import { type JobCommand, jobName, sbatchArgs } from "./sbatch.ts";
 import { resourcesFor, type SlurmSettings } from "./resources.ts";
 import { isActive, type JobStatus } from "./slurmParse.ts";
-import { jobsNamed, jobStates, sbatch } from "./slurmCli.ts";
+import { jobsNamed, jobStates, lookupEnded, sbatch } from "./slurmCli.ts";
 import {
   appendJobEvent,
   type JobRecord,
@@ -150,7 +150,12 @@ export const makeSlurmExecutor = (o: SlurmExecutorOptions): StageExecutor => {
         if (!isActive(status.state)) {
           // the worker commits before its job ends: look once more before calling it a failure
           if (yield* stored(job.key)) return "stored" as const;
-          return status;
+          // squeue does not tell the exit code; scontrol (or sacct) does
+          if (status.exitCode !== null) return status;
+          const ended = yield* lookupEnded(job.jobId);
+          return ended.state === "UNKNOWN"
+            ? status
+            : { ...status, ...ended, reason: ended.reason ?? status.reason };
         }
         yield* Effect.sleep(pollMs);
       }
