@@ -81,8 +81,10 @@ export const readSpec = async (storeRoot: string, key: string): Promise<JobSpec>
   return checked.output;
 };
 
-export const writeJobRecord = (storeRoot: string, record: JobRecord) =>
-  writeAtomically(jobPath(storeRoot, record.key), JSON.stringify(record) + "\n");
+export const writeJobRecord = async (storeRoot: string, record: JobRecord) => {
+  await Deno.mkdir(jobsDir(storeRoot, record.key), { recursive: true });
+  await writeAtomically(jobPath(storeRoot, record.key), JSON.stringify(record) + "\n");
+};
 
 /** The key's latest job, or null (none, or an unreadable record: then it is resubmitted). */
 export const readJobRecord = async (storeRoot: string, key: string): Promise<JobRecord | null> => {

@@ -12,6 +12,7 @@
  * and Slurm (one squeue call per poll for every job it waits for). Interrupting the head leaves
  * its jobs running: the same command later re-attaches to them.
  */
+import * as Cause from "effect/Cause";
 import * as Effect from "effect/Effect";
 import * as Semaphore from "effect/Semaphore";
 import { StageFailed } from "../core/errors.ts";
@@ -141,12 +142,31 @@ export const makeSlurmExecutor = (o: SlurmExecutorOptions): StageExecutor => {
       }));
     });
 
+  /** Gives up asking Slurm after it failed to answer for this long in a row. */
+  const patienceMs = Math.max(120_000, 20 * pollMs);
+
   /** Waits until the entry is stored ("stored") or the job ended without it (its status). */
-  const watch = (job: JobRecord) =>
+  const watch = (job: JobRecord, info: (m: string) => Effect.Effect<void>) =>
     Effect.gen(function* () {
+      let failingSince: number | null = null;
       for (;;) {
         if (yield* stored(job.key)) return "stored" as const;
-        const status = yield* stateOf(job.jobId);
+        const asked = yield* Effect.result(stateOf(job.jobId));
+        if (asked._tag === "Failure") {
+          // a controller that does not answer says nothing about the job: ask again later
+          if (failingSince === null) {
+            failingSince = Date.now();
+            yield* info(
+              `cannot ask Slurm about job ${job.jobId}: ${asked.failure.message}; retrying`,
+            );
+          } else if (Date.now() - failingSince > patienceMs) {
+            return yield* Effect.fail(asked.failure);
+          }
+          yield* Effect.sleep(pollMs);
+          continue;
+        }
+        failingSince = null;
+        const status = asked.success;
         if (!isActive(status.state)) {
           // the worker commits before its job ends: look once more before calling it a failure
           if (yield* stored(job.key)) return "stored" as const;
@@ -184,7 +204,7 @@ export const makeSlurmExecutor = (o: SlurmExecutorOptions): StageExecutor => {
           yield* info(`submitted Slurm job ${job.jobId} (log ${job.log})`);
         }
         const current: JobRecord = job;
-        const end = yield* watch(current).pipe(
+        const end = yield* watch(current, info).pipe(
           Effect.onInterrupt(() =>
             info(
               `interrupted: Slurm job ${current.jobId} keeps running; run the same command again to re-attach, or scancel ${current.jobId}`,
@@ -225,13 +245,18 @@ export const makeSlurmExecutor = (o: SlurmExecutorOptions): StageExecutor => {
     runsElsewhere: runsAsJob,
     run: (node, info) =>
       runJob(node, info).pipe(
-        Effect.mapError((e) =>
-          new StageFailed({
-            stage: node.label,
-            key: node.key,
-            cause: typeof e === "string" ? e : errorText(e),
-          })
-        ),
+        // a defect (an unwritable store…) fails the stage with its message, like a stage error
+        Effect.catchCause((cause) => {
+          if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>);
+          const e = Cause.squash(cause);
+          return Effect.fail(
+            new StageFailed({
+              stage: node.label,
+              key: node.key,
+              cause: typeof e === "string" ? e : errorText(e),
+            }),
+          );
+        }),
       ),
   };
 };

@@ -89,6 +89,14 @@ export const sbatch = (args: readonly string[]) =>
 const SQUEUE_FORMAT = "%i|%T|%r";
 
 /**
+ * "Invalid job id" means the controller has forgotten the job (it ended a while ago): an empty
+ * answer. Any other failure (slurmctld unreachable…) is passed on: a job must never be taken
+ * for dead, and resubmitted, because the controller did not answer.
+ */
+const forgottenJob = (e: SlurmCommandFailed) =>
+  /invalid job id/i.test(e.stderr) ? Effect.succeed([] as JobStatus[]) : Effect.fail(e);
+
+/**
  * States of the given jobs: squeue first (it also lists jobs that ended recently with
  * `--states=all`), then scontrol and sacct for the ones it no longer knows. A job nobody knows
  * any more is `UNKNOWN`.
@@ -109,7 +117,7 @@ export const jobStates = (
       ids.join(","),
     ]).pipe(
       Effect.map(parseSqueue),
-      Effect.catchTag("SlurmCommandFailed", () => Effect.succeed([] as JobStatus[])),
+      Effect.catchTag("SlurmCommandFailed", forgottenJob),
     );
     for (const s of listed) found.set(s.jobId, s);
     for (const id of ids.filter((id) => !found.has(id))) {
@@ -123,7 +131,7 @@ export const lookupEnded = (id: string) =>
   Effect.gen(function* () {
     const fromScontrol = yield* runSlurm("scontrol", ["show", "job", "-o", id]).pipe(
       Effect.map(parseScontrol),
-      Effect.catchTag("SlurmCommandFailed", () => Effect.succeed([] as JobStatus[])),
+      Effect.catchTag("SlurmCommandFailed", forgottenJob),
     );
     const hit = fromScontrol.find((s) => s.jobId === id);
     if (hit) return hit;

@@ -206,6 +206,36 @@ Deno.test({
         },
       );
 
+      await t.step("a job the dead head never recorded is found by its name", async () => {
+        const env = await fresh();
+        const planned = await cli(["plan", experiment, "-p", "factor=5", "--format", "json"])
+          .output();
+        assert.equal(planned.code, 0, text(planned.stderr));
+        const stages = JSON.parse(text(planned.stdout)).stages as { label: string; key: string }[];
+        const key = stages.find((s) => s.label.startsWith("scale"))!.key;
+        // as if a head submitted this job and died before writing its record: the job is a
+        // stand-in that ends without committing anything, so the head must report that
+        const jobId = (await cluster.client("sbatch", [
+          "--parsable",
+          `--job-name=${jobName(key)}`,
+          "--output=/dev/null",
+          "--wrap=sleep 2",
+        ])).trim();
+        const out = await slurmRun(cluster, env, ["-p", "factor=5"]);
+        const stdout = text(out.stdout);
+        assert.equal(out.code, 1, stdout);
+        const [dir] = await runDirs(env.results);
+        const events = await readJobEvents(dir!);
+        assert.deepEqual(events.map((e) => [e.event, e.jobId]), [
+          ["reattached", jobId],
+          ["ended", jobId],
+        ]);
+        assert.match(
+          stdout,
+          new RegExp(`Slurm job ${jobId} ended COMPLETED \\(exit code 0:0\\).* without committing`),
+        );
+      });
+
       await t.step(
         "a failing job is reported with its Slurm state and log tail; --retries resubmits",
         async () => {
