@@ -26,6 +26,9 @@ import type { Codec } from "./codec.ts";
 import type { StageContext } from "./stage.ts";
 import type { Json } from "./canonicalJson.ts";
 import { Store } from "../store/Store.ts";
+import type { StageExecutor } from "./stageExecutor.ts";
+
+export type { StageExecutor };
 
 export interface RunOptions {
   /** Compute slots: how many stages that declare `compute` may run at once. */
@@ -38,24 +41,6 @@ export interface RunOptions {
   readonly executor?: StageExecutor;
   /** Materialise only these keys, reading (or computing) their inputs as needed; default all. */
   readonly only?: ReadonlySet<string>;
-}
-
-/**
- * The hook for running stages elsewhere (`src/executor/`): a stage it takes runs in another
- * process that reads its inputs from the store and commits its entry to the store; this process
- * only waits. Bookkeeping stages (no `compute`) stay here.
- */
-export interface StageExecutor {
-  /** Whether `node` runs elsewhere. */
-  readonly runsElsewhere: (node: PlanNode) => boolean;
-  /**
-   * Runs `node` elsewhere until its entry is in the store (its inputs already are); returns
-   * facts for the manifest (the job id…). `info` writes a line to the stage's log.
-   */
-  readonly run: (
-    node: PlanNode,
-    info: (message: string) => Effect.Effect<void>,
-  ) => Effect.Effect<Record<string, unknown>, StageFailed>;
 }
 
 /** Where the runner keeps a stage's own log and metrics inside its artifact (codecs ignore it). */
@@ -159,11 +144,7 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
         });
       }
       yield* replayMetrics(node, false);
-      const annotations = yield* Effect.promise(() =>
-        Deno.readTextFile(join(store.artifactDir(node.key), RUNNER_DIR, "annotations.json")).then(
-          JSON.parse,
-        ).catch(() => ({}))
-      );
+      const annotations = yield* storedAnnotations(node);
       const t = meta.value.timings;
       yield* record(node, {
         key: node.key,
@@ -357,11 +338,7 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
       if (Option.isSome(hit)) {
         const meta = hit.value;
         yield* replayMetrics(node, true);
-        const annotations = yield* Effect.promise(() =>
-          Deno.readTextFile(join(store.artifactDir(node.key), RUNNER_DIR, "annotations.json")).then(
-            JSON.parse,
-          ).catch(() => ({}))
-        );
+        const annotations = yield* storedAnnotations(node);
         yield* record(node, {
           key: node.key,
           label: node.label,
@@ -390,6 +367,14 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
         });
       }
     });
+
+  /** What the stage recorded with `ctx.annotate`, kept with its entry. */
+  const storedAnnotations = (node: PlanNode) =>
+    Effect.promise((): Promise<Record<string, unknown>> =>
+      Deno.readTextFile(join(store.artifactDir(node.key), RUNNER_DIR, "annotations.json")).then(
+        JSON.parse,
+      ).catch(() => ({}))
+    );
 
   /** Cached stages still contribute their metrics to the run's metrics.jsonl. */
   const replayMetrics = (node: PlanNode, cached: boolean) =>

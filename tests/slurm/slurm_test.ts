@@ -31,7 +31,12 @@ const runDirs = async (results: string) => {
 const manifest = async (dir: string) =>
   JSON.parse(await Deno.readTextFile(join(dir, "manifest.json"))) as {
     status: string;
-    stages: { key: string; label: string; status: string }[];
+    stages: {
+      key: string;
+      label: string;
+      status: string;
+      annotations?: Record<string, unknown>;
+    }[];
   };
 
 /** Key -> sha256 of every artifact file, from the store's meta.json files. */
@@ -116,6 +121,12 @@ Deno.test({
         );
         const byName = await jobsByName(cluster);
         for (const key of scaleKeys) assert.equal(byName.get(jobName(key))?.length, 1, key);
+        // the manifest names each stage's job
+        for (const e of events) {
+          const stage = sm.stages.find((s) => s.key === e.key)!;
+          assert.equal(stage.status, "ran");
+          assert.equal(stage.annotations?.slurmJob, e.jobId);
+        }
         assert.deepEqual(slurm.counts()["numbers n=4"], 1);
         for (const f of [1, 2, 3]) assert.equal(slurm.counts()[`scale factor=${f}`], 1);
       });
