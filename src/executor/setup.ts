@@ -116,5 +116,6 @@ export const slurmExecutor = (
         settings: req.settings,
         retries: req.retries ?? req.settings?.retries ?? 0,
         command,
+        notify: (line) => console.error(`diffrun: ${line}`),
       });
   });

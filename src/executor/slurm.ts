@@ -44,6 +44,8 @@ export interface SlurmExecutorOptions {
   readonly settings: SlurmSettings | undefined;
   readonly retries: number;
   readonly command: JobCommand;
+  /** Lines the user must see even when stage logs are not shown (interrupts). */
+  readonly notify?: (line: string) => void;
 }
 
 /** A compute stage runs as a job; bookkeeping stages stay in the head. */
@@ -205,11 +207,11 @@ export const makeSlurmExecutor = (o: SlurmExecutorOptions): StageExecutor => {
         }
         const current: JobRecord = job;
         const end = yield* watch(current, info).pipe(
-          Effect.onInterrupt(() =>
-            info(
-              `interrupted: Slurm job ${current.jobId} keeps running; run the same command again to re-attach, or scancel ${current.jobId}`,
-            )
-          ),
+          Effect.onInterrupt(() => {
+            const line =
+              `${node.label}: Slurm job ${current.jobId} keeps running; run the same command again to re-attach, or scancel ${current.jobId}`;
+            return info(line).pipe(Effect.andThen(Effect.sync(() => o.notify?.(line))));
+          }),
         );
         if (end === "stored") return { slurmJob: current.jobId };
         yield* event({

@@ -217,6 +217,50 @@ Deno.test({
         },
       );
 
+      await t.step("Ctrl-C on the head leaves its jobs running and says so", async () => {
+        const env = await fresh();
+        const head = new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            ...diffrunPermissions,
+            resolve(projectRoot, "src/cli/main.ts"),
+            "run",
+            experiment,
+            "--profile",
+            "slow",
+            "--executor",
+            "slurm",
+            "--store",
+            env.store,
+            "--results",
+            env.results,
+          ],
+          cwd: projectRoot,
+          env: cluster.env,
+          stdout: "null",
+          stderr: "piped",
+        }).spawn();
+        let events: Awaited<ReturnType<typeof readJobEvents>> = [];
+        const until = Date.now() + 60_000;
+        while (Date.now() < until && events.length < 2) {
+          await new Promise((r) => setTimeout(r, 100));
+          const [dir] = await runDirs(env.results).catch(() => []);
+          if (dir) events = await readJobEvents(dir);
+        }
+        assert.equal(events.length, 2, "the head did not submit both jobs in time");
+        head.kill("SIGINT");
+        const out = await head.output();
+        assert.equal(out.code, 130);
+        const stderr = text(out.stderr);
+        for (const e of events) {
+          assert.match(stderr, new RegExp(`Slurm job ${e.jobId} keeps running`), stderr);
+        }
+        const ids = events.map((e) => e.jobId);
+        const queued = await cluster.client("squeue", ["-h", "-o", "%i", "-j", ids.join(",")]);
+        assert.deepEqual(queued.split("\n").filter(Boolean).sort(), [...ids].sort());
+        await cluster.client("scancel", ids);
+      });
+
       await t.step("a job the dead head never recorded is found by its name", async () => {
         const env = await fresh();
         const planned = await cli(["plan", experiment, "-p", "factor=5", "--format", "json"])
