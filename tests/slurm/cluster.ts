@@ -122,6 +122,14 @@ export const startCluster = async (): Promise<Cluster> => {
   await Deno.writeTextFile(p("slurm.conf"), conf);
   const env = { SLURM_CONF: p("slurm.conf") };
   const stop = async () => {
+    // jobs first, while slurmd can still end their steps (a step left behind would hang)
+    const user = Deno.env.get("USER") ?? "root";
+    await run("scancel", ["-u", user], env).catch(() => {});
+    await waitFor(
+      "the jobs to end",
+      async () => (await run("squeue", ["-h", "-o", "%i"], env)).trim() === "",
+      15_000,
+    ).catch(() => {});
     for (const pidFile of ["run/slurmd.pid", "run/slurmctld.pid", "munge/munged.pid"]) {
       const pid = await readPid(p(pidFile));
       if (pid === null || !alive(pid)) continue;
