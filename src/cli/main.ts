@@ -179,6 +179,8 @@ const rerunCommand = Command.make(
     store: opt.store,
     results: opt.results,
     jobs: opt.jobs,
+    executor: executorFlag,
+    retries: retriesFlag,
   },
   (a) =>
     Effect.gen(function* () {
@@ -201,7 +203,18 @@ const rerunCommand = Command.make(
           ? `rerun of ${m.runId}: every stage key matches the original run`
           : `rerun of ${m.runId}: ${changed.length} stage key(s) differ from the original run (code or params changed); see \`diffrun explain\``,
       );
-      yield* execute(plan, opt.storeRoot(a.store, root), {
+      const storeRoot = opt.storeRoot(a.store, root);
+      const executor = yield* executorFor({
+        ...a,
+        plan,
+        experiment: resolve(root, c.experimentFile),
+        profile: Option.fromNullishOr(c.profile),
+        params: c.overrides,
+        backend: Option.some(c.backend),
+        storeRoot,
+      });
+      yield* execute(plan, storeRoot, {
+        ...executor,
         experimentFile: c.experimentFile,
         profile: c.profile ?? undefined,
         overrides: c.overrides,

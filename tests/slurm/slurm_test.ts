@@ -129,6 +129,30 @@ Deno.test({
         }
         assert.deepEqual(slurm.counts()["numbers n=4"], 1);
         for (const f of [1, 2, 3]) assert.equal(slurm.counts()[`scale factor=${f}`], 1);
+
+        // rerun through Slurm: every stage a store hit, no job submitted
+        await new Promise((r) => setTimeout(r, 1100)); // run directories are named to the second
+        const again = await cli(
+          [
+            "rerun",
+            slurmDir!,
+            "--executor",
+            "slurm",
+            "--store",
+            slurm.store,
+            "--results",
+            slurm.results,
+          ],
+          cluster.env,
+        ).output();
+        assert.equal(again.code, 0, text(again.stdout) + text(again.stderr));
+        assert.match(text(again.stdout), /every stage key matches the original run/);
+        const rerunDir = (await runDirs(slurm.results)).find((d) => d !== slurmDir)!;
+        assert.ok(
+          (await manifest(rerunDir)).stages.every((s) => s.status === "cached"),
+          "every stage should be a cache hit",
+        );
+        assert.deepEqual(await readJobEvents(rerunDir), []);
       });
 
       await t.step(
