@@ -18,7 +18,9 @@ import * as Semaphore from "effect/Semaphore";
 import { StageFailed } from "../core/errors.ts";
 import type { PlanNode } from "../core/plan.ts";
 import type { StageExecutor } from "../core/scheduler.ts";
+import { createHash } from "node:crypto";
 import { layout } from "../store/layout.ts";
+import { withLock } from "../store/lock.ts";
 import { type JobCommand, jobName, sbatchArgs } from "./sbatch.ts";
 import { resourcesFor, type SlurmSettings } from "./resources.ts";
 import { isActive, type JobStatus } from "./slurmParse.ts";
@@ -52,6 +54,10 @@ export interface SlurmExecutorOptions {
 export const runsAsJob = (node: PlanNode) => (node.def.resources?.compute ?? 0) > 0;
 
 const now = () => new Date().toISOString();
+
+/** The store lock under which a key's job is looked for and submitted (not the key's own lock). */
+const submitLockKey = (key: string) =>
+  createHash("sha256").update(`diffrun-slurm-submit:${key}`).digest("hex");
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export const makeSlurmExecutor = (o: SlurmExecutorOptions): StageExecutor => {
@@ -183,28 +189,40 @@ export const makeSlurmExecutor = (o: SlurmExecutorOptions): StageExecutor => {
       }
     }).pipe(Effect.ensuring(Effect.sync(() => watched.delete(job.jobId))));
 
+  /**
+   * Re-attaches to the key's active job or submits one, holding a per-key submission lock in the
+   * store: a second head started at the same moment waits, then finds the first one's job.
+   */
+  const claim = (node: PlanNode, info: (m: string) => Effect.Effect<void>, attempt: number) =>
+    withLock(store)(
+      submitLockKey(node.key),
+      Effect.gen(function* () {
+        if (yield* stored(node.key)) return "stored" as const;
+        const active = attempt === 0 ? yield* findActive(node, info) : null;
+        if (active !== null) {
+          yield* info(`re-attached to Slurm job ${active.record.jobId} (${active.status.state})`);
+          yield* event({
+            event: "reattached",
+            at: now(),
+            key: node.key,
+            label: node.label,
+            jobId: active.record.jobId,
+            log: active.record.log,
+            state: active.status.state,
+          });
+          return active.record;
+        }
+        const job = yield* submit(node, attempt);
+        yield* info(`submitted Slurm job ${job.jobId} (log ${job.log})`);
+        return job;
+      }),
+    );
+
   const runJob = (node: PlanNode, info: (m: string) => Effect.Effect<void>) =>
     Effect.gen(function* () {
-      const active = yield* findActive(node, info);
-      let job: JobRecord | null = null;
-      if (active !== null) {
-        job = active.record;
-        yield* info(`re-attached to Slurm job ${job.jobId} (${active.status.state})`);
-        yield* event({
-          event: "reattached",
-          at: now(),
-          key: node.key,
-          label: node.label,
-          jobId: job.jobId,
-          log: job.log,
-          state: active.status.state,
-        });
-      }
       for (let attempt = 0;; attempt++) {
-        if (job === null) {
-          job = yield* submit(node, attempt);
-          yield* info(`submitted Slurm job ${job.jobId} (log ${job.log})`);
-        }
+        const job = yield* claim(node, info, attempt);
+        if (job === "stored") return {};
         const current: JobRecord = job;
         const end = yield* watch(current, info).pipe(
           Effect.onInterrupt(() => {
@@ -231,7 +249,6 @@ export const makeSlurmExecutor = (o: SlurmExecutorOptions): StageExecutor => {
         }`;
         if (attempt < o.retries) {
           yield* info(`${what}; resubmitting (retry ${attempt + 1} of ${o.retries})`);
-          job = null;
           continue;
         }
         const tail = yield* Effect.promise(() => logTail(current.log));

@@ -285,6 +285,39 @@ Deno.test({
         await cluster.client("scancel", ids);
       });
 
+      await t.step("two heads started at once submit each job once", async () => {
+        const env = await fresh();
+        const other = join(env.dir, "results-other");
+        const start = (results: string) =>
+          cli(
+            [
+              "run",
+              experiment,
+              "-p",
+              "n=6",
+              "--executor",
+              "slurm",
+              "--store",
+              env.store,
+              "--results",
+              results,
+            ],
+            cluster.env,
+          ).output();
+        const [a, b] = await Promise.all([start(env.results), start(other)]);
+        assert.equal(a.code, 0, text(a.stdout) + text(a.stderr));
+        assert.equal(b.code, 0, text(b.stdout) + text(b.stderr));
+        const events = [
+          ...await readJobEvents((await runDirs(env.results))[0]!),
+          ...await readJobEvents((await runDirs(other))[0]!),
+        ];
+        const submitted = events.filter((e) => e.event === "submitted");
+        assert.equal(submitted.length, 3, JSON.stringify(events));
+        const byName = await jobsByName(cluster);
+        for (const e of submitted) assert.deepEqual(byName.get(jobName(e.key)), [e.jobId]);
+        for (const f of [1, 2, 3]) assert.equal(env.counts()[`scale factor=${f}`], 1);
+      });
+
       await t.step("a job the dead head never recorded is found by its name", async () => {
         const env = await fresh();
         const planned = await cli(["plan", experiment, "-p", "factor=5", "--format", "json"])
