@@ -21,6 +21,7 @@ import { compareRuns, explainStage, formatPlan, lastRun, listRuns, showRun } fro
 import * as opt from "./options.ts";
 import { denoCliLayer } from "./platform.ts";
 import { compareHtmlFlag, reportCommand, serveCommand, writeCompareHtml } from "./serve.ts";
+import { executorFlag, executorFor, makeExecCommand, retriesFlag, slurmPlanText } from "./exec.ts";
 
 const out = (text: string) =>
   Effect.sync(() =>
@@ -83,12 +84,17 @@ const runCommand = Command.make(
     ),
     store: opt.store,
     results: opt.results,
+    executor: executorFlag,
+    retries: retriesFlag,
   },
   (a) =>
     Effect.gen(function* () {
       const root = opt.projectRoot();
       const plan = yield* planned(a.experiment, a.profile, a.params, a.backend);
-      yield* execute(plan, opt.storeRoot(a.store, root), {
+      const storeRoot = opt.storeRoot(a.store, root);
+      const executor = yield* executorFor({ ...a, plan, storeRoot });
+      yield* execute(plan, storeRoot, {
+        ...executor,
         experimentFile: a.experiment,
         profile: opt.orUndefined(a.profile),
         overrides: a.params,
@@ -113,6 +119,7 @@ const planCommand = Command.make(
     format: Flag.Literals("format", ["text", "mermaid", "dot", "json"]).pipe(
       Flag.withDefault("text"),
     ),
+    executor: executorFlag,
   },
   (a) =>
     Effect.gen(function* () {
@@ -126,6 +133,11 @@ const planCommand = Command.make(
         return found;
       }).pipe(Effect.provide(Store.layer(opt.storeRoot(a.store, opt.projectRoot()))));
       yield* out(formatPlan(plan, hits, a.format));
+      if (a.format === "text") {
+        const storeRoot = opt.storeRoot(a.store, opt.projectRoot());
+        const jobs = yield* slurmPlanText(plan, a.experiment, a.executor, hits, storeRoot);
+        if (jobs) yield* out(jobs);
+      }
     }),
 ).pipe(
   Command.withDescription(
@@ -168,6 +180,8 @@ const rerunCommand = Command.make(
     store: opt.store,
     results: opt.results,
     jobs: opt.jobs,
+    executor: executorFlag,
+    retries: retriesFlag,
   },
   (a) =>
     Effect.gen(function* () {
@@ -190,7 +204,18 @@ const rerunCommand = Command.make(
           ? `rerun of ${m.runId}: every stage key matches the original run`
           : `rerun of ${m.runId}: ${changed.length} stage key(s) differ from the original run (code or params changed); see \`diffrun explain\``,
       );
-      yield* execute(plan, opt.storeRoot(a.store, root), {
+      const storeRoot = opt.storeRoot(a.store, root);
+      const executor = yield* executorFor({
+        ...a,
+        plan,
+        experiment: resolve(root, c.experimentFile),
+        profile: Option.fromNullishOr(c.profile),
+        params: c.overrides,
+        backend: Option.some(c.backend),
+        storeRoot,
+      });
+      yield* execute(plan, storeRoot, {
+        ...executor,
         experimentFile: c.experimentFile,
         profile: c.profile ?? undefined,
         overrides: c.overrides,
@@ -275,6 +300,7 @@ export const diffrun = Command.make("diffrun").pipe(
     gcCommand,
     reportCommand,
     serveCommand,
+    makeExecCommand((code) => void (exitCode = code)),
   ]),
 );
 

@@ -9,6 +9,7 @@ import * as v from "valibot";
 import type { AnyPipelineDef, PipelineDef } from "./pipeline.ts";
 import { SweepSpec } from "./sweep.ts";
 import { InvalidFile } from "./errors.ts";
+import { ExecutorKind, SlurmSettings } from "../executor/resources.ts";
 
 export interface Profile<P> {
   readonly description?: string;
@@ -29,6 +30,10 @@ export interface ExperimentDef<S extends v.GenericSchema> {
   readonly seed?: number;
   /** Tensor backend unless `--backend` says otherwise. Default "ort". */
   readonly backend?: string;
+  /** Where compute stages run unless `--executor` says otherwise. Default "local". */
+  readonly executor?: ExecutorKind;
+  /** Slurm resources (defaults and per stage), poll interval, retries: see src/executor/. */
+  readonly slurm?: v.InferInput<typeof SlurmSettings>;
 }
 
 export type DeepPartial<T> = T extends readonly unknown[] ? T
@@ -77,6 +82,8 @@ export const ExperimentShape = v.strictObject({
   defaultProfile: v.optional(v.string()),
   seed: v.optional(v.pipe(v.number(), v.integer())),
   backend: v.optional(v.string()),
+  executor: v.optional(ExecutorKind),
+  slurm: v.optional(SlurmSettings),
 });
 
 /** Imports an experiment file and checks its default export. */

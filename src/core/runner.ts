@@ -13,7 +13,7 @@ import { loadExperimentModule } from "./experiment.ts";
 import { type Plan, planExperiment } from "./plan.ts";
 import { createRunDir, type RunStatus } from "./runDir.ts";
 import { type NodeResult, RunEvents } from "./events.ts";
-import { runPlan } from "./scheduler.ts";
+import { runPlan, type StageExecutor } from "./scheduler.ts";
 import { makeProgress } from "./progress.ts";
 import { Store } from "../store/Store.ts";
 
@@ -31,6 +31,8 @@ export interface RunRequest {
   /** Where progress and the closing lines go (stdout in the CLI). */
   readonly write: (text: string) => void;
   readonly tty: boolean;
+  /** Runs compute stages elsewhere (Slurm), given the run directory; absent: all run here. */
+  readonly executor?: (runDir: string) => StageExecutor;
 }
 
 export interface RunOutcome {
@@ -120,6 +122,7 @@ export const runPlanned = Effect.fnUntraced(
       keepGoing: req.keepGoing,
       cores: req.cores,
       backend: plan.experiment.backend,
+      ...(req.executor ? { executor: req.executor(runDir.dir) } : {}),
     }).pipe(
       Effect.provide(events),
       Effect.onExit((exit) =>

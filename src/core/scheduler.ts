@@ -26,6 +26,9 @@ import type { Codec } from "./codec.ts";
 import type { StageContext } from "./stage.ts";
 import type { Json } from "./canonicalJson.ts";
 import { Store } from "../store/Store.ts";
+import type { StageExecutor } from "./stageExecutor.ts";
+
+export type { StageExecutor };
 
 export interface RunOptions {
   /** Compute slots: how many stages that declare `compute` may run at once. */
@@ -34,6 +37,10 @@ export interface RunOptions {
   /** Cores of the machine; a compute stage gets cores / jobs threads. */
   readonly cores: number;
   readonly backend: string;
+  /** Runs compute stages outside this process (Slurm); absent: every stage runs here. */
+  readonly executor?: StageExecutor;
+  /** Materialise only these keys, reading (or computing) their inputs as needed; default all. */
+  readonly only?: ReadonlySet<string>;
 }
 
 /** Where the runner keeps a stage's own log and metrics inside its artifact (codecs ignore it). */
@@ -101,9 +108,57 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
           );
           yield* store.remove(key).pipe(Effect.ignore);
         }
-        return yield* compute(node);
+        const value = yield* compute(node);
+        return elsewhere(node) ? yield* readStored(node) : value;
       }),
     );
+
+  const elsewhere = (node: PlanNode) => options.executor?.runsElsewhere(node) ?? false;
+
+  const readStored = (node: PlanNode) =>
+    Effect.tryPromise({
+      try: () => node.def.output.read(store.artifactDir(node.key)),
+      catch: (cause) => new StageFailed({ stage: node.label, key: node.key, cause }),
+    });
+
+  /** An upstream entry is in the store (a hit, or computed now), without reading it. */
+  const ensure = (key: string): Effect.Effect<void, Failure> =>
+    Effect.gen(function* () {
+      const node = nodeOf(key);
+      const hit = yield* store.lookup(key).pipe(Effect.mapError(asStageFailure(node)));
+      if (Option.isNone(hit)) yield* compute(node);
+    });
+
+  /** A stage run by the executor: its job reads the inputs from the store and commits the entry. */
+  const computeElsewhere = (node: PlanNode, executor: StageExecutor) =>
+    Effect.gen(function* () {
+      const info = (message: string) => events.emit({ type: "info", node, message });
+      yield* events.emit({ type: "started", node });
+      const facts = yield* executor.run(node, info);
+      const meta = yield* store.lookup(node.key).pipe(Effect.mapError(asStageFailure(node)));
+      if (Option.isNone(meta)) {
+        return yield* new StageFailed({
+          stage: node.label,
+          key: node.key,
+          cause: "its job ended but the entry is not in the store",
+        });
+      }
+      yield* replayMetrics(node, false);
+      const annotations = yield* storedAnnotations(node);
+      const t = meta.value.timings;
+      yield* record(node, {
+        key: node.key,
+        label: node.label,
+        status: "ran",
+        startedAt: t?.startedAt ?? null,
+        finishedAt: t?.finishedAt ?? null,
+        durationMs: t?.durationMs ?? null,
+        resumed: false,
+        error: null,
+        annotations: { ...annotations, ...facts },
+      });
+      return { value: undefined as unknown, ran: true, resumed: false };
+    });
 
   /** Runs a stage (under the per-key lock and a compute slot) and stores its output. */
   const compute = (node: PlanNode): Effect.Effect<unknown, Failure> =>
@@ -111,15 +166,18 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
       computed,
       node.key,
       Effect.gen(function* () {
+        const upstreamFailure = (upstream: string) => (e: Failure) =>
+          options.keepGoing
+            ? new UpstreamFailed({ stage: node.label, upstream: nodeOf(upstream).label })
+            : e;
         const inputs: Record<string, unknown> = {};
+        const executor = elsewhere(node) ? options.executor : undefined;
         for (const [name, upstream] of Object.entries(node.inputs)) {
-          inputs[name] = yield* load(upstream).pipe(
-            Effect.mapError((e) =>
-              options.keepGoing
-                ? new UpstreamFailed({ stage: node.label, upstream: nodeOf(upstream).label })
-                : e
-            ),
-          );
+          // a stage run elsewhere reads its inputs there; here they only have to be stored
+          if (executor) yield* ensure(upstream).pipe(Effect.mapError(upstreamFailure(upstream)));
+          else {inputs[name] = yield* load(upstream).pipe(
+              Effect.mapError(upstreamFailure(upstream)),
+            );}
         }
         const run = store.withLock(
           node.key,
@@ -137,7 +195,10 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
           }),
         ).pipe(Effect.mapError(asStageFailure(node)));
         const slotsNeeded = node.def.resources?.compute ?? 0;
-        const outcome = yield* (slotsNeeded > 0
+        // the cluster schedules jobs: they take no local compute slot
+        const outcome = yield* (executor
+          ? computeElsewhere(node, executor)
+          : slotsNeeded > 0
           ? Semaphore.withPermits(slots, Math.min(slotsNeeded, options.jobs))(run)
           : run).pipe(
             // the failing stage records itself at once: fail-fast interrupts everyone else after
@@ -283,12 +344,8 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
       const hit = yield* store.lookup(node.key).pipe(Effect.mapError(asStageFailure(node)));
       if (Option.isSome(hit)) {
         const meta = hit.value;
-        yield* replayMetrics(node);
-        const annotations = yield* Effect.promise(() =>
-          Deno.readTextFile(join(store.artifactDir(node.key), RUNNER_DIR, "annotations.json")).then(
-            JSON.parse,
-          ).catch(() => ({}))
-        );
+        yield* replayMetrics(node, true);
+        const annotations = yield* storedAnnotations(node);
         yield* record(node, {
           key: node.key,
           label: node.label,
@@ -318,8 +375,16 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
       }
     });
 
+  /** What the stage recorded with `ctx.annotate`, kept with its entry. */
+  const storedAnnotations = (node: PlanNode) =>
+    Effect.promise((): Promise<Record<string, unknown>> =>
+      Deno.readTextFile(join(store.artifactDir(node.key), RUNNER_DIR, "annotations.json")).then(
+        JSON.parse,
+      ).catch(() => ({}))
+    );
+
   /** Cached stages still contribute their metrics to the run's metrics.jsonl. */
-  const replayMetrics = (node: PlanNode) =>
+  const replayMetrics = (node: PlanNode, cached: boolean) =>
     Effect.gen(function* () {
       const text = yield* Effect.promise(() =>
         Deno.readTextFile(join(store.artifactDir(node.key), RUNNER_DIR, "metrics.jsonl")).catch(
@@ -332,12 +397,12 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
           Effect.option,
         );
         if (Option.isSome(rec)) {
-          yield* events.emit({ type: "metric", node, record: rec.value, cached: true });
+          yield* events.emit({ type: "metric", node, record: rec.value, cached });
         }
       }
     });
 
-  const nodes = [...plan.nodes.values()];
+  const nodes = [...plan.nodes.values()].filter((n) => options.only?.has(n.key) ?? true);
   const handled = (node: PlanNode) =>
     materialise(node).pipe(
       Effect.catch((error: Failure) =>

@@ -1,0 +1,121 @@
+/**
+ * Choosing and building the executor of a run: `--executor` over the experiment file's
+ * `executor`, the Slurm settings of the experiment file, and the command a job runs.
+ */
+import * as Effect from "effect/Effect";
+import { resolve } from "node:path";
+import { UsageError } from "../core/errors.ts";
+import { loadExperimentModule } from "../core/experiment.ts";
+import type { Plan } from "../core/plan.ts";
+import type { StageExecutor } from "../core/scheduler.ts";
+import type { ExecutorKind, SlurmSettings } from "./resources.ts";
+import { unknownStageNames } from "./resources.ts";
+import type { JobCommand } from "./sbatch.ts";
+import { requireSlurm } from "./slurmCli.ts";
+import { makeSlurmExecutor } from "./slurm.ts";
+
+/** The diffrun task's permissions when deno.json cannot be read (kept in step with it). */
+const FALLBACK_PERMISSIONS = [
+  "--allow-read=.,/usr/share/datasets,/tmp,/proc",
+  "--allow-write=.,/tmp",
+  "--allow-env",
+  "--allow-run=git,sbatch,squeue,scontrol,sacct,scancel",
+  "--allow-ffi",
+  "--allow-sys",
+];
+
+/** The permission flags of `deno task diffrun`, so a job runs with what the head runs with. */
+export const taskPermissions = (projectRoot: string): string[] => {
+  try {
+    const task: unknown = JSON.parse(Deno.readTextFileSync(resolve(projectRoot, "deno.json")))
+      ?.tasks?.diffrun;
+    if (typeof task !== "string") return FALLBACK_PERMISSIONS;
+    return task.split(/\s+/).filter((a) => a.startsWith("--allow-"));
+  } catch {
+    return FALLBACK_PERMISSIONS;
+  }
+};
+
+export const jobCommand = (projectRoot: string, storeRoot: string): JobCommand => ({
+  deno: Deno.execPath(),
+  permissions: taskPermissions(projectRoot),
+  main: resolve(projectRoot, "src/cli/main.ts"),
+  projectRoot,
+  storeRoot,
+});
+
+export interface ExecutorChoice {
+  readonly kind: ExecutorKind;
+  readonly settings: SlurmSettings | undefined;
+}
+
+/** `--executor` wins over the experiment file's `executor`; the default is local. */
+export const chooseExecutor = async (
+  experimentFile: string,
+  flag: ExecutorKind | undefined,
+): Promise<ExecutorChoice> => {
+  const def = await loadExperimentModule(experimentFile);
+  return {
+    kind: flag ?? def.executor ?? "local",
+    settings: def.slurm as SlurmSettings | undefined,
+  };
+};
+
+/** Stage names in `slurm.stages` must exist in the plan (a typo is an error, not a default). */
+export const checkStageNames = (plan: Plan, settings: SlurmSettings | undefined) => {
+  const unknown = unknownStageNames(
+    settings,
+    [...plan.nodes.values()].map((n) => ({
+      name: n.def.name,
+      label: n.label,
+    })),
+  );
+  if (unknown.length === 0) return Effect.void;
+  const names = [...new Set([...plan.nodes.values()].map((n) => n.def.name))].sort();
+  return Effect.fail(
+    new UsageError({
+      reason: `${plan.experiment.file}: slurm.stages names no stage of the plan: ${
+        unknown.map((u) => `"${u}"`).join(", ")
+      } (stages: ${names.join(", ")}, or a label from \`diffrun plan\`)`,
+    }),
+  );
+};
+
+export interface SlurmRunRequest {
+  readonly plan: Plan;
+  readonly settings: SlurmSettings | undefined;
+  readonly experimentFile: string;
+  readonly profile: string | undefined;
+  readonly overrides: readonly string[];
+  readonly backend: string | undefined;
+  readonly projectRoot: string;
+  readonly storeRoot: string;
+  /** `--retries`; the experiment file's `slurm.retries` otherwise. */
+  readonly retries: number | undefined;
+}
+
+/** The run's executor factory, after checking that Slurm is there (else a UsageError). */
+export const slurmExecutor = (
+  req: SlurmRunRequest,
+): Effect.Effect<(runDir: string) => StageExecutor, UsageError> =>
+  Effect.gen(function* () {
+    yield* checkStageNames(req.plan, req.settings);
+    yield* requireSlurm.pipe(Effect.mapError((e) => new UsageError({ reason: e.message })));
+    const command = jobCommand(req.projectRoot, req.storeRoot);
+    return (runDir: string) =>
+      makeSlurmExecutor({
+        storeRoot: req.storeRoot,
+        runDir,
+        spec: {
+          experimentFile: resolve(req.experimentFile),
+          profile: req.profile ?? null,
+          overrides: [...req.overrides],
+          backend: req.backend ?? null,
+          projectRoot: req.projectRoot,
+        },
+        settings: req.settings,
+        retries: req.retries ?? req.settings?.retries ?? 0,
+        command,
+        notify: (line) => console.error(`diffrun: ${line}`),
+      });
+  });
