@@ -174,10 +174,11 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
         const executor = elsewhere(node) ? options.executor : undefined;
         for (const [name, upstream] of Object.entries(node.inputs)) {
           // a stage run elsewhere reads its inputs there; here they only have to be stored
-          if (executor) yield* ensure(upstream).pipe(Effect.mapError(upstreamFailure(upstream)));
-          else {inputs[name] = yield* load(upstream).pipe(
-              Effect.mapError(upstreamFailure(upstream)),
-            );}
+          if (executor) {
+            yield* ensure(upstream).pipe(Effect.mapError(upstreamFailure(upstream)));
+          } else {
+            inputs[name] = yield* load(upstream).pipe(Effect.mapError(upstreamFailure(upstream)));
+          }
         }
         const run = store.withLock(
           node.key,
@@ -329,12 +330,7 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
         annotations,
       });
       // a path-backed value points at the scratch directory the codec emptied: read it back
-      const stored = node.def.output.pathBacked
-        ? yield* Effect.tryPromise({
-          try: () => node.def.output.read(store.artifactDir(node.key)),
-          catch: (cause) => new StageFailed({ stage: node.label, key: node.key, cause }),
-        })
-        : value;
+      const stored = node.def.output.pathBacked ? yield* readStored(node) : value;
       return { value: stored, ran: true, resumed };
     }).pipe(Effect.scoped);
 
