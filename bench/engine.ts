@@ -23,7 +23,7 @@ import { createLeakGuard } from "../src/engine/leakGuard.ts";
 import { kernelCounts } from "../src/engine/ort/kernels/util.ts";
 import { ortStats, profileGraphs, sessionCount } from "../src/engine/ort/sessionCache.ts";
 import { pooledMegabytes, setPoolCap } from "../src/engine/ort/bufferPool.ts";
-import { memorySnapshot, trimMalloc } from "../src/engine/memoryStats.ts";
+import { type MemorySnapshot, memorySnapshot, trimMalloc } from "../src/engine/memoryStats.ts";
 import { BENCH_UNET, createUNet } from "./unet.ts";
 import { MICRO_CASES, runMicro } from "./engine_micro.ts";
 
@@ -176,7 +176,7 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
     "\n| step | s/step | loss | live tensors | RSS MB | malloc in use MB | malloc free MB | " +
       "pool MB | V8 external MB |\n|---|---|---|---|---|---|---|---|---|",
   );
-  const rssByStep: number[] = [];
+  const snaps: MemorySnapshot[] = [];
   const times: number[] = [];
   for (let i = 0; i < opts.warmup + opts.steps; i++) {
     const t0 = performance.now();
@@ -185,7 +185,7 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
     if (i >= opts.warmup) times.push(s);
     const live = guard.check();
     const mem = memorySnapshot();
-    rssByStep.push(mem.rss);
+    snaps.push(mem);
     const opt = (v: number | undefined) => v === undefined ? "-" : mb(v);
     log(
       `| ${i}${i < opts.warmup ? " (warm-up)" : ""} | ${s.toFixed(2)} | ${loss.toFixed(4)} | ` +
@@ -193,10 +193,11 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
         `${pooledMegabytes().toFixed(0)} | ${mb(mem.external)} |`,
     );
   }
-  const memory = rssSeries(rssByStep);
+  const memory = memorySeries(snaps);
   log(
     `RSS (MB) after step: ${JSON.stringify(memory.rss_mb_at_step)}; ` +
-      `growth over the last half: ${memory.rss_growth_last_half_mb} MB`,
+      `growth over the last half: ${memory.rss_growth_last_half_mb} MB; malloc in use (MB) ` +
+      `after step: ${JSON.stringify(memory.malloc_in_use_mb_at_step ?? "-")}`,
   );
   const before = memorySnapshot();
   if (trimMalloc()) {
@@ -267,20 +268,34 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
 }
 
 /**
- * RSS after steps 1, 50, 100, 200, 400, … (1-based, those the run reached, plus the last), and
- * the growth over the second half of the run: a plateau shows ~0 there, a leak keeps growing.
+ * RSS (and glibc's in-use bytes) after steps 1, 50, 100, 200, 400, … (1-based, those the run
+ * reached, plus the last), and their growth over the second half of the run: a plateau shows
+ * ~0 there, a leak keeps growing. In-use bytes flat while RSS grows = allocator slack, no leak.
  */
-function rssSeries(rss: readonly number[]) {
-  const at: Record<string, number> = {};
-  const marks = [1, 50, 100, 200, 400, 800, 1600].filter((k) => k <= rss.length);
-  for (const k of [...new Set([...marks, rss.length])]) {
-    at[String(k)] = Math.round(rss[k - 1]! / 2 ** 20);
-  }
-  const half = Math.floor(rss.length / 2);
-  const growth = rss.length >= 2
-    ? (rss[rss.length - 1]! - rss[Math.max(0, half - 1)]!) / 2 ** 20
-    : 0;
-  return { rss_mb_at_step: at, rss_growth_last_half_mb: Math.round(growth) };
+function memorySeries(snaps: readonly MemorySnapshot[]) {
+  const marks = [1, 50, 100, 200, 400, 800, 1600].filter((k) => k <= snaps.length);
+  const steps = [...new Set([...marks, snaps.length])];
+  const half = Math.max(0, Math.floor(snaps.length / 2) - 1);
+  const series = (get: (m: MemorySnapshot) => number | undefined) => {
+    const at: Record<string, number> = {};
+    for (const k of steps) {
+      const v = get(snaps[k - 1]!);
+      if (v === undefined) return undefined;
+      at[String(k)] = Math.round(v / 2 ** 20);
+    }
+    const last = get(snaps[snaps.length - 1]!)!, mid = get(snaps[half]!)!;
+    return { at, growth: Math.round((last - mid) / 2 ** 20) };
+  };
+  const rss = series((m) => m.rss);
+  const inUse = series((m) => m.mallocInUse);
+  return {
+    rss_mb_at_step: rss?.at ?? {},
+    rss_growth_last_half_mb: rss?.growth ?? null,
+    ...(inUse === undefined ? {} : {
+      malloc_in_use_mb_at_step: inUse.at,
+      malloc_in_use_growth_last_half_mb: inUse.growth,
+    }),
+  };
 }
 
 if (import.meta.main) await main();
