@@ -4,9 +4,12 @@
  * (bench/engine_torch.py, run with /usr/bin/python3 when `import torch` works there).
  *
  * Prints: a per-kernel microbenchmark table (GFLOP/s for ort, cpu, torch), a kernel-time profile
- * of one training step, live tensor count and RSS per step, and as its last line one JSON object
- * {"diffrun_steps_per_s", "torch_steps_per_s", "ratio", "backend"} (ratio null + reason without
- * torch). Run it alone: two multi-threaded jobs on 2 cores slow each other several-fold.
+ * of one training step, per step the live tensor count, RSS, glibc's in-use and free-but-kept
+ * bytes, the ORT output pool and V8's external bytes, and as its last line one JSON object
+ * {"diffrun_steps_per_s", "torch_steps_per_s", "ratio", "backend", "rss_mb_at_step",
+ * "rss_growth_last_half_mb", "malloc_in_use_mb_at_step", …} (ratio null + reason without torch).
+ * The training loop runs under the engine's leak guard (tensor count and RSS), so a leaking step
+ * fails the bench with TensorLeakError or RssGrowthError. Run it alone: two multi-threaded jobs on 2 cores slow each other several-fold.
  *
  * Options (flag or environment variable): --steps / BENCH_STEPS (timed steps, default 5),
  * --warmup / BENCH_WARMUP (default 1), --batch / BENCH_BATCH (default 64), --threads /
