@@ -12,7 +12,9 @@
  * the *lowest* RSS of the last `window` steps exceeds baseline + allowance, the loop fails. The
  * window minimum ignores one-off spikes (a checkpoint, a sample batch); the allowance is
  * max(allowBytes, allowFraction × baseline). RSS is process-wide, so when another guarded loop
- * starts in the same process (parallel stages), every running guard takes its baseline again.
+ * starts in the same process (parallel stages), every running guard takes its baseline again;
+ * unguarded work beside a loop (a sampling stage under --jobs > 1) still counts against it, which
+ * the allowance's floor of 512 MiB is sized for.
  */
 import { RssGrowthError } from "./errors.ts";
 
