@@ -4,15 +4,20 @@
  * (bench/engine_torch.py, run with /usr/bin/python3 when `import torch` works there).
  *
  * Prints: a per-kernel microbenchmark table (GFLOP/s for ort, cpu, torch), a kernel-time profile
- * of one training step, live tensor count and RSS per step, and as its last line one JSON object
- * {"diffrun_steps_per_s", "torch_steps_per_s", "ratio", "backend"} (ratio null + reason without
- * torch). Run it alone: two multi-threaded jobs on 2 cores slow each other several-fold.
+ * of one training step, per step the live tensor count, RSS, glibc's in-use and free-but-kept
+ * bytes, the ORT output pool and V8's external bytes, and as its last line one JSON object
+ * {"diffrun_steps_per_s", "torch_steps_per_s", "ratio", "backend", "rss_mb_at_step",
+ * "rss_growth_last_half_mb", "malloc_in_use_mb_at_step", …} (ratio null + reason without torch).
+ * The training loop runs under the engine's leak guard (tensor count and RSS), so a leaking step
+ * fails the bench with TensorLeakError or RssGrowthError. Run it alone: two multi-threaded jobs on 2 cores slow each other several-fold.
  *
  * Options (flag or environment variable): --steps / BENCH_STEPS (timed steps, default 5),
  * --warmup / BENCH_WARMUP (default 1), --batch / BENCH_BATCH (default 64), --threads /
  * BENCH_THREADS (default: all cores), --micro-reps / BENCH_MICRO_REPS (3), --no-torch
  * (BENCH_TORCH=0), --no-micro (BENCH_MICRO=0), --no-profile (BENCH_PROFILE=0), --graphs (list
- * every ORT graph of the profiled step, not only the top 15).
+ * every ORT graph of the profiled step, not only the top 15), --no-tune-malloc
+ * (BENCH_TUNE_MALLOC=0: keep glibc's default thresholds), --pool-cap MiB / BENCH_POOL_CAP (the ORT
+ * output buffer pool's cap; 0 = no pooling).
  */
 import { tf } from "../src/tensor/tf.ts";
 import { selectBackend } from "../src/engine/backend.ts";
@@ -20,6 +25,8 @@ import { startKernelProfile } from "../src/engine/kernelProfiler.ts";
 import { createLeakGuard } from "../src/engine/leakGuard.ts";
 import { kernelCounts } from "../src/engine/ort/kernels/util.ts";
 import { ortStats, profileGraphs, sessionCount } from "../src/engine/ort/sessionCache.ts";
+import { pooledMegabytes, setPoolCap } from "../src/engine/ort/bufferPool.ts";
+import { type MemorySnapshot, memorySnapshot, trimMalloc } from "../src/engine/memoryStats.ts";
 import { BENCH_UNET, createUNet } from "./unet.ts";
 import { MICRO_CASES, runMicro } from "./engine_micro.ts";
 
@@ -45,6 +52,8 @@ function parseOptions(args: readonly string[]) {
     "--no-micro",
     "--no-profile",
     "--graphs",
+    "--no-tune-malloc",
+    "--pool-cap",
   ]);
   const unknown = args.filter((a) => a.startsWith("--") && !known.has(a));
   if (unknown.length > 0) throw new Error(`bench engine: unknown option(s) ${unknown.join(" ")}`);
@@ -58,6 +67,11 @@ function parseOptions(args: readonly string[]) {
     micro: !has("no-micro") && Deno.env.get("BENCH_MICRO") !== "0",
     profile: !has("no-profile") && Deno.env.get("BENCH_PROFILE") !== "0",
     graphs: has("graphs"),
+    tuneMalloc: !has("no-tune-malloc") && Deno.env.get("BENCH_TUNE_MALLOC") !== "0",
+    /** MiB kept by the ORT output buffer pool; undefined = the engine's default. */
+    poolCapMb: args.includes("--pool-cap") || Deno.env.get("BENCH_POOL_CAP")
+      ? option("pool-cap", "BENCH_POOL_CAP", 0)
+      : undefined,
   };
 }
 type Options = ReturnType<typeof parseOptions>;
@@ -153,13 +167,19 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
   // torch runs first and alone; we wait for it so the two never share the cores
   const torch = await torchPromise;
 
-  const id = await selectBackend("ort", { threads: opts.threads });
+  const id = await selectBackend("ort", { threads: opts.threads, tuneMalloc: opts.tuneMalloc });
+  if (opts.poolCapMb !== undefined) setPoolCap(opts.poolCapMb * 2 ** 20);
+  log(`glibc thresholds raised: ${opts.tuneMalloc}; pool cap: ${opts.poolCapMb ?? "default"} MiB`);
   log(`engine: ${JSON.stringify(id)}`);
   const tr = trainer(opts.batch);
   log(`UNet parameters: ${tr.net.paramCount}${torch.params ? ` (torch: ${torch.params})` : ""}`);
 
   const guard = createLeakGuard({ window: Math.max(2, Math.min(10, opts.steps)), warmup: 1 });
-  log("\n| step | s/step | loss | live tensors | RSS MB |\n|---|---|---|---|---|");
+  log(
+    "\n| step | s/step | loss | live tensors | RSS MB | malloc in use MB | malloc free MB | " +
+      "pool MB | V8 external MB |\n|---|---|---|---|---|---|---|---|---|",
+  );
+  const snaps: MemorySnapshot[] = [];
   const times: number[] = [];
   for (let i = 0; i < opts.warmup + opts.steps; i++) {
     const t0 = performance.now();
@@ -167,9 +187,27 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
     const s = (performance.now() - t0) / 1000;
     if (i >= opts.warmup) times.push(s);
     const live = guard.check();
+    const mem = memorySnapshot();
+    snaps.push(mem);
+    const opt = (v: number | undefined) => v === undefined ? "-" : mb(v);
     log(
       `| ${i}${i < opts.warmup ? " (warm-up)" : ""} | ${s.toFixed(2)} | ${loss.toFixed(4)} | ` +
-        `${live} | ${mb(Deno.memoryUsage().rss)} |`,
+        `${live} | ${mb(mem.rss)} | ${opt(mem.mallocInUse)} | ${opt(mem.mallocFree)} | ` +
+        `${pooledMegabytes().toFixed(0)} | ${mb(mem.external)} |`,
+    );
+  }
+  const memory = memorySeries(snaps);
+  log(
+    `RSS (MB) after step: ${JSON.stringify(memory.rss_mb_at_step)}; ` +
+      `growth over the last half: ${memory.rss_growth_last_half_mb} MB; malloc in use (MB) ` +
+      `after step: ${JSON.stringify(memory.malloc_in_use_mb_at_step ?? "-")}`,
+  );
+  const before = memorySnapshot();
+  if (trimMalloc()) {
+    const after = memorySnapshot();
+    log(
+      `malloc_trim(0): RSS ${mb(before.rss)} → ${mb(after.rss)} MB ` +
+        `(malloc free ${mb(before.mallocFree ?? 0)} → ${mb(after.mallocFree ?? 0)} MB)`,
     );
   }
   times.sort((a, b) => a - b);
@@ -226,9 +264,41 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
     torch_steps_per_s: torchSps === null ? null : Number(torchSps.toFixed(4)),
     ratio: torchSps === null ? null : Number((diffrun / torchSps).toFixed(3)),
     backend: "ort",
+    ...memory,
   };
   if (torchSps === null) result.reason = torch.error ?? "torch gave no result";
   log(JSON.stringify(result));
+}
+
+/**
+ * RSS (and glibc's in-use bytes) after steps 1, 50, 100, 200, 400, … (1-based, those the run
+ * reached, plus the last), and their growth over the second half of the run: a plateau shows
+ * ~0 there, a leak keeps growing. In-use bytes flat while RSS grows = allocator slack, no leak.
+ */
+function memorySeries(snaps: readonly MemorySnapshot[]) {
+  const marks = [1, 50, 100, 200, 400, 800, 1600].filter((k) => k <= snaps.length);
+  const steps = [...new Set([...marks, snaps.length])];
+  const half = Math.max(0, Math.floor(snaps.length / 2) - 1);
+  const series = (get: (m: MemorySnapshot) => number | undefined) => {
+    const at: Record<string, number> = {};
+    for (const k of steps) {
+      const v = get(snaps[k - 1]!);
+      if (v === undefined) return undefined;
+      at[String(k)] = Math.round(v / 2 ** 20);
+    }
+    const last = get(snaps[snaps.length - 1]!)!, mid = get(snaps[half]!)!;
+    return { at, growth: Math.round((last - mid) / 2 ** 20) };
+  };
+  const rss = series((m) => m.rss);
+  const inUse = series((m) => m.mallocInUse);
+  return {
+    rss_mb_at_step: rss?.at ?? {},
+    rss_growth_last_half_mb: rss?.growth ?? null,
+    ...(inUse === undefined ? {} : {
+      malloc_in_use_mb_at_step: inUse.at,
+      malloc_in_use_growth_last_half_mb: inUse.growth,
+    }),
+  };
 }
 
 if (import.meta.main) await main();

@@ -78,10 +78,41 @@ export class TensorLeakError extends Error {
   }
 }
 
+/** What RssGrowthError reports (rssGuard.ts); bytes throughout. */
+export interface RssGrowth {
+  readonly step: number;
+  readonly baselineStep: number;
+  readonly baselineBytes: number;
+  readonly lowestBytes: number;
+  readonly allowanceBytes: number;
+  readonly window: number;
+  readonly liveTensors?: number;
+}
+
+/** A training loop's resident memory keeps growing past its allowance (see rssGuard.ts). */
+export class RssGrowthError extends Error {
+  readonly _tag = "RssGrowthError";
+  constructor(readonly growth: RssGrowth) {
+    const mb = (b: number) => `${Math.round(b / 2 ** 20)} MB`;
+    const g = growth;
+    super(
+      `resident memory (RSS) grew from ${mb(g.baselineBytes)} after warm-up (step ` +
+        `${g.baselineStep}) to at least ${mb(g.lowestBytes)} over the ${g.window} steps up to ` +
+        `step ${g.step}, more than the ${mb(g.allowanceBytes)} allowed: the training loop leaks ` +
+        `memory${
+          g.liveTensors === undefined ? "" : ` while the live tensor count is ${g.liveTensors}`
+        }. Look for per-step data kept in long-lived arrays or maps (dataSync() copies, metric ` +
+        `histories of tensors), caches without a bound, and native objects never disposed.`,
+    );
+    this.name = "RssGrowthError";
+  }
+}
+
 export type EngineError =
   | UnknownBackendError
   | OrtUnavailableError
   | TensorflowUnavailableError
   | TensorflowGpuMissingError
   | WebgpuUnavailableError
-  | TensorLeakError;
+  | TensorLeakError
+  | RssGrowthError;

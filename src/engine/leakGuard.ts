@@ -6,9 +6,15 @@
  * least half of them. A steady leak of one tensor every step or two trips it; a one-off rise (a
  * lazily created optimizer slot, a cached constant) does not. The first `warmup` steps are
  * ignored because optimizers create their state there.
+ *
+ * Leaks that hold no tensor (typed arrays kept from dataSync(), caches that never evict, native
+ * objects never disposed) leave that count flat, so every check also feeds an RSS guard
+ * (rssGuard.ts), which fails with RssGrowthError when resident memory climbs past its
+ * post-warm-up level by more than an allowance. `rss: false` turns that half off.
  */
 import { tf } from "../tensor/tf.ts";
 import { TensorLeakError } from "./errors.ts";
+import { createRssGuard, type RssGuardOptions } from "./rssGuard.ts";
 
 export interface LeakGuardOptions {
   /** Steps looked back over (default 10). */
@@ -17,10 +23,15 @@ export interface LeakGuardOptions {
   readonly warmup?: number;
   /** Where the count comes from (tests inject one); default `tf.memory().numTensors`. */
   readonly count?: () => number;
+  /** The RSS half (rssGuard.ts): its options, or false to skip it; default on with defaults. */
+  readonly rss?: RssGuardOptions | false;
 }
 
 export interface LeakGuard {
-  /** Records this step's live tensor count; throws TensorLeakError on sustained growth. */
+  /**
+   * Records this step's live tensor count and RSS; throws TensorLeakError on sustained growth
+   * of the count, RssGrowthError on RSS past its allowance. Returns the count.
+   */
   check(): number;
   /** The counts recorded so far (after warm-up), oldest first, at most window + 1. */
   history(): readonly number[];
@@ -33,25 +44,30 @@ export function createLeakGuard(options: LeakGuardOptions = {}): LeakGuard {
     throw new RangeError(`leak guard window must be an integer ≥ 2, got ${window}`);
   }
   const count = options.count ?? (() => tf.memory().numTensors);
+  const rss = options.rss === false ? undefined : createRssGuard(options.rss);
   const counts: number[] = [];
   let step = 0;
+  const checkCount = (n: number): void => {
+    step++;
+    if (step <= warmup) return;
+    counts.push(n);
+    if (counts.length > window + 1) counts.shift();
+    if (counts.length === window + 1) {
+      let rises = 0, falls = 0;
+      for (let i = 1; i < counts.length; i++) {
+        if (counts[i]! > counts[i - 1]!) rises++;
+        if (counts[i]! < counts[i - 1]!) falls++;
+      }
+      if (falls === 0 && rises * 2 >= window) {
+        throw new TensorLeakError(step, counts[0]!, n, window);
+      }
+    }
+  };
   return {
     check() {
-      step++;
       const n = count();
-      if (step <= warmup) return n;
-      counts.push(n);
-      if (counts.length > window + 1) counts.shift();
-      if (counts.length === window + 1) {
-        let rises = 0, falls = 0;
-        for (let i = 1; i < counts.length; i++) {
-          if (counts[i]! > counts[i - 1]!) rises++;
-          if (counts[i]! < counts[i - 1]!) falls++;
-        }
-        if (falls === 0 && rises * 2 >= window) {
-          throw new TensorLeakError(step, counts[0]!, n, window);
-        }
-      }
+      checkCount(n); // first: a tensor leak also grows RSS, and its message is more precise
+      rss?.check(n);
       return n;
     },
     history: () => [...counts],

@@ -4,7 +4,8 @@
  *
  *   const engine = await selectBackend("ort", { threads: 2 }); // → EngineIdentity for manifests
  *   const h = groupNormSilu(x, gamma, beta, 8);                 // fused op with its own gradient
- *   const guard = createLeakGuard(); … guard.check();           // once per training step
+ *   const guard = createLeakGuard(); … guard.check();           // once per training step:
+ *                                                               // live tensors and RSS
  */
 export {
   BACKEND_NAMES,
@@ -19,6 +20,8 @@ export {
 export {
   type EngineError,
   OrtUnavailableError,
+  type RssGrowth,
+  RssGrowthError,
   TensorflowGpuMissingError,
   TensorflowUnavailableError,
   TensorLeakError,
@@ -27,6 +30,8 @@ export {
 } from "./errors.ts";
 export { groupNorm, groupNormSilu } from "./groupNorm.ts";
 export { createLeakGuard, type LeakGuard, type LeakGuardOptions } from "./leakGuard.ts";
+export { createRssGuard, type RssGuard, type RssGuardOptions } from "./rssGuard.ts";
+export { type MemorySnapshot, memorySnapshot } from "./memoryStats.ts";
 export { type KernelProfile, type KernelTiming, startKernelProfile } from "./kernelProfiler.ts";
 export { configureOrt, type OrtConfig, ortStats } from "./ort/sessionCache.ts";
 export { type OrtThresholds, setOrtThresholds } from "./ort/kernels/util.ts";
