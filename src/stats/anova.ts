@@ -62,6 +62,7 @@ interface Coded {
   readonly levelIndex: readonly Int32Array[];
   /** Sorted distinct levels of each factor. */
   readonly levelNames: readonly (readonly string[])[];
+  readonly mean: number;
   readonly totalSs: number;
 }
 
@@ -110,7 +111,7 @@ function code(operation: string, obs: readonly Observation[], factors: readonly 
   for (const v of y) mean += v / n;
   let totalSs = 0;
   for (const v of y) totalSs += (v - mean) ** 2;
-  return { y, levelIndex, levelNames, totalSs };
+  return { y, levelIndex, levelNames, mean, totalSs };
 }
 
 /** Rounds an SS that is round-off of zero (or slightly negative) to exactly 0. */
@@ -192,8 +193,7 @@ export const oneWayAnova = (obs: readonly Observation[], factor: string): AnovaT
   const groupMean = Array.from(sum, (s, k) => s / count[k]!);
   let within = 0;
   for (let i = 0; i < n; i++) within += (y[i]! - groupMean[groups[i]!]!) ** 2;
-  let mean = 0;
-  for (const v of y) mean += v / n;
+  const { mean } = coded;
   let between = 0;
   for (let k = 0; k < g; k++) between += count[k]! * (groupMean[k]! - mean) ** 2;
   const withinSs = cleanSs(within, totalSs);
@@ -203,9 +203,8 @@ export const oneWayAnova = (obs: readonly Observation[], factor: string): AnovaT
   const notes = residualNotes(n, g, residualDf, withinSs);
   if (g === 1) {
     notes.push(
-      `factor "${factor}" has a single observed level ("${
-        names[0]
-      }"): df 0, F and p undefined (NaN)`,
+      `factor "${factor}" has a single observed level ("${names[0]}"): ` +
+        "df 0, F and p undefined (NaN)",
     );
   }
   const row = factorRow(factor, g - 1, betweenSs, residualDf, residualMs);
@@ -220,8 +219,10 @@ export const mainEffectsAnova = (
   const coded = code("run a main-effects ANOVA", obs, factors);
   const { y, levelIndex, levelNames, totalSs } = coded;
   const n = y.length;
-  // Design: an intercept column, then (levels − 1) dummy columns per kept factor.
-  /** RSS and rank of the additive model over every factor except `dropped` (−1: none). */
+  /**
+   * RSS and rank of the additive model over every factor except `dropped` (−1: none). Design: an
+   * intercept column, then (levels − 1) dummy columns per kept factor (level 0 is the reference).
+   */
   const fit = (dropped: number) => {
     const keep = factors.map((_, f) => f !== dropped);
     const width = 1 + levelNames.reduce((w, names, f) => w + (keep[f] ? names.length - 1 : 0), 0);
