@@ -127,9 +127,10 @@ export const adaptersPipeline = definePipeline({
       checkpointEvery: Math.max(10, Math.floor(p.tuneSteps / 2)),
     } satisfies Partial<AdapterTuneParams>;
     const evalParams = { triples: p.triples, seed: 0 };
-    const arm = (params: AdapterTuneParams, label: string) => {
-      const tuned = b.stage(adapterTuneStage, params, { base, target }, { label });
-      const evaluation = b.stage(adapterEvalStage, evalParams, { base, tuned, target }, { label });
+    const arm = (params: AdapterTuneParams, label?: string) => {
+      const options = label === undefined ? {} : { label };
+      const tuned = b.stage(adapterTuneStage, params, { base, target }, options);
+      const evaluation = b.stage(adapterEvalStage, evalParams, { base, tuned, target }, options);
       return { tuned, evaluation };
     };
     const adapter = arm({
@@ -143,7 +144,7 @@ export const adaptersPipeline = definePipeline({
         scale: p.scale,
         rank: p.rank,
       },
-    }, `${p.input}→${p.output},${p.activation},×${p.scale}`);
+    });
     // the baselines have the same key in every arm: one instance each for the whole sweep
     const full = arm({ ...tuneCommon, method: "full", lr: p.fullLr }, FULL_ARM);
     const frozen = arm({ ...tuneCommon, method: "frozen" }, FROZEN_ARM);

@@ -67,7 +67,8 @@ export const adapterTuneStage = defineStage({
           ),
         );
       }
-      const model = loadDenoiser(base.kind, base.config.model, baseWeights(base));
+      const loaded = baseWeights(base);
+      const model = loadDenoiser(base.kind, base.config.model, loaded);
       const config = model.config as UNetConfig;
       const baseCount = model.parameterCount();
       let trained: ParamStore;
@@ -155,6 +156,19 @@ export const adapterTuneStage = defineStage({
           return { loss, gradNorm };
         },
       });
+      if (trained !== model.params) {
+        // the frozen-base contract, checked on the real run: not one base weight may have moved
+        const after = toTensorMap(model.params.export());
+        const moved = Object.keys(after).filter((k) => {
+          const a = after[k]!.data, b = loaded[k]!.data;
+          return a.length !== b.length || a.some((x, i) => x !== b[i]);
+        });
+        if (moved.length > 0) {
+          return yield* Effect.fail(
+            new Error(`base weights changed while tuning: ${moved.join(", ")}`),
+          );
+        }
+      }
       const bundle: TunedBundle = {
         kind: "tuned",
         config: {
