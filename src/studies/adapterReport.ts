@@ -307,8 +307,8 @@ export const adapterReportStage = defineStage({
         title: `FD-clf of ${samples?.data.samples ?? "?"} samples (${
           samples?.data.sampler ?? "?"
         }) against the ${samples?.data.reference ?? "target test split"}`,
-        columns: ["arm", "target MSE", "FD-clf"],
-        rows: (samples?.data.fd ?? []).map((x) => [x.arm, x.targetMse, x.fdClf]),
+        columns: ["arm", "target MSE", "FD-clf", "recognised as their label"],
+        rows: (samples?.data.fd ?? []).map((x) => [x.arm, x.targetMse, x.fdClf, x.recognised]),
         note: `classifier test accuracy ${fmt(samples?.data.classifierTestAccuracy, 3)}`,
       });
 
@@ -329,6 +329,20 @@ export const adapterReportStage = defineStage({
 
       const anovaRows = main?.rows ?? [];
       const verdict = adapterVerdict(rows, anovaRows, full, frozen);
+      const diffs = [...(samples?.data.diff ?? [])].sort((a, b) => b.meanAbsDiff - a.meanAbsDiff);
+      if (diffs.length > 1) {
+        const largest = diffs[0]!.input;
+        verdict.push(
+          `${largest === "CA_c" || largest === "CA_out" ? "Reproduced" : "Not reproduced"}: ` +
+            `the noise-prediction difference (${
+              samples!.data.diffMode === "token"
+                ? "with vs without the new token"
+                : "with vs without the adapter"
+            }) is largest for adapters reading CA_c or CA_out — mean |Δε̂| by input position: ${
+              diffs.map((d) => `${d.input} ${fmt(d.meanAbsDiff, 3)}`).join(", ")
+            }.`,
+        );
+      }
       const mdTable = (t: ReportTable) => [
         `| ${t.columns.join(" | ")} |`,
         `|${t.columns.map(() => "---").join("|")}|`,
@@ -351,9 +365,13 @@ export const adapterReportStage = defineStage({
         "![by activation](by_activation.png) ![by scale](by_scale.png)",
         "",
         ...tables.flatMap((t) => [`## ${t.title}`, "", ...mdTable(t), ""]),
-        "## Noise-prediction difference with and without the adapter",
+        samples?.data.diffMode === "token"
+          ? "## Noise-prediction difference with and without the new token"
+          : "## Noise-prediction difference with and without the adapter",
         "",
-        "Per pixel |ε̂ with adapter − ε̂ base| on the same (x_t, t, class), for the best arm of each input position (each grid on its own scale, white = its largest difference), under the clean images they were noised from.",
+        samples?.data.diffMode === "token"
+          ? "Per pixel |ε̂(x_t, new token) − ε̂(x_t, null class)| of the adapted model on the same (x_t, t), for the best arm of each input position (each grid on its own scale, white = its largest difference), under the clean images they were noised from."
+          : "Target (a) has no new token, so this shows per pixel |ε̂ with adapter − ε̂ base| on the same (x_t, t, class), for the best arm of each input position (each grid on its own scale, white = its largest difference), under the clean images they were noised from.",
         "",
         "![clean images](diff_inputs.png)",
         "",

@@ -3,9 +3,10 @@
  * arms to sample is known only after every arm's MSE): FD-clf of DDIM samples in the target
  * domain for the `top` arms by target MSE, the full fine-tune and the frozen base, against the
  * target test split in the features of a classifier trained on the target domain; and the
- * paper's qualitative check adapted to target (a): the per-pixel magnitude of the difference
- * between the noise predictions with and without the adapter, |ε̂_adapted − ε̂_base|, on fixed
- * (x_t, t, class), for the best arm of each of a few input positions.
+ * paper's qualitative check, for the best arm of each of a few input positions on fixed
+ * (x_t, t): with a concept token (target (b)) the per-pixel |ε̂(x_t, token) − ε̂(x_t, null)| of
+ * the adapted model, as the paper; for target (a), which has no new token, |ε̂_adapted − ε̂_base|
+ * at the true class. Also the share of samples the classifier recognises as their label.
  *
  * Inputs: `base`, `classifier`, `target`, and per arm `tuned:<id>` and `eval:<id>`.
  */
@@ -25,6 +26,7 @@ import { sample } from "../diffusion/samplers.ts";
 import { timestepCoefs } from "../diffusion/noising.ts";
 import { makeRng } from "../diffusion/rng.ts";
 import { featureStats, frechetDistance } from "../metrics/frechet.ts";
+import { predictedClasses } from "../metrics/classes.ts";
 import { writeImageGrid } from "../data/imageGrid.ts";
 import { type ForwardFn, loadTuned, type TunedBundle } from "./adapterModel.ts";
 import type { AdapterEval } from "./adapterEval.ts";
@@ -44,10 +46,24 @@ export const AdapterSamplesParams = v.strictObject({
   /** Timestep of the difference images. */
   diffT: v.optional(Int(0), 500),
   diffImages: v.optional(Int(1), 8),
+  /**
+   * Target (b), a new concept under its own condition token: sample only this label, and show
+   * the difference with and without that token (ε̂(x_t, token) − ε̂(x_t, null class), adapter on).
+   * Null (target (a)): sample every class, difference with and without the adapter.
+   */
+  conceptLabel: v.optional(v.nullable(Int(0)), null),
 });
 
 export const AdapterSamplesSchema = v.strictObject({
-  fd: v.array(v.strictObject({ arm: v.string(), fdClf: v.number(), targetMse: v.number() })),
+  fd: v.array(v.strictObject({
+    arm: v.string(),
+    fdClf: v.number(),
+    targetMse: v.number(),
+    /** Share of samples the classifier assigns to the label they were conditioned on. */
+    recognised: v.number(),
+  })),
+  /** "adapter": with vs without the adapter; "token": with vs without the concept token. */
+  diffMode: v.picklist(["adapter", "token"]),
   /** Difference images as data (the report renders them): values in [-1, 1], NHWC. */
   diff: v.array(v.strictObject({
     arm: v.string(),
@@ -114,6 +130,7 @@ export const adapterSamplesStage = defineStage({
       const real = classifyAll(classifier.forward, test.images, [test.shape.n, h, w, c]);
       const realStats = featureStats(real.features, test.shape.n, real.dim);
       const fd: AdapterSamples["fd"] = [];
+      const labelOf = (i: number) => p.conceptLabel ?? i % Math.max(1, classes);
       const dir = ctx.scratchDir;
       for (const [i, arm] of chosen.entries()) {
         const model = loadTuned(base, arm.tuned);
@@ -125,7 +142,7 @@ export const adapterSamplesStage = defineStage({
         for (let s = 0; s < p.samples; s += p.batchSize) {
           const b = Math.min(p.batchSize, p.samples - s);
           const noise = rng.normal(b * h * w * c);
-          const labels = Int32Array.from({ length: b }, (_, j) => (s + j) % Math.max(1, classes));
+          const labels = Int32Array.from({ length: b }, (_, j) => labelOf(s + j));
           const out = tf.tidy(() => {
             const xT = tf.tensor4d(noise, [b, h, w, c]);
             const cond = classes > 0 ? tf.tensor1d(labels, "int32") : undefined;
@@ -142,7 +159,9 @@ export const adapterSamplesStage = defineStage({
         model.dispose();
         const fake = classifyAll(classifier.forward, images, [p.samples, h, w, c]);
         const fdClf = frechetDistance(featureStats(fake.features, p.samples, fake.dim), realStats);
-        fd.push({ arm: arm.id, fdClf, targetMse: arm.eval.targetMse });
+        const predicted = predictedClasses(fake.logits, p.samples, fake.classes);
+        const recognised = predicted.filter((k, j) => k === labelOf(j)).length / p.samples;
+        fd.push({ arm: arm.id, fdClf, targetMse: arm.eval.targetMse, recognised });
         yield* ctx.info(`${arm.id}: FD-clf ${fdClf.toFixed(3)}`);
         yield* Effect.promise(() =>
           writeImageGrid(join(dir, `samples_${safeName(arm.id)}.png`), {
@@ -158,21 +177,27 @@ export const adapterSamplesStage = defineStage({
       const n = Math.min(p.diffImages, test.shape.n);
       const size = h * w * c;
       const x0 = test.images.subarray(0, n * size);
-      const y = Int32Array.from({ length: n }, (_, j) => test.labels?.[j] ?? 0);
+      const y = Int32Array.from({ length: n }, (_, j) => p.conceptLabel ?? test.labels?.[j] ?? 0);
       const eps = makeRng(p.seed + 1).normal(n * size);
       const t = Math.min(p.diffT, schedule.T - 1);
       for (const input of p.diffInputs) {
         const best = adapterArms.find((a) => a.eval.tuned.adapter?.input === input);
         if (best === undefined) continue;
         const model = loadTuned(base, best.tuned);
-        const predict = (f: ForwardFn) => {
+        const predict = (f: ForwardFn, labels: Int32Array) => {
           const { alpha, sigma } = timestepCoefs(schedule, new Int32Array(n).fill(t), 4);
           const x0t = tf.tensor4d(x0, [n, h, w, c]);
           const xt = tf.add(tf.mul(x0t, alpha), tf.mul(tf.tensor4d(eps, [n, h, w, c]), sigma));
-          return f(xt as tf.Tensor4D, tf.fill([n], t) as tf.Tensor1D, tf.tensor1d(y, "int32"));
+          return f(xt as tf.Tensor4D, tf.fill([n], t) as tf.Tensor1D, tf.tensor1d(labels, "int32"));
         };
+        const nullLabels = new Int32Array(n).fill(classes);
         const d = tf.tidy(() =>
-          tf.abs(tf.sub(predict(model.forward), predict(model.baseForward))).dataSync()
+          tf.abs(tf.sub(
+            predict(model.forward, y),
+            p.conceptLabel === null
+              ? predict(model.baseForward, y)
+              : predict(model.forward, nullLabels),
+          )).dataSync()
         ) as Float32Array; // [n, H, W, C]
         model.dispose();
         const mean = d.reduce((a, b) => a + b, 0) / d.length;
@@ -188,6 +213,7 @@ export const adapterSamplesStage = defineStage({
         sampler: `ddim-${p.samplerSteps}`,
         classifierTestAccuracy: Number(clf.info.testAccuracy ?? NaN),
         reference: `target test split (${test.shape.n} images)`,
+        diffMode: p.conceptLabel === null ? "adapter" : "token",
         diffShape: { n, height: h, width: w, channels: c },
         diffInputs: Array.from(x0, round3),
       };
