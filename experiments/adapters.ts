@@ -1,7 +1,11 @@
 /**
- * The adapter design space (SPEC.md section 2) on Fashion-MNIST, target task (a): rotated by 90°.
+ * The adapter design space (SPEC.md section 2) on Fashion-MNIST. Target task (a), rotated by 90°:
  *
  *   deno task diffrun run experiments/adapters.ts --profile quick
+ *
+ * Target task (b), a held-out class learned as a new concept (DreamBooth-style):
+ *
+ *   deno task diffrun run experiments/adapters.ts --profile concept
  *
  * Every profile sweeps the full input × output grid and asks to skip the invalid pairs
  * (`invalidPairs: "skip"`); adding a value to any axis runs only the new arms, e.g.
@@ -92,6 +96,64 @@ export default defineExperiment({
       sweep: {
         grid: { input: everyInput, output: everyOutput, activation: ["silu"], scale: [1] },
         include: variations,
+      },
+    },
+    /** Target (b) in seconds on procedural shapes (the test suite runs it). */
+    "concept-smoke": {
+      params: {
+        data: { source: "shapes", n: 120, size: 8, channels: 1 },
+        model: {
+          kind: "unet",
+          widths: [8, 16],
+          resBlocksPerLevel: 1,
+          attentionLevels: [],
+          middle: "transformer",
+          headDim: 8,
+          contextDim: 8,
+        },
+        task: "concept",
+        concept: 2,
+        shots: 4,
+        priorImages: 16,
+        pretrainSteps: 4,
+        pretrainBatch: 8,
+        evalImages: 24,
+        tuneSteps: 2,
+        tuneBatch: 8,
+        triples: 16,
+        classifierSteps: 3,
+        top: 2,
+        samples: 8,
+        samplerSteps: 2,
+      },
+      sweep: { grid: { input: ["CA_c", "CA_out", "SA_in"], output: ["CA_c", "FFN_in"] } },
+    },
+    /**
+     * Target (b), DreamBooth-style, at the size of `quick`: "Bag" (class 8) held out of
+     * pretraining and learned from 8 images under its unseen token, with 400 prior images; every
+     * valid pair with SiLU at scale 1 (28 arms).
+     */
+    concept: {
+      params: {
+        task: "concept",
+        concept: 8,
+        shots: 8,
+        priorImages: 400,
+        pretrainSteps: 700,
+        pretrainBatch: 32,
+        evalImages: 1000,
+        tuneSteps: 100,
+        tuneBatch: 16,
+        tuneLr: 1e-3,
+        fullLr: 1e-3,
+        triples: 256,
+        classifierSteps: 200,
+        top: 3,
+        samples: 128,
+        samplerSteps: 20,
+      },
+      sweep: {
+        grid: { input: everyInput, output: everyOutput, activation: ["silu"], scale: [1] },
       },
     },
     /** The whole design: every valid pair × every activation × every scale (448 arms). */

@@ -31,6 +31,7 @@ import { engineIdentity } from "../src/stages/engineIdentity.ts";
 import { checkAdapterPair, POSITIONS } from "../src/models/hooks.ts";
 import { ACTIVATIONS } from "../src/models/adapters.ts";
 import { SHIFTS, targetDomainStage } from "../src/studies/adapterData.ts";
+import { conceptDataStage } from "../src/studies/adapterConcept.ts";
 import { type AdapterTuneParams, adapterTuneStage } from "../src/studies/adapterTuning.ts";
 import { type AdapterEval, adapterEvalStage } from "../src/studies/adapterEval.ts";
 import { adapterSamplesStage, FROZEN_ARM, FULL_ARM } from "../src/studies/adapterSamples.ts";
@@ -57,8 +58,17 @@ export const adaptersPipeline = definePipeline({
     pretrainSteps: v.optional(Int(1), 1500),
     pretrainBatch: v.optional(Int(1), 32),
     pretrainLr: v.optional(Positive, 1e-3),
+    /**
+     * "shift": target (a), a shifted domain (`shift`); "concept": target (b), DreamBooth-style —
+     * class `concept` held out of pretraining and learned from `shots` images under its unseen
+     * token, with prior preservation (`priorImages` images of the other classes).
+     */
+    task: v.optional(v.picklist(["shift", "concept"]), "shift"),
     /** Target task (a): the shifted domain and how many images tune and evaluate on it. */
     shift: v.optional(v.picklist(SHIFTS), "rotate90"),
+    concept: v.optional(Int(0), 8),
+    shots: v.optional(Int(1), 8),
+    priorImages: v.optional(Int(0), 400),
     tuneImages: v.optional(Int(1), 2000),
     evalImages: v.optional(Int(1), 1000),
     /** The adapter of this arm. */
@@ -98,7 +108,18 @@ export const adaptersPipeline = definePipeline({
       ? { ...p.data, dir: resolveImageFolder(p.data.dir) }
       : p.data;
     const dataset = b.stage(datasetStage, data, {});
-    const { final: base } = addTraining(b, dataset, {
+    const concept = p.task === "concept";
+    const conceptData = (part: "source" | "target") =>
+      b.stage(conceptDataStage, {
+        part,
+        concept: p.concept,
+        shots: p.shots,
+        priorImages: p.priorImages,
+        testImages: p.evalImages,
+      }, { dataset });
+    // task (b): the base never sees the concept class, so its token is new to the model
+    const source = concept ? conceptData("source") : dataset;
+    const { final: base } = addTraining(b, source, {
       init: { model: p.model, conditional: true, seed: p.trainSeed },
       train: {
         schedule: { family: "cosine" },
@@ -114,7 +135,7 @@ export const adaptersPipeline = definePipeline({
       },
       steps: p.pretrainSteps,
     }, "base");
-    const target = b.stage(targetDomainStage, {
+    const target = concept ? conceptData("target") : b.stage(targetDomainStage, {
       shift: p.shift,
       trainImages: p.tuneImages,
       testImages: p.evalImages,
@@ -153,7 +174,7 @@ export const adaptersPipeline = definePipeline({
       widths: [32, 64, 128],
       batchSize: 128,
       lr: 2e-3,
-    }, { dataset: target });
+    }, { dataset: concept ? dataset : target }); // (b): recognise the concept among all classes
     return {
       eval: adapter.evaluation,
       tuned: adapter.tuned,
@@ -189,11 +210,13 @@ export const adaptersPipeline = definePipeline({
       top: first.params.top,
       samples: first.params.samples,
       samplerSteps: first.params.samplerSteps,
+      ...(first.params.task === "concept" ? { conceptLabel: first.params.concept } : {}),
     }, { base: o.base!, classifier: o.classifier!, target: o.target!, ...evals, ...tuned });
-    const report = b.stage(adapterReportStage, {
-      task:
-        `${first.params.shift} ${first.params.data.source}, ${first.params.tuneImages} tuning images, ${first.params.tuneSteps} steps at batch ${first.params.tuneBatch}`,
-    }, { samples, ...evals });
+    const q = first.params;
+    const task = q.task === "concept"
+      ? `(b) new concept: class ${q.concept} of ${q.data.source}, held out of pretraining, learned from ${q.shots} images under its unseen token with ${q.priorImages} prior-preservation images; ${q.tuneSteps} steps at batch ${q.tuneBatch}`
+      : `${q.shift} ${q.data.source}, ${q.tuneImages} tuning images, ${q.tuneSteps} steps at batch ${q.tuneBatch}`;
+    const report = b.stage(adapterReportStage, { task }, { samples, ...evals });
     return { samples, report };
   },
   engineIdentity,

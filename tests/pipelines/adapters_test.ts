@@ -109,3 +109,36 @@ Deno.test("adapters with an invalid pair and invalidPairs reject is a plan error
   );
   assert.equal(await Deno.stat(env.store).catch(() => null), null);
 });
+
+Deno.test("adapters --profile concept-smoke pretrains without the concept class and reports recognition and the new-token difference", async () => {
+  const env = await tempEnv();
+  const out = await cli([
+    "run",
+    "experiments/adapters.ts",
+    "--profile",
+    "concept-smoke",
+    "--store",
+    env.store,
+    "--results",
+    env.results,
+  ]).output();
+  assert.equal(out.code, 0, text(out.stderr) + text(out.stdout));
+  const dir = join(
+    env.results,
+    "adapters",
+    [...Deno.readDirSync(join(env.results, "adapters"))][0]!.name,
+  );
+  const logs = [...Deno.readDirSync(join(dir, "logs"))].map((e) => e.name).filter((n) =>
+    n.startsWith("adapter-concept-data")
+  );
+  const text2 = logs.map((n) => Deno.readTextFileSync(join(dir, "logs", n))).join("\n");
+  assert.match(text2, /without class 2: \d+ train/, "the base's data lack the concept");
+  assert.match(text2, /4 images of class 2 ×\d+ \+ 16 prior/, "few shots plus prior preservation");
+  const report = join(dir, "artifacts", "adapter-report");
+  const md = await Deno.readTextFile(join(report, "report.md"));
+  assert.match(md, /## Noise-prediction difference with and without the new token/);
+  const tables = JSON.parse(await Deno.readTextFile(join(report, "tables.json")));
+  const fd = tables.tables.find((t: { id: string }) => t.id === "fd");
+  assert.deepEqual(fd.columns, ["arm", "target MSE", "FD-clf", "recognised as their label"]);
+  for (const row of fd.rows) assert.ok(row[3] >= 0 && row[3] <= 1);
+});
