@@ -1,0 +1,223 @@
+/**
+ * The adapter design-space study (SPEC.md section 2): one arm per adapter (input position,
+ * output position, activation, scale, bottleneck), all tuned from one cached pretrained base on
+ * the same target domain with identical batches, t draws and noise.
+ *
+ *   dataset ─ init-diffusion ─ train-diffusion (conditional base with a transformer block; shared)
+ *      └─ adapter-target-domain (shifted copy: rotated / inverted; shared)
+ *            ├─ classifier (FD-clf features on the target domain; shared)
+ *            ├─ adapter-tune per arm ─ adapter-eval (target MSE on fixed triples)
+ *            └─ adapter-tune full / frozen baselines ─ adapter-eval (shared by every arm)
+ *   across arms: adapter-samples (FD-clf of the top arms and both baselines, difference images)
+ *                ─ adapter-report (heat map, bars, ANOVA, top-10, verdict)
+ *
+ * An invalid (input, output) pair is a plan error naming the pair; a sweep over the full
+ * input × output grid asks to drop invalid pairs with `invalidPairs: "skip"` (those arms then
+ * declare no stages).
+ */
+import * as v from "valibot";
+import { definePipeline, type Handle } from "../src/core/pipeline.ts";
+import { InvalidCombination } from "../src/core/plan.ts";
+import {
+  DatasetParams,
+  datasetStage,
+  resolveFashionMnistDir,
+  resolveImageFolder,
+} from "../src/stages/dataset.ts";
+import { classifierStage } from "../src/stages/classifier.ts";
+import { addTraining } from "../src/stages/training.ts";
+import { ModelSpecSchema } from "../src/stages/models.ts";
+import { engineIdentity } from "../src/stages/engineIdentity.ts";
+import { checkAdapterPair, POSITIONS } from "../src/models/hooks.ts";
+import { ACTIVATIONS } from "../src/models/adapters.ts";
+import { SHIFTS, targetDomainStage } from "../src/studies/adapterData.ts";
+import { conceptDataStage } from "../src/studies/adapterConcept.ts";
+import { type AdapterTuneParams, adapterTuneStage } from "../src/studies/adapterTuning.ts";
+import { type AdapterEval, adapterEvalStage } from "../src/studies/adapterEval.ts";
+import { adapterSamplesStage, FROZEN_ARM, FULL_ARM } from "../src/studies/adapterSamples.ts";
+import { adapterReportStage } from "../src/studies/adapterReport.ts";
+
+const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+const Positive = v.pipe(v.number(), v.gtValue(0), v.finite());
+
+export const adaptersPipeline = definePipeline({
+  name: "adapters",
+  module: import.meta.url,
+  params: v.strictObject({
+    data: v.optional(DatasetParams, { source: "fashion-mnist", dir: "" }),
+    /** The base: a conditional UNet with a transformer block (class tokens as CA context). */
+    model: v.optional(ModelSpecSchema, {
+      kind: "unet",
+      widths: [16, 32, 32],
+      resBlocksPerLevel: 1,
+      attentionLevels: [],
+      middle: "transformer",
+      headDim: 16,
+      contextDim: 32,
+    }),
+    pretrainSteps: v.optional(Int(1), 1500),
+    pretrainBatch: v.optional(Int(1), 32),
+    pretrainLr: v.optional(Positive, 1e-3),
+    /**
+     * "shift": target (a), a shifted domain (`shift`); "concept": target (b), DreamBooth-style —
+     * class `concept` held out of pretraining and learned from `shots` images under its unseen
+     * token, with prior preservation (`priorImages` images of the other classes).
+     */
+    task: v.optional(v.picklist(["shift", "concept"]), "shift"),
+    /** Target task (a): the shifted domain and how many images tune and evaluate on it. */
+    shift: v.optional(v.picklist(SHIFTS), "rotate90"),
+    concept: v.optional(Int(0), 8),
+    shots: v.optional(Int(1), 8),
+    priorImages: v.optional(Int(0), 400),
+    tuneImages: v.optional(Int(1), 2000),
+    evalImages: v.optional(Int(1), 1000),
+    /** The adapter of this arm. */
+    input: v.optional(v.picklist(POSITIONS), "CA_out"),
+    output: v.optional(v.picklist(POSITIONS), "FFN_in"),
+    activation: v.optional(v.picklist(ACTIVATIONS), "silu"),
+    scale: v.optional(Positive, 1),
+    rank: v.optional(Int(1), 4),
+    /** "reject": an invalid pair is a plan error; "skip": that arm is dropped (grid sweeps). */
+    invalidPairs: v.optional(v.picklist(["reject", "skip"]), "reject"),
+    tuneSteps: v.optional(Int(1), 200),
+    tuneBatch: v.optional(Int(1), 32),
+    /** SPEC.md: AdamW, lr 1e-4 for the adapters; the full fine-tune's own lr. */
+    tuneLr: v.optional(Positive, 1e-4),
+    fullLr: v.optional(Positive, 1e-4),
+    triples: v.optional(Int(1), 500),
+    classifierSteps: v.optional(Int(1), 300),
+    /** FD-clf for the best `top` arms and both baselines. */
+    top: v.optional(Int(0), 5),
+    samples: v.optional(Int(2), 256),
+    samplerSteps: v.optional(Int(1), 20),
+    /** Shared by every arm: base init and batches, tuning batches, t draws and noise. */
+    trainSeed: v.optional(Int(0), 0),
+  }),
+  build: (p, b) => {
+    const why = checkAdapterPair(p.input, p.output);
+    if (why !== null) {
+      if (p.invalidPairs === "skip") return {};
+      throw new InvalidCombination(
+        "output",
+        `invalid adapter pair ${p.input} → ${p.output}: ${why} (sweeps over every pair: set invalidPairs: "skip")`,
+      );
+    }
+    const data = p.data.source === "fashion-mnist"
+      ? { ...p.data, dir: resolveFashionMnistDir(p.data.dir === "" ? undefined : p.data.dir) }
+      : p.data.source === "folder"
+      ? { ...p.data, dir: resolveImageFolder(p.data.dir) }
+      : p.data;
+    const dataset = b.stage(datasetStage, data, {});
+    const concept = p.task === "concept";
+    const conceptData = (part: "source" | "target") =>
+      b.stage(conceptDataStage, {
+        part,
+        concept: p.concept,
+        shots: p.shots,
+        priorImages: p.priorImages,
+        testImages: p.evalImages,
+      }, { dataset });
+    // task (b): the base never sees the concept class, so its token is new to the model
+    const source = concept ? conceptData("source") : dataset;
+    const { final: base } = addTraining(b, source, {
+      init: { model: p.model, conditional: true, seed: p.trainSeed },
+      train: {
+        schedule: { family: "cosine" },
+        target: "eps",
+        weighting: { strategy: "unweighted" },
+        batchSize: p.pretrainBatch,
+        lr: p.pretrainLr,
+        warmupSteps: Math.min(100, Math.floor(p.pretrainSteps / 10)),
+        emaDecay: 0.999,
+        seed: p.trainSeed,
+        logEvery: Math.max(1, Math.floor(p.pretrainSteps / 50)),
+        checkpointEvery: Math.max(10, Math.floor(p.pretrainSteps / 5)),
+      },
+      steps: p.pretrainSteps,
+    }, "base");
+    const target = concept ? conceptData("target") : b.stage(targetDomainStage, {
+      shift: p.shift,
+      trainImages: p.tuneImages,
+      testImages: p.evalImages,
+    }, { dataset });
+    const tuneCommon = {
+      steps: p.tuneSteps,
+      batchSize: p.tuneBatch,
+      seed: p.trainSeed,
+      logEvery: Math.max(1, Math.floor(p.tuneSteps / 20)),
+      checkpointEvery: Math.max(10, Math.floor(p.tuneSteps / 2)),
+    } satisfies Partial<AdapterTuneParams>;
+    const evalParams = { triples: p.triples, seed: 0 };
+    const arm = (params: AdapterTuneParams, label?: string) => {
+      const options = label === undefined ? {} : { label };
+      const tuned = b.stage(adapterTuneStage, params, { base, target }, options);
+      const evaluation = b.stage(adapterEvalStage, evalParams, { base, tuned, target }, options);
+      return { tuned, evaluation };
+    };
+    const adapter = arm({
+      ...tuneCommon,
+      method: "adapter",
+      lr: p.tuneLr,
+      adapter: {
+        input: p.input,
+        output: p.output,
+        activation: p.activation,
+        scale: p.scale,
+        rank: p.rank,
+      },
+    });
+    // the baselines have the same key in every arm: one instance each for the whole sweep
+    const full = arm({ ...tuneCommon, method: "full", lr: p.fullLr }, FULL_ARM);
+    const frozen = arm({ ...tuneCommon, method: "frozen" }, FROZEN_ARM);
+    const classifier = b.stage(classifierStage, {
+      steps: p.classifierSteps,
+      widths: [32, 64, 128],
+      batchSize: 128,
+      lr: 2e-3,
+    }, { dataset: concept ? dataset : target }); // (b): recognise the concept among all classes
+    return {
+      eval: adapter.evaluation,
+      tuned: adapter.tuned,
+      fullEval: full.evaluation,
+      fullTuned: full.tuned,
+      frozenEval: frozen.evaluation,
+      frozenTuned: frozen.tuned,
+      base,
+      target,
+      classifier,
+    };
+  },
+  aggregate: (arms, b) => {
+    const live = arms.filter((a) => a.outputs.eval !== undefined);
+    const first = live[0];
+    if (first === undefined) {
+      throw new InvalidCombination("input", "every (input, output) pair of the sweep is invalid");
+    }
+    const o = first.outputs;
+    const evals: Record<string, Handle<unknown>> = {
+      [`eval:${FULL_ARM}`]: o.fullEval!,
+      [`eval:${FROZEN_ARM}`]: o.frozenEval!,
+    };
+    const tuned: Record<string, Handle<unknown>> = {
+      [`tuned:${FULL_ARM}`]: o.fullTuned!,
+      [`tuned:${FROZEN_ARM}`]: o.frozenTuned!,
+    };
+    for (const a of live) {
+      evals[`eval:${a.id}`] = a.outputs.eval as Handle<AdapterEval>;
+      tuned[`tuned:${a.id}`] = a.outputs.tuned!;
+    }
+    const samples = b.stage(adapterSamplesStage, {
+      top: first.params.top,
+      samples: first.params.samples,
+      samplerSteps: first.params.samplerSteps,
+      ...(first.params.task === "concept" ? { conceptLabel: first.params.concept } : {}),
+    }, { base: o.base!, classifier: o.classifier!, target: o.target!, ...evals, ...tuned });
+    const q = first.params;
+    const task = q.task === "concept"
+      ? `(b) new concept: class ${q.concept} of ${q.data.source}, held out of pretraining, learned from ${q.shots} images under its unseen token with ${q.priorImages} prior-preservation images; ${q.tuneSteps} steps at batch ${q.tuneBatch}`
+      : `${q.shift} ${q.data.source}, ${q.tuneImages} tuning images, ${q.tuneSteps} steps at batch ${q.tuneBatch}`;
+    const report = b.stage(adapterReportStage, { task }, { samples, ...evals });
+    return { samples, report };
+  },
+  engineIdentity,
+});

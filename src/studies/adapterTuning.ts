@@ -1,0 +1,197 @@
+/**
+ * Tuning one arm of the adapter study on the target domain: the pretrained base model stays
+ * frozen and only the adapter's weights are in the optimiser (method "adapter"); the baselines
+ * are full fine-tuning (every base weight in the optimiser, "full") and the frozen base
+ * ("frozen", nothing trains). Every arm sees identical batches, timestep draws and noise (one
+ * shared `seed`), so arms differ only in the adapter. The loss is the base model's own objective
+ * (its prediction target, unweighted), AdamW as in SPEC.md section 2.
+ */
+import * as v from "valibot";
+import * as Effect from "effect/Effect";
+import { tf } from "../tensor/tf.ts";
+import { defineStage } from "../core/stage.ts";
+import type { DatasetSplits, ModelBundle } from "../stages/codecs.ts";
+import type { TrainedConfig } from "../stages/trainDiffusion.ts";
+import { useEngine } from "../stages/engine.ts";
+import { loadDenoiser } from "../stages/models.ts";
+import { Batcher } from "../data/batching.ts";
+import { makeSchedule } from "../diffusion/schedules.ts";
+import { deriveSeed, makeRng } from "../diffusion/rng.ts";
+import { makeAdamW } from "../train/adamw.ts";
+import { diffusionLoss } from "../train/diffusionLoss.ts";
+import { runTrainingLoop } from "../train/loop.ts";
+import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
+import { adapterHooks, AdapterSpecSchema, initAdapters } from "../models/adapters.ts";
+import type { UNetConfig } from "../models/unet.ts";
+import type { ParamStore } from "../models/params.ts";
+import { baseWeights, METHODS, type TunedBundle, tunedCodec } from "./adapterModel.ts";
+
+const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+
+export const AdapterTuneParams = v.strictObject({
+  method: v.picklist(METHODS),
+  /** The adapter (method "adapter" only). */
+  adapter: v.optional(v.nullable(AdapterSpecSchema), null),
+  steps: Int(0),
+  batchSize: v.optional(Int(1), 32),
+  lr: v.optional(v.pipe(v.number(), v.gtValue(0)), 1e-4),
+  /** Probability of the null class during tuning (keeps classifier-free guidance usable). */
+  labelDropout: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0.1),
+  /** Shared by every arm: identical batches, t draws and noise. */
+  seed: v.optional(Int(0), 0),
+  logEvery: v.optional(Int(1), 10),
+  checkpointEvery: v.optional(Int(1), 100),
+});
+export type AdapterTuneParams = v.InferInput<typeof AdapterTuneParams>;
+
+export const adapterTuneStage = defineStage({
+  name: "adapter-tune",
+  version: "1",
+  module: import.meta.url,
+  params: AdapterTuneParams,
+  inputs: ["base", "target"],
+  output: tunedCodec,
+  resources: { compute: 1 },
+  engineSensitive: true,
+  run: (ctx, p, inputs: { base: ModelBundle<TrainedConfig>; target: DatasetSplits }) =>
+    Effect.gen(function* () {
+      yield* useEngine(ctx);
+      const base = inputs.base;
+      if (base.config.target === null || base.config.schedule === null) {
+        return yield* Effect.fail(new Error("the base model has not been trained"));
+      }
+      if ((p.method === "adapter") !== (p.adapter !== null)) {
+        return yield* Effect.fail(
+          new Error(
+            `method "${p.method}" ${p.method === "adapter" ? "needs" : "takes no"} adapter`,
+          ),
+        );
+      }
+      const loaded = baseWeights(base);
+      const model = loadDenoiser(base.kind, base.config.model, loaded);
+      const config = model.config as UNetConfig;
+      const baseCount = model.parameterCount();
+      let trained: ParamStore;
+      let forward = (x: tf.Tensor4D, t: tf.Tensor1D, y?: tf.Tensor1D) => model.forward(x, t, y);
+      if (p.adapter !== null) {
+        const spec = p.adapter;
+        trained = initAdapters(config, spec, deriveSeed(p.seed, "adapter"));
+        const hooks = adapterHooks(trained, config, spec);
+        forward = (x, t, y) => model.forward(x, t, y, { hooks });
+        model.params.freeze(() => true); // the base is frozen: no gradients, not in the optimiser
+      } else {
+        trained = model.params;
+        if (p.method === "frozen") model.params.freeze(() => true);
+      }
+      const trainedCount = p.method === "frozen" ? 0 : trained.count();
+      yield* ctx.info(
+        `${p.method}${
+          p.adapter ? ` ${p.adapter.input} → ${p.adapter.output}` : ""
+        }: ${trainedCount} trained of ${baseCount} base parameters (${
+          (100 * trainedCount / baseCount).toFixed(3)
+        }%)`,
+      );
+      const schedule = makeSchedule(base.config.schedule);
+      const target = base.config.target;
+      const ones = new Float64Array(schedule.T).fill(1);
+      const opt = makeAdamW(trained, {
+        lr: p.lr,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weightDecay: 0,
+        warmupSteps: 0,
+        gradClip: 1,
+      });
+      const train = inputs.target.train;
+      const { height: h, width: w, channels: c } = train.shape;
+      const classes = base.config.numClasses;
+      const batcher = new Batcher(train, {
+        batchSize: Math.min(p.batchSize, train.shape.n),
+        seed: deriveSeed(p.seed, "batches"),
+      });
+      const history: number[] = [];
+      const steps = p.method === "frozen" ? 0 : p.steps;
+      yield* runTrainingLoop(ctx, {
+        steps,
+        checkpointEvery: p.checkpointEvery,
+        logEvery: p.logEvery,
+        save: () => ({
+          ...addPrefix(toTensorMap(trained.export()), "params."),
+          ...addPrefix(opt.exportState(), "adamw."),
+          history: { shape: [history.length], data: Float32Array.from(history) },
+        }),
+        restore: (state) => {
+          trained.import(toParamRecord(withPrefix(state, "params.")));
+          opt.importState(withPrefix(state, "adamw."));
+          history.splice(0, history.length, ...(state.history?.data ?? []));
+          return opt.step();
+        },
+        step: (step) => {
+          const batch = batcher.batch(step);
+          const B = batch.size;
+          const rng = makeRng(deriveSeed(p.seed, "step", String(step)));
+          const t = rng.integers(B, 0, schedule.T);
+          const eps = rng.normal(B * h * w * c);
+          let labels: Int32Array | undefined;
+          if (classes > 0) {
+            const drop = rng.uniform(B);
+            labels = Int32Array.from(
+              batch.labels!,
+              (y, i) => (drop[i]! < p.labelDropout ? classes : y),
+            );
+          }
+          const out = tf.tidy(() => {
+            const x0 = tf.tensor4d(batch.images, [B, h, w, c]);
+            const noise = tf.tensor4d(eps, [B, h, w, c]);
+            const y = labels ? tf.tensor1d(labels, "int32") : undefined;
+            return trained.valueAndGrads(() =>
+              diffusionLoss(forward, { x0, labels: y, t, eps: noise }, schedule, target, ones).loss
+            );
+          });
+          const loss = out.value.dataSync()[0]!;
+          const gradNorm = Number.isFinite(loss) ? opt.update(out.grads) : NaN;
+          tf.dispose([out.value, ...Object.values(out.grads)]);
+          history.push(step + 1, loss);
+          return { loss, gradNorm };
+        },
+      });
+      if (trained !== model.params) {
+        // the frozen-base contract, checked on the real run: not one base weight may have moved
+        const after = toTensorMap(model.params.export());
+        const moved = Object.keys(after).filter((k) => {
+          const a = after[k]!.data, b = loaded[k]!.data;
+          return a.length !== b.length || a.some((x, i) => x !== b[i]);
+        });
+        if (moved.length > 0) {
+          return yield* Effect.fail(
+            new Error(`base weights changed while tuning: ${moved.join(", ")}`),
+          );
+        }
+      }
+      const bundle: TunedBundle = {
+        kind: "tuned",
+        config: {
+          method: p.method,
+          adapter: p.adapter,
+          baseParameters: baseCount,
+          trainedParameters: trainedCount,
+        },
+        // the frozen baseline stores nothing: its weights are the base artifact's
+        params: p.method === "frozen" ? {} : toTensorMap(trained.export()),
+        ema: null,
+        optimizer: null,
+        info: { steps, history: { columns: ["step", "loss"], rows: chunk(history, 2) } },
+      };
+      opt.dispose();
+      if (trained !== model.params) trained.dispose();
+      model.params.dispose();
+      return bundle;
+    }),
+});
+
+const chunk = (xs: readonly number[], k: number): number[][] => {
+  const out: number[][] = [];
+  for (let i = 0; i < xs.length; i += k) out.push(xs.slice(i, i + k));
+  return out;
+};
