@@ -88,6 +88,25 @@ export interface RunDirInit {
   readonly command: Manifest["command"];
 }
 
+/**
+ * Creates `<parent>/<base>` exclusively, or `<base>-2`, `<base>-3`… when a run of the same plan
+ * started in the same second (another process, or a quick re-run) already holds that name: two
+ * runs never share a directory.
+ */
+export const claimRunDir = async (parent: string, base: string) => {
+  await Deno.mkdir(parent, { recursive: true });
+  for (let n = 1;; n++) {
+    const runId = n === 1 ? base : `${base}-${n}`;
+    const dir = join(parent, runId);
+    try {
+      await Deno.mkdir(dir); // not recursive: fails if it exists
+      return { runId, dir };
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    }
+  }
+};
+
 /** Creates the run directory and returns a writer the run feeds with events. */
 export const createRunDir = async (init: RunDirInit) => {
   const { plan } = init;
@@ -97,8 +116,10 @@ export const createRunDir = async (init: RunDirInit) => {
     "T",
     "-",
   );
-  const runId = `${stamp}-${planHash}`;
-  const dir = join(init.resultsRoot, plan.experiment.name, runId);
+  const { runId, dir } = await claimRunDir(
+    join(init.resultsRoot, plan.experiment.name),
+    `${stamp}-${planHash}`,
+  );
   await Deno.mkdir(join(dir, "logs"), { recursive: true });
   await Deno.mkdir(join(dir, "artifacts"), { recursive: true });
   const g = await gitInfo(init.projectRoot);
