@@ -16,7 +16,7 @@ import { loadDenoiser } from "./models.ts";
 import { makeSchedule } from "../diffusion/schedules.ts";
 import { predX0 } from "../diffusion/targets.ts";
 import { timestepCoefs } from "../diffusion/noising.ts";
-import { makeRng } from "../diffusion/rng.ts";
+import { tripleBatch } from "./tripleBatch.ts";
 import { binLossesByTimestep, evalTriples } from "../metrics/timestepBins.ts";
 
 const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
@@ -63,7 +63,6 @@ export const binnedLossStage = defineStage({
       const schedule = makeSchedule(cfgT.schedule);
       const test = inputs.dataset.test;
       const { height: h, width: w, channels: c } = test.shape;
-      const size = h * w * c;
       const triples = evalTriples(p.triples, schedule.T, p.seed, { numImages: test.shape.n });
       const model = loadDenoiser(
         bundle.kind,
@@ -73,16 +72,7 @@ export const binnedLossStage = defineStage({
       const losses = new Float64Array(p.triples);
       for (let i = 0; i < p.triples; i += p.batchSize) {
         const b = Math.min(p.batchSize, p.triples - i);
-        const x0 = new Float32Array(b * size);
-        const eps = new Float32Array(b * size);
-        const y = new Int32Array(b);
-        for (let j = 0; j < b; j++) {
-          const k = triples.index[i + j]!;
-          y[j] = test.labels?.[k] ?? 0;
-          x0.set(test.images.subarray(k * size, (k + 1) * size), j * size);
-          eps.set(makeRng(triples.noiseSeed[i + j]!).normal(size), j * size);
-        }
-        const t = triples.t.subarray(i, i + b);
+        const { x0, eps, y, t } = tripleBatch(test, triples, i, b);
         // a conditional model sees the true class, as when sampling at guidance 1
         const mse = tf.tidy(() => {
           const x0t = tf.tensor4d(x0, [b, h, w, c]);

@@ -14,7 +14,7 @@ import { useEngine } from "../stages/engine.ts";
 import { makeSchedule } from "../diffusion/schedules.ts";
 import { targetTensor } from "../diffusion/targets.ts";
 import { timestepCoefs } from "../diffusion/noising.ts";
-import { makeRng } from "../diffusion/rng.ts";
+import { tripleBatch } from "../stages/tripleBatch.ts";
 import { evalTriples } from "../metrics/timestepBins.ts";
 import { loadTuned, type TunedBundle, TunedConfigSchema } from "./adapterModel.ts";
 
@@ -59,22 +59,12 @@ export const adapterEvalStage = defineStage({
       const target = base.config.target!;
       const test = inputs.target.test;
       const { height: h, width: w, channels: c } = test.shape;
-      const size = h * w * c;
       const triples = evalTriples(p.triples, schedule.T, p.seed, { numImages: test.shape.n });
       const model = loadTuned(base, inputs.tuned);
       const mse = new Float64Array(p.triples);
       for (let i = 0; i < p.triples; i += p.batchSize) {
         const b = Math.min(p.batchSize, p.triples - i);
-        const x0 = new Float32Array(b * size);
-        const eps = new Float32Array(b * size);
-        const y = new Int32Array(b);
-        for (let j = 0; j < b; j++) {
-          const k = triples.index[i + j]!;
-          y[j] = test.labels?.[k] ?? 0;
-          x0.set(test.images.subarray(k * size, (k + 1) * size), j * size);
-          eps.set(makeRng(triples.noiseSeed[i + j]!).normal(size), j * size);
-        }
-        const t = triples.t.subarray(i, i + b);
+        const { x0, eps, y, t } = tripleBatch(test, triples, i, b);
         const out = tf.tidy(() => {
           const x0t = tf.tensor4d(x0, [b, h, w, c]);
           const noise = tf.tensor4d(eps, [b, h, w, c]);
