@@ -14,18 +14,5 @@ export function assertClose(
   assert.ok(ok, `${what}: expected ${expected} ± (${atol} + ${rtol}·|x|), got ${actual}`);
 }
 
-/** mulberry32 + Box–Muller, independent of the code under test. */
-export function testRng(seed: number): { uniform(): number; normal(): number } {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = () => {
-    const u = 1 - uniform();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
-  };
-  return { uniform, normal };
-}
+/** The shared seeded generator of the metrics tests, independent of the code under test. */
+export { testRng } from "../metrics/_helpers.ts";
