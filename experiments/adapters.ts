@@ -1,5 +1,5 @@
 /**
- * The adapter design space (SPEC.md section 2) on Fashion-MNIST. Target task (a), rotated by 90°:
+ * The adapter design space (docs/adapters.md) on Fashion-MNIST. Target task (a), rotated by 90°:
  *
  *   deno task diffrun run experiments/adapters.ts --profile quick
  *
@@ -71,7 +71,7 @@ export default defineExperiment({
       },
     },
     /**
-     * Sized for ≤ 25 minutes on this 2-core machine (see README): every valid pair (28) with SiLU
+     * Sized for ≤ 25 minutes on 2 cores (docs/adapters.md): every valid pair (28) with SiLU
      * at scale 1, plus 16 arms that vary activation and scale on four pairs spread over the block
      * (an unbalanced design; the main-effects ANOVA uses Type II sums of squares). 44 arms.
      */
@@ -83,7 +83,7 @@ export default defineExperiment({
         evalImages: 1000,
         tuneSteps: 100,
         tuneBatch: 16,
-        // 100 steps at SPEC.md's 1e-4 barely move an adapter; both adapters and the full
+        // 100 steps at the paper's 1e-4 barely move an adapter; both adapters and the full
         // fine-tune get 1e-3 (the base's own pretraining lr)
         tuneLr: 1e-3,
         fullLr: 1e-3,

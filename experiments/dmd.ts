@@ -1,5 +1,5 @@
 /**
- * Distribution Matching Distillation on Fashion-MNIST (SPEC.md §3, small-scale protocol).
+ * Distribution Matching Distillation on Fashion-MNIST (docs/dmd.md, small-scale protocol).
  *
  *   deno task diffrun run experiments/dmd.ts --profile quick
  *
@@ -41,10 +41,10 @@ export default defineExperiment({
       sweep: { grid: { arm: [...arms] } },
     },
     /**
-     * The small-scale protocol shrunk to fit 30 minutes on this 2-core machine (README, measured):
+     * The small-scale protocol shrunk to fit 30 minutes on 2 cores (measured in docs/dmd.md):
      * a 500-step teacher, 500 DDIM-50 pairs instead of 2K, 100 generator steps at batch 32
      * instead of 400, no guidance, a 300-step classifier and 500 samples per FD-clf.
-     * `-p teacherSteps=1000 -p pairs=2000 -p distillSteps=400` restores SPEC.md's sizes (and
+     * `-p teacherSteps=1000 -p pairs=2000 -p distillSteps=400` restores the protocol's sizes (and
      * reuses the first 500 teacher steps and the first 500 pairs).
      */
     quick: {
@@ -62,7 +62,7 @@ export default defineExperiment({
       },
       sweep: { grid: { arm: [...arms] } },
     },
-    /** SPEC.md's protocol at full size (2K DDIM-50 pairs, 400 steps at batch 32, 10K samples). */
+    /** The study's protocol at full size (2K DDIM-50 pairs, 400 steps at batch 32, 10K samples). */
     full: {
       params: {
         teacherSteps: 5000,

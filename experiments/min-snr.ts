@@ -1,5 +1,5 @@
 /**
- * Min-SNR-γ on Fashion-MNIST (SPEC.md §1, small-scale protocol).
+ * Min-SNR-γ on Fashion-MNIST (docs/min-snr.md, small-scale protocol).
  *
  *   deno task diffrun run experiments/min-snr.ts --profile quick
  *
@@ -39,7 +39,7 @@ export default defineExperiment({
       },
       sweep: { grid: { target: ["x0", "eps"], weighting: [unweighted, minSnr(5)] } },
     },
-    /** The small-scale protocol on this 2-core machine (see README for the measured time). */
+    /** The small-scale protocol on this 2-core machine (docs/min-snr.md has the measured time). */
     quick: {
       params: { steps: 1000, evalEvery: 250, batchSize: 32, samples: 500 },
       sweep: {

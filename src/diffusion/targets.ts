@@ -1,6 +1,6 @@
 /**
  * Prediction targets (what a network is trained to output) and their conversions, in one place
- * (SPEC.md §0), for x_t = α·x_0 + σ·ε with α² + σ² = 1:
+ * (docs/methods.md#targets), for x_t = α·x_0 + σ·ε with α² + σ² = 1:
  *
  *   eps: target ε;               x̂_0 = (x_t - σ·ε̂)/α;   ε̂ = output
  *   x0:  target x_0;             x̂_0 = output;           ε̂ = (x_t - α·x̂_0)/σ

@@ -1,6 +1,6 @@
 /**
  * Loss weightings of Hang et al. 2023, "Efficient Diffusion Training via Min-SNR Weighting
- * Strategy" (ICCV, arXiv 2303.09556), exactly per SPEC.md §1.
+ * Strategy" (ICCV, arXiv 2303.09556), as docs/methods.md#weightings states them.
  *
  * The paper defines each strategy by an x_0-space weight w(t). A trainer minimises
  * m(t)·mean((target - output)²) on its own target, and since ε-MSE = SNR·x_0-MSE and
@@ -87,7 +87,7 @@ export function xZeroSpaceWeight(
   }
 }
 
-/** The multiplier m(t) on the target's own MSE (SPEC.md §1 table); 1 wherever SNR = 0. */
+/** The multiplier m(t) on the target's own MSE (docs/methods.md#weightings); 1 wherever SNR = 0. */
 export function lossMultiplier(
   strategy: Weighting,
   target: Target,

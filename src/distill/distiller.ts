@@ -1,5 +1,5 @@
 /**
- * One-step distillation of a diffusion teacher (SPEC.md §3): a generator G, a copy of the
+ * One-step distillation of a teacher (docs/methods.md#dmd-loss): a generator G, a copy of the
  * teacher run at the largest noise level (t = T−1), trained with the distribution-matching loss
  * (dmGradient.ts) and/or the regression loss on precomputed teacher pairs (perceptual.ts), and a
  * fake score, another copy of the teacher, trained online on G's detached samples with the

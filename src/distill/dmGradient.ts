@@ -1,7 +1,7 @@
 /**
  * The distribution-matching gradient of DMD (Yin et al. 2024, "One-step Diffusion with
- * Distribution Matching Distillation", eq. 7-8 and the authors' public code), as SPEC.md §3
- * states it:
+ * Distribution Matching Distillation", eq. 7-8 and the authors' public code), as
+ * docs/methods.md#dmd-loss states it:
  *
  *   p_real = x − x̂0_real(x_t),  p_fake = x − x̂0_fake(x_t)
  *   grad   = nan_to_num((p_real − p_fake) / mean(|p_real|))     (mean per sample)

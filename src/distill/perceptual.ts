@@ -1,5 +1,5 @@
 /**
- * The regression loss of DMD with the stand-in for LPIPS that SPEC.md §3 prescribes (no LPIPS or
+ * The regression loss of DMD with the stand-in for LPIPS of docs/methods.md#dmd-loss (no LPIPS or
  * VGG weights exist on these machines): a perceptual distance in the penultimate features of the
  * pipeline's own classifier plus a pixel L1.
  *

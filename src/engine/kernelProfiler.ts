@@ -1,7 +1,7 @@
 /**
  * Time per kernel name: wraps every kernel registered for a backend with a timer, so one
- * training step shows where its time goes (the bench prints the table; ENGINE.md's numbers came
- * from the same kind of wrapper). `tf.profile` is async and records per op, not per backend
+ * training step shows where its time goes (the bench prints the table; docs/performance.md has
+ * its figures). `tf.profile` is async and records per op, not per backend
  * kernel, hence this.
  */
 import { tf } from "../tensor/tf.ts";

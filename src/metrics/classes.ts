@@ -1,5 +1,5 @@
 /**
- * Class-level metrics from a classifier's outputs on generated samples (SPEC.md §4): the histogram
+ * Class-level metrics of a classifier's outputs on samples (docs/methods.md#fd-clf): the histogram
  * of predicted classes, its entropy and coverage (to detect mode collapse, e.g. in the `dmd` study),
  * the mean confidence, and the classifier's own accuracy on labelled data (reported with every
  * metric that uses it).

@@ -1,8 +1,8 @@
 /**
  * The Fréchet distance between Gaussians fitted to two sets of features (FID when the features are
  * Inception's; FD-clf in diffrun, where they are the penultimate layer of the pipeline's own small
- * classifier, SPEC.md §4). Heusel et al., "GANs Trained by a Two Time-Scale Update Rule Converge to
- * a Local Nash Equilibrium" (NeurIPS 2017); Dowson & Landau (1982) for the closed form.
+ * classifier; docs/methods.md#fd-clf). Heusel et al., "GANs Trained by a Two Time-Scale Update Rule
+ * Converge to a Local Nash Equilibrium" (NeurIPS 2017); Dowson & Landau (1982) for the closed form.
  *
  *   FD = |μa − μb|² + Tr(Σa + Σb − 2 (Σa^½ Σb Σa^½)^½)
  *

@@ -1,5 +1,5 @@
 /**
- * Evaluation metrics of diffrun, pure TypeScript over typed arrays (SPEC.md §1 and §4): dense
+ * Evaluation metrics of diffrun in pure TypeScript (docs/methods.md#weightings and #fd-clf): dense
  * symmetric linear algebra, the Fréchet distance in a classifier's feature space (FD-clf), class
  * histogram metrics, per-timestep-bin losses with a fixed evaluation set, and k-NN precision/recall.
  * The caller extracts features with its own network; nothing here touches tensors. This file only

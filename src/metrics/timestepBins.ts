@@ -1,5 +1,5 @@
 /**
- * The per-timestep-bin loss view of Min-SNR (Hang et al., ICCV 2023, Figure 6; SPEC.md §1): mean
+ * The per-timestep-bin loss view of Min-SNR (Hang et al., Fig. 6; docs/methods.md#weightings): mean
  * unweighted loss in `bins` equal-width timestep bins over [0, T), and the fixed evaluation set that
  * makes the view comparable across arms: `evalTriples` picks, deterministically from a seed, which
  * eval image, which t and which noise seed each evaluation sample uses, so every arm is measured on

@@ -1,5 +1,5 @@
 /**
- * Adapters as a model feature (SPEC.md section 2): a small network that reads the activation at
+ * Adapters as a model feature (docs/methods.md#adapters): a small network reading the activation at
  * one input position of every transformer site of a UNet and adds `scale · f(read)` at one output
  * position of the same site. The hook mechanics (positions, validity, where additions happen)
  * live in hooks.ts; this file declares the adapter weights in their own ParamStore, so the base

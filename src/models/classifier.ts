@@ -1,6 +1,6 @@
 /**
  * A small CNN image classifier, trained by the pipelines themselves: its penultimate features
- * stand in for Inception's in the Fréchet distance (FD-clf) and coverage metrics (SPEC.md §4),
+ * stand in for Inception's in the Fréchet distance (FD-clf) and coverage (docs/methods.md#fd-clf),
  * and feed the perceptual regression loss of the distillation study.
  *
  *   x [B, H, W, C] → per level: conv 3×3 → GN → SiLU → conv 3×3 → GN → SiLU (→ stride-2 conv)

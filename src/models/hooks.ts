@@ -1,5 +1,5 @@
 /**
- * Named activation positions and forward hooks, for the adapter study (SPEC.md section 2).
+ * Named activation positions and forward hooks, for the adapter study (docs/methods.md#adapters).
  *
  * A UNet is a sequence of *sites*: a residual block, optionally followed by a transformer block
  * (as in Stable Diffusion's down/up blocks). Inside one site the forward pass visits the

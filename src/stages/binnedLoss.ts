@@ -1,5 +1,5 @@
 /**
- * The per-timestep-bin evaluation of SPEC.md §1 (the Min-SNR paper's Figure 6): the unweighted
+ * The per-timestep-bin evaluation (docs/methods.md#weightings; Min-SNR's Figure 6): the unweighted
  * x0-space MSE of a model's prediction on a fixed set of (x0, ε, t) triples from the test split,
  * averaged in equal-width timestep bins. Every arm and every training segment is measured on the
  * same triples, so the curves are comparable point by point.

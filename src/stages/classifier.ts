@@ -1,6 +1,6 @@
 /**
  * The classifier stage: a small CNN trained on the dataset's train split, whose penultimate
- * features define FD-clf (SPEC.md §4). Its test accuracy is part of its output and is reported
+ * features define FD-clf (docs/methods.md#fd-clf). Its test accuracy is in its output, reported
  * with every metric that uses it.
  */
 import * as v from "valibot";

@@ -1,7 +1,7 @@
 /**
  * The evaluation stage: samples from a trained model with a fixed sampler and fixed noise, then
  * measures FD-clf (Fréchet distance in the classifier's penultimate features, against the test
- * split) and the class entropy / coverage of the samples (SPEC.md §4), and writes a sample grid.
+ * split) and class entropy / coverage of the samples (docs/methods.md#fd-clf), and writes a grid.
  *
  * The feature network is an input, so a user with other weights can swap the classifier stage.
  */

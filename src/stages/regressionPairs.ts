@@ -1,5 +1,5 @@
 /**
- * Regression pairs for distillation (SPEC.md §3): noise z and a class, the teacher's
+ * Regression pairs for distillation (docs/methods.md#dmd-loss): noise z and a class, the teacher's
  * deterministic ODE sampler (DDIM η = 0 with 50 steps by default; Heun or DPM-Solver++ 2M
  * selectable; optional classifier-free guidance), output y.
  *

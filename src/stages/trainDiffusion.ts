@@ -1,7 +1,7 @@
 /**
  * Diffusion training as a chain of cached segments: `init-diffusion` creates the network, and
  * each `train-diffusion` instance continues a start state from step `fromStep` to `toStep` with
- * a prediction target and a loss weighting (SPEC.md §1), AdamW with warm-up and clipping, EMA,
+ * a target and a loss weighting (docs/methods.md#weightings), AdamW with warm-up and clipping, EMA,
  * label dropout for classifier-free guidance, and checkpoints through the runner. Because every
  * segment is its own cache entry (weights, EMA, optimizer state, loss history), training for 2N
  * steps after N reuses the first N, and evaluations can hang off any segment.

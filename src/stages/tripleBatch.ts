@@ -1,8 +1,8 @@
 /**
- * One batch of fixed evaluation triples (SPEC.md §1, §2): the x0 images, the ε noise drawn from
- * each triple's own seed, the class labels (0 for unlabelled data) and the timesteps, for triples
- * `start … start + count - 1`. Shared by every stage that scores a model on the same triples, so
- * they all see identical (x0, ε, t).
+ * One batch of fixed evaluation triples (docs/methods.md#weightings): the x0 images, the ε noise
+ * drawn from each triple's own seed, the class labels (0 for unlabelled data) and the timesteps,
+ * for triples `start … start + count - 1`. Shared by every stage that scores a model on the same
+ * triples, so they all see identical (x0, ε, t).
  */
 import type { Dataset } from "../data/dataset.ts";
 import type { EvalTriples } from "../metrics/timestepBins.ts";

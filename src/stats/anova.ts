@@ -1,6 +1,6 @@
 /**
- * Analysis of variance of a metric over categorical factors (SPEC §2: one-way and main-effects
- * ANOVA, F = MS_between / MS_within, with degrees of freedom and p-values).
+ * Analysis of variance of a metric over categorical factors (docs/methods.md#anova): one-way and
+ * main-effects ANOVA, F = MS_between / MS_within, with degrees of freedom and p-values.
  *
  * - `oneWayAnova(obs, factor)`: the classic one-way table from group means,
  *   SS_between = Σ_g n_g (ȳ_g − ȳ)², SS_within = Σ (y − ȳ_g)², df = (G − 1, n − G).

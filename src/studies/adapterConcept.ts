@@ -1,5 +1,5 @@
 /**
- * The adapter study's target task (b), DreamBooth-style (SPEC.md section 2): one class is held
+ * The adapter study's target task (b), DreamBooth-style (docs/adapters.md): one class is held
  * out of pretraining, so its condition token (its rows of the class and context embeddings) is
  * never trained — a new token. Adapters then learn the concept from a handful of its images under
  * that token, with prior preservation: every tuning batch also holds images of the other classes

@@ -1,5 +1,5 @@
 /**
- * The adapter study's target task (a), a shifted domain (SPEC.md section 2): the base model is
+ * The adapter study's target task (a), a shifted domain (docs/adapters.md): the base model is
  * pretrained on the source images; adapters are tuned on a transformed copy (rotated by 90° or
  * inverted), few images, same classes. The transformed test split is the evaluation domain.
  */

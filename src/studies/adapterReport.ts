@@ -1,5 +1,5 @@
 /**
- * The adapter study's report (SPEC.md section 2), across arms: heat map of the target MSE over
+ * The adapter study's report (docs/adapters.md), across arms: heat map of the target MSE over
  * (input, output), bar charts per activation and per scale, the one-way and main-effects ANOVA
  * tables sorted by F, the top-10 configurations with adapter size against full fine-tuning,
  * FD-clf of the sampled arms, the noise-prediction difference images, and a verdict on the

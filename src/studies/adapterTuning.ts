@@ -4,7 +4,7 @@
  * are full fine-tuning (every base weight in the optimiser, "full") and the frozen base
  * ("frozen", nothing trains). Every arm sees identical batches, timestep draws and noise (one
  * shared `seed`), so arms differ only in the adapter. The loss is the base model's own objective
- * (its prediction target, unweighted), AdamW as in SPEC.md section 2.
+ * (its prediction target, unweighted), AdamW as in docs/methods.md#adapters.
  */
 import * as v from "valibot";
 import * as Effect from "effect/Effect";

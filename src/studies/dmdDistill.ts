@@ -1,5 +1,5 @@
 /**
- * The distillation stage of the DMD study (SPEC.md §3): a one-step generator initialised from
+ * DMD's distillation stage (docs/methods.md#dmd-loss): a one-step generator initialised from
  * the teacher, trained by distribution matching (real score = guided teacher, fake score =
  * an online-trained copy of the teacher, `ratio` fake updates per generator step) and/or the
  * regression loss on teacher pairs (classifier-feature perceptual distance + pixel L1, the

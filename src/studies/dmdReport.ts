@@ -1,5 +1,5 @@
 /**
- * The DMD study's report, across arms (SPEC.md §3): one-step FD-clf per arm against the
+ * The DMD study's report, across arms (docs/dmd.md): one-step FD-clf per arm against the
  * teacher's DDIM with 50, 4 and 1 steps, class coverage (entropy of predicted classes) per arm,
  * sample grids of every arm and the teacher from the same noise, loss curves of the generators
  * and fake scores, and a verdict on the paper's ablation order with the numbers.

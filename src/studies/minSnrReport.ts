@@ -46,7 +46,7 @@ export interface SpeedupRow {
   readonly finalFd: number | null;
 }
 
-/** The speed-up table: per target, the unweighted arm is the baseline (SPEC.md §1). */
+/** The speed-up table: per target, the unweighted arm is the baseline (docs/min-snr.md). */
 export const speedupTable = (
   arms: readonly ArmCurves[],
   threshold: number | null,

@@ -1,6 +1,6 @@
 /**
  * One training step's loss for a diffusion model: noising, the model's output, and the weighted
- * MSE of SPEC.md §1: loss = mean_b m(t_b) · mean((target − output)²).
+ * MSE of docs/methods.md#weightings: loss = mean_b m(t_b) · mean((target − output)²).
  *
  * Besides the weighted loss it returns each sample's unweighted x0-space MSE (of x̂0 clipped to
  * [-1, 1]), the quantity the Min-SNR paper's Figure 6 tracks per timestep bin.

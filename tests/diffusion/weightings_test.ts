@@ -16,7 +16,7 @@ import { assertClose } from "./_helpers.ts";
 const G = 5;
 const gammaFor = (w: Weighting) => (w === "max-snr" || w === "min-snr" ? G : undefined);
 
-/** SPEC.md §1 table, hand-computed at SNR 0.25, 4, 25 with γ = 5: [x0, eps, v] multipliers. */
+/** docs/methods.md#weightings, by hand at SNR 0.25, 4, 25 with γ = 5: [x0, eps, v] multipliers. */
 const TABLE: Record<Exclude<Weighting, "unweighted">, Record<number, [number, number, number]>> = {
   constant: { 0.25: [1, 4, 0.8], 4: [1, 0.25, 0.2], 25: [1, 0.04, 1 / 26] },
   snr: { 0.25: [0.25, 1, 0.2], 4: [4, 1, 0.8], 25: [25, 1, 25 / 26] },
@@ -32,7 +32,7 @@ const W: Record<Exclude<Weighting, "unweighted">, Record<number, number>> = {
   "truncated-snr": { 0.25: 1, 4: 4, 25: 25 },
 };
 
-Deno.test("lossMultiplier() matches every cell of SPEC.md's table at three SNRs", () => {
+Deno.test("lossMultiplier() matches every cell of the weightings table at three SNRs", () => {
   for (
     const [strategy, rows] of Object.entries(TABLE) as [
       Exclude<Weighting, "unweighted">,

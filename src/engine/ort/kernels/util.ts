@@ -2,8 +2,8 @@
  * Shared plumbing of the ORT kernels: reading tfjs CPU storage, making outputs, falling back to
  * the JS kernel, and the size thresholds below which a tensor stays in JS.
  *
- * Why thresholds: a synchronous ORT call costs a few microseconds (5 µs here, 17 µs on the
- * machine of ENGINE.md), while tfjs's JS loops cost ~1-3 ns per element for same-shape ops and
+ * Why thresholds: a synchronous ORT call costs a few microseconds (5 µs on one machine, 17 µs on
+ * another), while tfjs's JS loops cost ~1-3 ns per element for same-shape ops and
  * ~25-45 ns per element once broadcasting or reducing. Small tensors (biases, scalars, timestep
  * embeddings) stay in JS; large ones go to ORT. Tunable through `setOrtThresholds`; the kernel
  * tests set them to 0 to force every kernel onto ORT.
