@@ -9,27 +9,17 @@
  * `filter` keeps the rows whose label contains it (e.g. `heun`). Output: a Markdown table, then
  * one JSON line per row.
  */
-import { tf } from "../src/tensor/tf.ts";
 import {
-  type AnalyticData,
-  analyticDenoiser,
-  estimateMoments,
+  caseLabel,
   GAUSSIAN,
+  measureSampler,
   MIXTURE,
-  type MomentEstimates,
+  type SamplerCase,
   trueMoments,
 } from "../src/diffusion/analyticData.ts";
-import { makeRng } from "../src/diffusion/rng.ts";
-import { sample } from "../src/diffusion/samplers.ts";
-import { makeSchedule, type Schedule } from "../src/diffusion/schedules.ts";
+import { makeSchedule } from "../src/diffusion/schedules.ts";
 
-/** One sampler configuration: name and options (seeded samplers get `seed` added). */
-export interface SamplerCase {
-  readonly sampler: string;
-  readonly options: Readonly<Record<string, unknown>>;
-}
-
-/** What the pipelines run (SPEC.md's protocols and the experiments' defaults), plus Heun's sweep. */
+/** What the pipelines run (their defaults and the experiments' profiles), plus Heun's sweep. */
 export const SAMPLER_CASES: readonly SamplerCase[] = [
   { sampler: "ddpm", options: { steps: 50 } }, // quickstart
   { sampler: "ddim", options: { steps: 50 } }, // DMD pairs and teacher
@@ -37,34 +27,15 @@ export const SAMPLER_CASES: readonly SamplerCase[] = [
   { sampler: "ddim", options: { steps: 20 } }, // adapters
   { sampler: "ddim", options: { steps: 4 } }, // DMD teacher at few steps
   { sampler: "ddim", options: { steps: 1 } }, // DMD teacher at one step
-  { sampler: "dpmpp-2m", options: { steps: 25 } },
+  { sampler: "dpmpp-2m", options: { steps: 25 } }, // DMD pairs with pairSampler dpmpp-2m
   { sampler: "heun", options: { steps: 10 } },
-  { sampler: "heun", options: { steps: 18 } }, // DMD pairs (SPEC: Heun 18)
+  { sampler: "heun", options: { steps: 18 } }, // DMD pairs with pairSampler heun (EDM's 18 steps)
   { sampler: "heun", options: { steps: 25 } },
   { sampler: "heun", options: { steps: 50 } },
   { sampler: "heun", options: { steps: 18, spacing: "karras" } },
 ];
 
 export const SCHEDULES = ["cosine", "linear"] as const;
-
-export const caseLabel = (c: SamplerCase): string =>
-  `${c.sampler}-${c.options.steps}${c.options.spacing ? `-${c.options.spacing}` : ""}`;
-
-/** Samples `n` values with sampler `c` from x_T ~ N(0, 1) (seed `seed`) and estimates moments. */
-export function measureSampler(
-  c: SamplerCase,
-  data: AnalyticData,
-  schedule: Schedule,
-  n: number,
-  seed: number,
-): MomentEstimates {
-  const options = c.sampler === "ddpm" ? { ...c.options, seed: seed + 1 } : c.options;
-  const xT = tf.tensor2d(makeRng(seed).normal(n), [n, 1]);
-  const out = sample(c.sampler, analyticDenoiser(data, schedule), xT, schedule, options);
-  const values = out.dataSync();
-  tf.dispose([xT, out]);
-  return estimateMoments(values);
-}
 
 if (import.meta.main) {
   const n = Number(Deno.args[0] ?? 200_000);

@@ -1,13 +1,16 @@
 /**
  * One-dimensional data distributions whose sampler output can be checked exactly: a Gaussian
- * mixture (one component = a Gaussian) with its true mean, variance and mass below a point, its
- * exact denoiser (denoiser.ts), and the Monte Carlo estimates of the same three numbers from a
- * sampler's output with their standard errors. Used by the sampler tests and
- * bench/samplerAccuracy.ts, so both measure the same way.
+ * mixture (one component = a Gaussian) with its true mean, variance and mass below 0, its exact
+ * denoiser (denoiser.ts), and `measureSampler`, which runs a sampler on it and returns the Monte
+ * Carlo estimates of the same three numbers with their standard errors. Used by the sampler tests
+ * and bench/samplerAccuracy.ts, so both measure the same way.
  *
- * Not here: running samplers (samplers.ts) or any tolerance policy (the callers state theirs).
+ * Not here: the samplers themselves (samplers.ts) or any tolerance policy (callers state theirs).
  */
+import { tf } from "../tensor/tf.ts";
 import { type Denoiser, type GaussianComponent, gaussianMixtureDenoiser } from "./denoiser.ts";
+import { makeRng } from "./rng.ts";
+import { sample } from "./samplers.ts";
 import type { Schedule } from "./schedules.ts";
 
 /** A named 1-D data distribution Σ_k π_k·N(μ_k, s_k²). */
@@ -97,6 +100,35 @@ export function estimateMoments(values: ArrayLike<number>): MomentEstimates {
       below0: Math.sqrt(Math.max(p * (1 - p), 1 / n) / n),
     },
   };
+}
+
+/** One sampler configuration: registry name and options (a stochastic sampler gets a seed added). */
+export interface SamplerCase {
+  readonly sampler: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** `ddim-50`, `heun-18-karras`: how tables and test names spell a case. */
+export const caseLabel = (c: SamplerCase): string =>
+  `${c.sampler}-${c.options.steps}${c.options.spacing ? `-${c.options.spacing}` : ""}`;
+
+/**
+ * Runs sampler case `c` on `n` draws of x_T ~ N(0, 1) (from `seed`; DDPM's noise from seed + 1)
+ * with the exact denoiser of `data`, and estimates the moments of the samples.
+ */
+export function measureSampler(
+  c: SamplerCase,
+  data: AnalyticData,
+  schedule: Schedule,
+  n: number,
+  seed: number,
+): MomentEstimates {
+  const options = c.sampler === "ddpm" ? { ...c.options, seed: seed + 1 } : c.options;
+  const xT = tf.tensor2d(makeRng(seed).normal(n), [n, 1]);
+  const out = sample(c.sampler, analyticDenoiser(data, schedule), xT, schedule, options);
+  const values = out.dataSync();
+  tf.dispose([xT, out]);
+  return estimateMoments(values);
 }
 
 /** Φ(x), the standard normal CDF. */
