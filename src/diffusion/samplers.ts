@@ -207,9 +207,9 @@ export const sampleDpmpp2m: Sampler<Dpmpp2mOptions> = (
  *
  * Why the Euler steps (docs/methods.md#samplers): a VP schedule's last step sits far above EDM's
  * σ_max = 80 (σ_VE ≈ 2·10⁴ for the cosine schedule at t = T-1). The correction weighs the slope at
- * the end of the step by ½(σ_VE,t - σ_VE,s), i.e. by about 10⁴, so the slope's O(1) error there is
- * amplified into the sample (measured on N(0.5, 0.3²), trailing spacing: variance 1.48 at 10 steps
- * and 0.21 at 18 instead of 0.09). Up there the data are invisible under the noise
+ * the end of the step by ½(σ_VE,t - σ_VE,s), i.e. by about 10⁴, so the slope's error there is
+ * amplified into the sample (measured on N(0.5, 0.3²), trailing spacing: variance 1.49 at 10 steps
+ * and 0.216 at 18 instead of 0.09; docs/samplers.md has the table). Up there the data are invisible under the noise
  * (x̂_0 ≈ the data mean), the ODE is nearly straight in σ_VE, and Euler is accurate; EDM avoids the
  * region by starting at σ_max = 80, which in VP terms would mean rescaling x_T, while an Euler step
  * keeps x_T ~ N(0, I) at the first visited timestep as every other sampler here does.

@@ -136,8 +136,8 @@ const onCosine = (c: SamplerCase, data: AnalyticData) =>
   measureSampler(c, data, makeSchedule({ family: "cosine" }), N, SEED);
 
 Deno.test("sampleHeun() from the cosine schedule's last step (trailing) converges to the truth", () => {
-  // Before the Euler steps above σ_VE = 80, the Gaussian's variance was 1.48 at 10 steps, 0.214
-  // at 18, 0.128 at 25 (truth 0.09): the trapezoidal correction from σ_VE ≈ 2·10⁴ blew up.
+  // Before the Euler steps above σ_VE = 80, the Gaussian's variance was 1.49 at 10 steps, 0.216
+  // at 18, 0.129 at 25 (truth 0.09): the trapezoidal correction from σ_VE ≈ 2·10⁴ blew up.
   for (const data of [GAUSSIAN, MIXTURE]) {
     const truth = trueMoments(data);
     const runs = [10, 18, 50].map((steps) =>
