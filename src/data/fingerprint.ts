@@ -2,7 +2,7 @@
  * The identity of a set of data files without reading them: sha256 over, for each file in sorted
  * order, its path relative to the data root, its size, its modification time (ms) and its inode.
  * Replacing a file (a new inode, or new bytes: a new mtime and usually a new size) changes it; an
- * untouched folder keeps it. Costs one stat per file (≈ 10 µs), not a read.
+ * untouched folder keeps it. Costs one stat per file, not a read.
  *
  * Not covered: a file rewritten in place with the same size within the same millisecond, on a
  * file system without inodes. Content hashes would cover it at the cost of reading every byte.
