@@ -4,8 +4,9 @@
  * Replacing a file (a new inode, or new bytes: a new mtime and usually a new size) changes it; an
  * untouched folder keeps it. Costs one stat per file, not a read.
  *
- * Not covered: a file rewritten in place with the same size within the same millisecond, on a
- * file system without inodes. Content hashes would cover it at the cost of reading every byte.
+ * Not covered: a file rewritten in place (same inode) with the same size within the same
+ * millisecond as its previous version. Content hashes would cover it at the cost of reading every
+ * byte.
  */
 import { createHash } from "node:crypto";
 
