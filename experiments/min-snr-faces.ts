@@ -31,6 +31,22 @@ export default defineExperiment({
   },
   defaultProfile: "quick",
   profiles: {
+    /** Seconds, on a handful of images (any size): what the test suite runs on its own folder. */
+    smoke: {
+      params: {
+        data: { size: 8, crop: "square", channels: 1, limit: 40, testFraction: 0.25 },
+        model: { kind: "unet", widths: [8, 16], resBlocksPerLevel: 1, headDim: 8, middle: "none" },
+        steps: 2,
+        evalEvery: 2,
+        batchSize: 4,
+        warmupSteps: 1,
+        classifierSteps: 2,
+        samples: 4,
+        samplerSteps: 2,
+        triples: 8,
+        bins: 2,
+      },
+    },
     quick: {
       params: { steps: 2000, evalEvery: 500, batchSize: 32, samples: 500 },
       sweep: {

@@ -18,12 +18,7 @@
 import * as v from "valibot";
 import { definePipeline, type Handle } from "../src/core/pipeline.ts";
 import { InvalidCombination } from "../src/core/plan.ts";
-import {
-  DatasetParams,
-  datasetStage,
-  resolveFashionMnistDir,
-  resolveImageFolder,
-} from "../src/stages/dataset.ts";
+import { DatasetParams, datasetStage, resolveDatasetParams } from "../src/stages/dataset.ts";
 import { classifierStage } from "../src/stages/classifier.ts";
 import { addTraining } from "../src/stages/training.ts";
 import { ModelSpecSchema } from "../src/stages/models.ts";
@@ -102,11 +97,7 @@ export const adaptersPipeline = definePipeline({
         `invalid adapter pair ${p.input} → ${p.output}: ${why} (sweeps over every pair: set invalidPairs: "skip")`,
       );
     }
-    const data = p.data.source === "fashion-mnist"
-      ? { ...p.data, dir: resolveFashionMnistDir(p.data.dir === "" ? undefined : p.data.dir) }
-      : p.data.source === "folder"
-      ? { ...p.data, dir: resolveImageFolder(p.data.dir) }
-      : p.data;
+    const data = resolveDatasetParams(p.data);
     const dataset = b.stage(datasetStage, data, {});
     const concept = p.task === "concept";
     const conceptData = (part: "source" | "target") =>

@@ -16,12 +16,7 @@
 import * as v from "valibot";
 import { definePipeline, type Handle } from "../src/core/pipeline.ts";
 import { InvalidCombination } from "../src/core/plan.ts";
-import {
-  DatasetParams,
-  datasetStage,
-  resolveFashionMnistDir,
-  resolveImageFolder,
-} from "../src/stages/dataset.ts";
+import { DatasetParams, datasetStage, resolveDatasetParams } from "../src/stages/dataset.ts";
 import { classifierStage } from "../src/stages/classifier.ts";
 import { addTraining } from "../src/stages/training.ts";
 import { evaluateStage } from "../src/stages/evaluate.ts";
@@ -103,11 +98,7 @@ export const dmdPipeline = definePipeline({
         `shardSize (${p.shardSize}) must divide pairs (${p.pairs}) so that shards can be reused`,
       );
     }
-    const data = p.data.source === "fashion-mnist"
-      ? { ...p.data, dir: resolveFashionMnistDir(p.data.dir === "" ? undefined : p.data.dir) }
-      : p.data.source === "folder"
-      ? { ...p.data, dir: resolveImageFolder(p.data.dir) }
-      : p.data;
+    const data = resolveDatasetParams(p.data);
     const dataset = b.stage(datasetStage, data, {});
     const classifier = b.stage(classifierStage, {
       steps: p.classifierSteps,

@@ -10,12 +10,7 @@
 import * as v from "valibot";
 import { definePipeline, type Handle } from "../src/core/pipeline.ts";
 import { InvalidCombination } from "../src/core/plan.ts";
-import {
-  DatasetParams,
-  datasetStage,
-  resolveFashionMnistDir,
-  resolveImageFolder,
-} from "../src/stages/dataset.ts";
+import { DatasetParams, datasetStage, resolveDatasetParams } from "../src/stages/dataset.ts";
 import { classifierStage } from "../src/stages/classifier.ts";
 import { addTraining } from "../src/stages/training.ts";
 import { evaluateStage } from "../src/stages/evaluate.ts";
@@ -67,11 +62,7 @@ export const minSnrPipeline = definePipeline({
       );
     }
     // data locations are resolved now, so a missing dataset stops the plan before anything runs
-    const data = p.data.source === "fashion-mnist"
-      ? { ...p.data, dir: resolveFashionMnistDir(p.data.dir === "" ? undefined : p.data.dir) }
-      : p.data.source === "folder"
-      ? { ...p.data, dir: resolveImageFolder(p.data.dir) }
-      : p.data;
+    const data = resolveDatasetParams(p.data);
     const dataset = b.stage(datasetStage, data, {});
     const classifier = b.stage(classifierStage, {
       steps: p.classifierSteps,

@@ -22,6 +22,31 @@ export class DatasetNotFound extends Error {
   }
 }
 
+/**
+ * A data location cannot be read for lack of permission: Deno's (`--allow-read` does not cover
+ * it) or the operating system's (file mode). The message names the path and what to change.
+ */
+export class DataPermissionDenied extends Error {
+  readonly _tag = "DataPermissionDenied" as const;
+  constructor(
+    readonly path: string,
+    /** "deno": outside the process's --allow-read list; "os": refused by the file system. */
+    readonly by: "deno" | "os",
+    /** Where the path came from, e.g. "from FASHION_MNIST_DIR"; shown after it when given. */
+    readonly origin?: string,
+  ) {
+    const where = origin === undefined ? path : `${path} (${origin})`;
+    super(
+      by === "deno"
+        ? `cannot read ${where}: it is outside Deno's read permission. Add it to the ` +
+          "--allow-read list of the `diffrun` task in deno.json (or pass --allow-read=<path> " +
+          "to deno run)."
+        : `cannot read ${where}: the operating system denies access (check its owner and mode).`,
+    );
+    this.name = "DataPermissionDenied";
+  }
+}
+
 /** A data file exists but cannot be used: bad magic number, truncated, inconsistent counts… */
 export class MalformedDataFile extends Error {
   readonly _tag = "MalformedDataFile" as const;
@@ -60,6 +85,7 @@ export class DataOptionError extends Error {
 
 export type DataError =
   | DatasetNotFound
+  | DataPermissionDenied
   | MalformedDataFile
   | ImageReadError
   | ImageFolderError

@@ -2,17 +2,25 @@
  * Fashion-MNIST loader (Xiao, Rasul & Vollgraf 2017): 28×28 grayscale, 10 classes, 60 000 train
  * and 10 000 test images, stored as four IDX files.
  *
- * Where the files are looked for, in order: the directory given explicitly (`--data <dir>`; when
- * given, nothing else is searched), else `$FASHION_MNIST_DIR`, else Debian's package location
- * `/usr/share/datasets/fashion-mnist/` (`apt-get install dataset-fashion-mnist`, which installs
- * `train-images-idx3-ubyte.gz` etc.). File names: the standard `train-images-idx3-ubyte`,
- * `t10k-labels-idx1-ubyte`… or the dotted variant `train-images.idx3-ubyte`, each optionally `.gz`.
+ * Where the files are: ONE directory, the first of these that is given: the directory passed
+ * explicitly (a pipeline's `data.dir` param), else `$FASHION_MNIST_DIR`, else Debian's package
+ * location `/usr/share/datasets/fashion-mnist/` (`apt-get install dataset-fashion-mnist`, which
+ * installs `train-images-idx3-ubyte.gz` etc.). A location that is given but does not work is an
+ * error naming where it came from; there is no silent fall-back to the next one. File names: the
+ * standard `train-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`… or the dotted variant
+ * `train-images.idx3-ubyte`, each optionally `.gz`.
  *
  * Nothing is downloaded. Parsing lives in `idx.ts`; this module only finds, checks and assembles.
  */
 import { byteToUnit, type Dataset, padImages } from "./dataset.ts";
-import { DataOptionError, DatasetNotFound, MalformedDataFile } from "./errors.ts";
+import {
+  DataOptionError,
+  DataPermissionDenied,
+  DatasetNotFound,
+  MalformedDataFile,
+} from "./errors.ts";
 import { readIdxImages, readIdxLabels } from "./idx.ts";
+import { probePath } from "./pathProbe.ts";
 
 export const FASHION_MNIST_CLASSES: readonly string[] = [
   "T-shirt/top",
@@ -35,12 +43,13 @@ export const FASHION_MNIST_ENV = "FASHION_MNIST_DIR";
 export const FASHION_MNIST_HINT = "To get the files: `apt-get install dataset-fashion-mnist` " +
   `(installs them in ${DEBIAN_FASHION_MNIST_DIR}), or put train-images-idx3-ubyte.gz, ` +
   "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz in a " +
-  `directory and pass it with --data <dir> or ${FASHION_MNIST_ENV}=<dir>.`;
+  "directory and point the experiment's `data.dir` param or " +
+  `${FASHION_MNIST_ENV}=<dir> at it.`;
 
 export type FashionMnistSplit = "train" | "test";
 
 export interface FashionMnistOptions {
-  /** Directory given explicitly (`--data`); when set, it is the only place searched. */
+  /** Directory given explicitly (a pipeline's `data.dir` param); wins over everything else. */
   readonly dir?: string;
   /** Default "train". */
   readonly split?: FashionMnistSplit;
@@ -54,10 +63,10 @@ export interface FashionMnistOptions {
   readonly systemDir?: string;
 }
 
-/** One directory to search and why it is on the list. */
-export interface SearchDir {
+/** The one directory used and where it came from. */
+export interface FashionMnistLocation {
   readonly dir: string;
-  readonly origin: "--data" | typeof FASHION_MNIST_ENV | "system";
+  readonly origin: "data.dir" | typeof FASHION_MNIST_ENV | "system";
 }
 
 export interface FashionMnistFiles {
@@ -74,16 +83,12 @@ const defaultEnv = (name: string): string | undefined => {
   }
 };
 
-/** The directories searched, in order (see the module header). */
-export function fashionMnistSearchDirs(options: FashionMnistOptions = {}): SearchDir[] {
-  if (options.dir !== undefined) return [{ dir: options.dir, origin: "--data" }];
-  const out: SearchDir[] = [];
+/** The directory to read (see the module header): explicit, else the variable, else Debian's. */
+export function fashionMnistLocation(options: FashionMnistOptions = {}): FashionMnistLocation {
+  if (options.dir !== undefined) return { dir: options.dir, origin: "data.dir" };
   const fromEnv = (options.env ?? defaultEnv)(FASHION_MNIST_ENV);
-  if (fromEnv !== undefined && fromEnv !== "") {
-    out.push({ dir: fromEnv, origin: FASHION_MNIST_ENV });
-  }
-  out.push({ dir: options.systemDir ?? DEBIAN_FASHION_MNIST_DIR, origin: "system" });
-  return out;
+  if (fromEnv !== undefined && fromEnv !== "") return { dir: fromEnv, origin: FASHION_MNIST_ENV };
+  return { dir: options.systemDir ?? DEBIAN_FASHION_MNIST_DIR, origin: "system" };
 }
 
 /** Accepted file names for one split and kind, in order of preference. */
@@ -100,54 +105,55 @@ export function fashionMnistFileNames(
 const join = (dir: string, name: string): string =>
   dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 
-async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
-  try {
-    return await Deno.stat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-}
-
 /**
- * Finds the image and label files of `split`, or throws `DatasetNotFound` listing every directory
- * searched and what was missing in each.
+ * Finds the image and label files of each of `splits` in the one location (synchronous stats,
+ * so plan-time checks use it too). Throws `DatasetNotFound` naming the directory, where it came
+ * from and what is missing there, or `DataPermissionDenied` when it cannot be read.
  */
-export async function findFashionMnistFiles(
+export function findFashionMnistFiles(
   options: FashionMnistOptions = {},
-): Promise<FashionMnistFiles> {
-  const split = options.split ?? "train";
-  const searched: { place: string; problem: string }[] = [];
-  for (const { dir, origin } of fashionMnistSearchDirs(options)) {
-    const place = `${dir} (${origin === "system" ? "system location" : `from ${origin}`})`;
-    const info = await statOrNull(dir);
-    if (info === null) {
-      searched.push({ place, problem: "does not exist" });
-      continue;
-    }
-    if (!info.isDirectory) {
-      searched.push({ place, problem: "is not a directory" });
-      continue;
-    }
-    const found: Partial<Record<"images" | "labels", string>> = {};
-    const missing: string[] = [];
-    for (const kind of ["images", "labels"] as const) {
-      const names = fashionMnistFileNames(split, kind);
-      for (const name of names) {
-        const st = await statOrNull(join(dir, name));
-        if (st?.isFile) {
-          found[kind] = join(dir, name);
-          break;
-        }
-      }
-      if (found[kind] === undefined) missing.push(`${names[0]}(.gz)`);
+  splits: readonly FashionMnistSplit[] = [options.split ?? "train"],
+): Record<FashionMnistSplit, FashionMnistFiles | undefined> {
+  const { dir, origin } = fashionMnistLocation(options);
+  const from = origin === "system"
+    ? "system location"
+    : origin === "data.dir"
+    ? "from the data.dir param"
+    : `from ${origin}`;
+  const place = `${dir} (${from})`;
+  const fail = (problem: string): never => {
+    const what = splits.length === 1 ? ` (${splits[0]} split)` : "";
+    throw new DatasetNotFound(`Fashion-MNIST${what}`, [{ place, problem }], FASHION_MNIST_HINT);
+  };
+  let kind: ReturnType<typeof probePath>;
+  try {
+    kind = probePath(dir);
+  } catch (e) {
+    throw e instanceof DataPermissionDenied ? new DataPermissionDenied(dir, e.by, from) : e;
+  }
+  if (kind === "missing") fail("does not exist");
+  if (kind !== "directory") fail("is not a directory");
+  const out: Record<FashionMnistSplit, FashionMnistFiles | undefined> = {
+    train: undefined,
+    test: undefined,
+  };
+  const missing: string[] = [];
+  for (const split of splits) {
+    const found: Record<"images" | "labels", string | undefined> = {
+      images: undefined,
+      labels: undefined,
+    };
+    for (const k of ["images", "labels"] as const) {
+      const names = fashionMnistFileNames(split, k);
+      found[k] = names.map((n) => join(dir, n)).find((path) => probePath(path) === "file");
+      if (found[k] === undefined) missing.push(`${names[0]}(.gz)`);
     }
     if (found.images !== undefined && found.labels !== undefined) {
-      return { dir, images: found.images, labels: found.labels };
+      out[split] = { dir, images: found.images, labels: found.labels };
     }
-    searched.push({ place, problem: `no ${missing.join(" and no ")}` });
   }
-  throw new DatasetNotFound(`Fashion-MNIST (${split} split)`, searched, FASHION_MNIST_HINT);
+  if (missing.length > 0) fail(`no ${missing.join(", no ")}`);
+  return out;
 }
 
 /**
@@ -171,7 +177,7 @@ export async function loadFashionMnist(options: FashionMnistOptions = {}): Promi
       `must be a non-negative integer, got ${limit}`,
     );
   }
-  const files = await findFashionMnistFiles(options);
+  const files = findFashionMnistFiles(options, [split])[split]!;
   const [images, labels] = await Promise.all([
     readIdxImages(files.images),
     readIdxLabels(files.labels),

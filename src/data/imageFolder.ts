@@ -14,7 +14,13 @@
 import sharp from "sharp";
 import type { Dataset } from "./dataset.ts";
 import { bytesToUnit } from "./dataset.ts";
-import { DataOptionError, ImageFolderError, ImageReadError } from "./errors.ts";
+import {
+  DataOptionError,
+  DataPermissionDenied,
+  ImageFolderError,
+  ImageReadError,
+} from "./errors.ts";
+import { probePath } from "./pathProbe.ts";
 
 /** File extensions loaded (case-insensitive). */
 export const IMAGE_EXTENSIONS: readonly string[] = [".png", ".jpg", ".jpeg", ".webp"];
@@ -73,41 +79,53 @@ const isImageName = (name: string): boolean => {
 
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-async function checkFolder(root: string): Promise<void> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(root);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new ImageFolderError(root, "does not exist");
-    throw e;
-  }
-  if (!info.isDirectory) throw new ImageFolderError(root, "is not a directory");
+function checkFolder(root: string): void {
+  const kind = probePath(root);
+  if (kind === "missing") throw new ImageFolderError(root, "does not exist");
+  if (kind !== "directory") throw new ImageFolderError(root, "is not a directory");
 }
 
-async function walk(root: string, relative: string, out: string[]): Promise<void> {
+function walk(root: string, relative: string, out: string[]): void {
   const dir = relative === "" ? root : `${root}/${relative}`;
-  for await (const entry of Deno.readDir(dir)) {
+  for (const entry of Deno.readDirSync(dir)) {
     if (entry.name.startsWith(".")) continue;
     const rel = relative === "" ? entry.name : `${relative}/${entry.name}`;
     let { isDirectory, isFile } = entry;
     if (entry.isSymlink) {
-      const st = await Deno.stat(`${root}/${rel}`).catch(() => null);
-      isDirectory = st?.isDirectory ?? false;
-      isFile = st?.isFile ?? false;
+      const kind = probePath(`${root}/${rel}`);
+      isDirectory = kind === "directory";
+      isFile = kind === "file";
     }
-    if (isDirectory) await walk(root, rel, out);
+    if (isDirectory) walk(root, rel, out);
     else if (isFile && isImageName(entry.name)) out.push(rel);
   }
 }
 
 /** Lists the image files under `root`, sorted; throws `ImageFolderError` if there are none. */
-export async function listImageFiles(
+export function listImageFiles(
   root: string,
   labels: "none" | "subfolders" = "none",
 ): Promise<ImageFile[]> {
-  await checkFolder(root);
+  return Promise.resolve().then(() => listImageFilesSync(root, labels));
+}
+
+/**
+ * `listImageFiles`, synchronously (plan-time checks use it). Throws `ImageFolderError` for a
+ * missing folder or one without images, `DataPermissionDenied` for one that cannot be read.
+ */
+export function listImageFilesSync(
+  root: string,
+  labels: "none" | "subfolders" = "none",
+): ImageFile[] {
+  checkFolder(root);
   const rels: string[] = [];
-  await walk(root.replace(/\/+$/, "") || "/", "", rels);
+  try {
+    walk(root.replace(/\/+$/, "") || "/", "", rels);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) throw new DataPermissionDenied(root, "deno");
+    if (e instanceof Deno.errors.PermissionDenied) throw new DataPermissionDenied(root, "os");
+    throw e;
+  }
   rels.sort(byCodeUnits);
   if (rels.length === 0) {
     throw new ImageFolderError(

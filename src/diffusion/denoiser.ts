@@ -136,6 +136,48 @@ export function gaussianDenoiser(mean: number, std: number, schedule: Schedule):
     });
 }
 
+/** One component of a Gaussian mixture: weight π (the weights need not sum to 1), mean, std. */
+export interface GaussianComponent {
+  readonly weight: number;
+  readonly mean: number;
+  readonly std: number;
+}
+
+/**
+ * The exact denoiser E[x_0 | x_t] for data x_0 ~ Σ_k π_k·N(μ_k, s_k²) i.i.d. per element. With
+ * v_k = α²·s_k² + σ², the posterior weight of component k is
+ *   w_k ∝ π_k·N(x_t; α·μ_k, v_k)   and   x̂_0 = Σ_k w_k·(μ_k + α·s_k²/v_k · (x_t - α·μ_k)),
+ * i.e. the Gaussian denoiser of each component, averaged under the posterior over components.
+ * Its probability-flow ODE is curved (unlike one Gaussian's), so it tells samplers apart.
+ */
+export function gaussianMixtureDenoiser(
+  components: readonly GaussianComponent[],
+  schedule: Schedule,
+): Denoiser {
+  if (components.length === 0 || components.some((c) => !(c.weight > 0) || !(c.std > 0))) {
+    throw new RangeError("a Gaussian mixture needs components with positive weights and stds");
+  }
+  return (x, t) =>
+    tf.tidy(() => {
+      const values: Timesteps = typeof t === "number" ? [t] : t;
+      const { alpha, sigma } = timestepCoefs(schedule, values, x.rank);
+      const logWeights: tf.Tensor[] = [];
+      const means: tf.Tensor[] = [];
+      for (const c of components) {
+        const variance = tf.add(tf.mul(tf.square(alpha), c.std * c.std), tf.square(sigma));
+        const r = tf.sub(x, tf.mul(alpha, c.mean)); // x_t - α·μ_k
+        logWeights.push(tf.sub(
+          tf.sub(Math.log(c.weight), tf.mul(tf.log(variance), 0.5)),
+          tf.div(tf.square(r), tf.mul(variance, 2)),
+        ));
+        means.push(tf.add(tf.mul(tf.div(tf.mul(alpha, c.std * c.std), variance), r), c.mean));
+      }
+      const top = logWeights.reduce((a, b) => tf.maximum(a, b));
+      const w = logWeights.map((l) => tf.exp(tf.sub(l, top)));
+      return tf.div(tf.addN(w.map((wk, k) => tf.mul(wk, means[k]!))), tf.addN(w));
+    });
+}
+
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -21,7 +21,24 @@ import type { Denoiser } from "./denoiser.ts";
 import { DiffusionConfigError, parseConfig } from "./errors.ts";
 import { makeRng } from "./rng.ts";
 import { coefAt, type Schedule } from "./schedules.ts";
-import { samplingTimesteps, SPACINGS } from "./spacing.ts";
+import { EDM_SIGMA_MAX, samplingTimesteps, SPACINGS } from "./spacing.ts";
+
+/**
+ * What a sampler reports after each step (k-diffusion's `callback`): the step index `i` of
+ * `steps`, the level it started from (`t`, α, σ), the state `x` at that level and the denoiser's
+ * `denoised` = x̂_0 there. The tensors are only valid during the call (they are freed after it);
+ * copy what you keep with `dataSync()` or `clone()`.
+ */
+export interface StepInfo {
+  readonly i: number;
+  readonly steps: number;
+  readonly t: number;
+  readonly alpha: number;
+  readonly sigma: number;
+  readonly x: tf.Tensor;
+  readonly denoised: tf.Tensor;
+}
+export type StepCallback = (info: StepInfo) => void;
 
 /** The shared signature. `O` is the sampler's options input type. */
 export type Sampler<O> = (
@@ -30,6 +47,7 @@ export type Sampler<O> = (
   schedule: Schedule,
   options: O,
   cond?: tf.Tensor,
+  callback?: StepCallback,
 ) => tf.Tensor;
 
 const common = {
@@ -77,20 +95,28 @@ const CLEAN: Level = { t: -1, alpha: 1, sigma: 0 };
  *   μ = (α_s·σ²_{t|s}/σ_t²)·x̂_0 + (α_{t|s}·σ_s²/σ_t²)·x_t,   Var = σ²_{t|s}·σ_s²/σ_t²
  * (the "small" posterior variance β̃). The last step returns x̂_0.
  */
-export const sampleDdpm: Sampler<DdpmOptions> = (denoiser, xT, schedule, options, cond) => {
+export const sampleDdpm: Sampler<DdpmOptions> = (
+  denoiser,
+  xT,
+  schedule,
+  options,
+  cond,
+  callback,
+) => {
   const o = parseConfig("ddpm options", DdpmOptionsSchema, options);
   const rng = makeRng(o.seed);
-  return walk(xT, levelsFor(schedule, o), (x, cur, next) => {
+  return walk(xT, levelsFor(schedule, o), callback, (x, cur, next) => {
     const x0 = denoiser(x, cur.t, cond);
-    if (next === CLEAN) return x0; // μ = x̂_0 and Var = 0 there
+    if (next === CLEAN) return [x0, x0]; // μ = x̂_0 and Var = 0 there
     const atS = cur.alpha / next.alpha;
     const s2ts = Math.max(cur.sigma ** 2 - atS ** 2 * next.sigma ** 2, 0);
     const cX0 = (next.alpha * s2ts) / cur.sigma ** 2;
     const cXt = (atS * next.sigma ** 2) / cur.sigma ** 2;
     const variance = (s2ts * next.sigma ** 2) / cur.sigma ** 2;
     const mean = tf.add(tf.mul(x0, cX0), tf.mul(x, cXt));
-    if (variance === 0) return mean;
-    return tf.add(mean, tf.mul(tf.tensor(rng.normal(x.size), x.shape), Math.sqrt(variance)));
+    if (variance === 0) return [mean, x0];
+    const noise = tf.tensor(rng.normal(x.size), x.shape);
+    return [tf.add(mean, tf.mul(noise, Math.sqrt(variance))), x0];
   });
 };
 
@@ -100,7 +126,14 @@ export const sampleDdpm: Sampler<DdpmOptions> = (denoiser, xT, schedule, options
  * ε̂ = (x_t - α_t·x̂_0)/σ_t. η = 0 is the deterministic sampler (first-order solver of the
  * probability-flow ODE); η = 1 matches `sampleDdpm`.
  */
-export const sampleDdim: Sampler<DdimOptions> = (denoiser, xT, schedule, options, cond) => {
+export const sampleDdim: Sampler<DdimOptions> = (
+  denoiser,
+  xT,
+  schedule,
+  options,
+  cond,
+  callback,
+) => {
   const o = parseConfig("ddim options", DdimOptionsSchema, options);
   const eta = o.eta ?? 0;
   if (eta > 0 && o.seed === undefined) {
@@ -110,16 +143,16 @@ export const sampleDdim: Sampler<DdimOptions> = (denoiser, xT, schedule, options
     }]);
   }
   const rng = eta > 0 ? makeRng(o.seed!) : undefined;
-  return walk(xT, levelsFor(schedule, o), (x, cur, next) => {
+  return walk(xT, levelsFor(schedule, o), callback, (x, cur, next) => {
     const x0 = denoiser(x, cur.t, cond);
-    if (next === CLEAN) return x0;
+    if (next === CLEAN) return [x0, x0];
     const eps = tf.div(tf.sub(x, tf.mul(x0, cur.alpha)), cur.sigma);
     const noiseStd = eta * (next.sigma / cur.sigma) *
       Math.sqrt(Math.max(1 - (cur.alpha / next.alpha) ** 2, 0));
     const dir = Math.sqrt(Math.max(next.sigma ** 2 - noiseStd ** 2, 0));
     const mean = tf.add(tf.mul(x0, next.alpha), tf.mul(eps, dir));
-    if (rng === undefined || noiseStd === 0) return mean;
-    return tf.add(mean, tf.mul(tf.tensor(rng.normal(x.size), x.shape), noiseStd));
+    if (rng === undefined || noiseStd === 0) return [mean, x0];
+    return [tf.add(mean, tf.mul(tf.tensor(rng.normal(x.size), x.shape), noiseStd)), x0];
   });
 };
 
@@ -131,13 +164,20 @@ export const sampleDdim: Sampler<DdimOptions> = (denoiser, xT, schedule, options
  * `sample_dpmpp_2m`; the latter returns x̂_0). From α_t = 0, λ_t = -∞ and h = ∞ give the exact
  * first-order limit x_s = σ_s·x_t + α_s·x̂_0, and the next step has no usable history (r = ∞).
  */
-export const sampleDpmpp2m: Sampler<Dpmpp2mOptions> = (denoiser, xT, schedule, options, cond) => {
+export const sampleDpmpp2m: Sampler<Dpmpp2mOptions> = (
+  denoiser,
+  xT,
+  schedule,
+  options,
+  cond,
+  callback,
+) => {
   const o = parseConfig("dpmpp-2m options", Dpmpp2mOptionsSchema, options);
   let prev: { x0: tf.Tensor; h: number } | undefined;
   try {
-    return walk(xT, levelsFor(schedule, o), (x, cur, next) => {
+    return walk(xT, levelsFor(schedule, o), callback, (x, cur, next) => {
       const x0 = denoiser(x, cur.t, cond);
-      if (next === CLEAN) return x0;
+      if (next === CLEAN) return [x0, x0];
       const h = lambda(next) - lambda(cur);
       const r = prev === undefined ? Infinity : prev.h / h;
       const d = Number.isFinite(r)
@@ -149,7 +189,7 @@ export const sampleDpmpp2m: Sampler<Dpmpp2mOptions> = (denoiser, xT, schedule, o
       );
       prev?.x0.dispose();
       prev = { x0: tf.keep(x0), h };
-      return xNext;
+      return [xNext, x0];
     });
   } finally {
     prev?.x0.dispose();
@@ -162,25 +202,46 @@ export const sampleDpmpp2m: Sampler<Dpmpp2mOptions> = (denoiser, xT, schedule, o
  * the Euler step equals DDIM, x'_s = α_s·x̂_0 + σ_s·ε̂_t, and the trapezoidal correction is
  *   x_s = α_s·x̂_0 + ½(σ_s + α_s·σ_t/α_t)·ε̂_t + ½(σ_s - α_s·σ_t/α_t)·ε̂'_s,
  * written in VP coordinates so that no x/α is ever formed. The step into σ = 0 is Euler (returns
- * x̂_0), and a step from α_t = 0 (σ_VE = ∞) is Euler too, where the correction is undefined.
- * Uses 2·steps - 1 denoiser calls (one fewer per such Euler step).
+ * x̂_0), and so is every step that starts above σ_VE = 80 (`EDM_SIGMA_MAX`, spacing.ts), which
+ * includes α_t = 0 (σ_VE = ∞), where the correction is undefined.
+ *
+ * Why the Euler steps (docs/methods.md#samplers): a VP schedule's last step sits far above EDM's
+ * σ_max = 80 (σ_VE ≈ 2·10⁴ for the cosine schedule at t = T-1). The correction weighs the slope at
+ * the end of the step by ½(σ_VE,t - σ_VE,s), i.e. by about 10⁴, so the slope's error there is
+ * amplified into the sample (measured on N(0.5, 0.3²), trailing spacing: variance 1.49 at 10 steps
+ * and 0.216 at 18 instead of 0.09; docs/samplers.md has the table). Up there the data are invisible under the noise
+ * (x̂_0 ≈ the data mean), the ODE is nearly straight in σ_VE, and Euler is accurate; EDM avoids the
+ * region by starting at σ_max = 80, which in VP terms would mean rescaling x_T, while an Euler step
+ * keeps x_T ~ N(0, I) at the first visited timestep as every other sampler here does.
+ * Uses 2·steps - 1 denoiser calls, minus one per Euler step taken above σ_VE = 80.
  */
-export const sampleHeun: Sampler<HeunOptions> = (denoiser, xT, schedule, options, cond) => {
+export const sampleHeun: Sampler<HeunOptions> = (
+  denoiser,
+  xT,
+  schedule,
+  options,
+  cond,
+  callback,
+) => {
   const o = parseConfig("heun options", HeunOptionsSchema, options);
-  return walk(xT, levelsFor(schedule, o), (x, cur, next) => {
+  return walk(xT, levelsFor(schedule, o), callback, (x, cur, next) => {
     const x0 = denoiser(x, cur.t, cond);
-    if (next === CLEAN) return x0;
+    if (next === CLEAN) return [x0, x0];
     const eps = tf.div(tf.sub(x, tf.mul(x0, cur.alpha)), cur.sigma);
     const euler = tf.add(tf.mul(x0, next.alpha), tf.mul(eps, next.sigma));
-    if (cur.alpha === 0) return euler;
+    // `!(… <= …)` is also true for α_t = 0, where σ/α is Infinity or NaN
+    if (!(cur.sigma <= EDM_SIGMA_MAX * cur.alpha)) return [euler, x0];
     const x0Next = denoiser(euler, next.t, cond);
     const epsNext = tf.div(tf.sub(euler, tf.mul(x0Next, next.alpha)), next.sigma);
     const scaled = (next.alpha * cur.sigma) / cur.alpha;
-    return tf.addN([
-      tf.mul(x0, next.alpha),
-      tf.mul(eps, 0.5 * (next.sigma + scaled)),
-      tf.mul(epsNext, 0.5 * (next.sigma - scaled)),
-    ]);
+    return [
+      tf.addN([
+        tf.mul(x0, next.alpha),
+        tf.mul(eps, 0.5 * (next.sigma + scaled)),
+        tf.mul(epsNext, 0.5 * (next.sigma - scaled)),
+      ]),
+      x0,
+    ];
   });
 };
 
@@ -205,25 +266,25 @@ export const samplers: Readonly<Record<SamplerName, SamplerEntry>> = {
     name: "ddpm",
     reference: "Ho et al. 2020, Algorithm 2 (ancestral, posterior variance)",
     schema: DdpmOptionsSchema,
-    sample: (d, x, s, o, c) => sampleDdpm(d, x, s, o as DdpmOptions, c),
+    sample: (d, x, s, o, c, cb) => sampleDdpm(d, x, s, o as DdpmOptions, c, cb),
   },
   ddim: {
     name: "ddim",
     reference: "Song et al. 2021, eq. 12 and 16",
     schema: DdimOptionsSchema,
-    sample: (d, x, s, o, c) => sampleDdim(d, x, s, o as DdimOptions, c),
+    sample: (d, x, s, o, c, cb) => sampleDdim(d, x, s, o as DdimOptions, c, cb),
   },
   "dpmpp-2m": {
     name: "dpmpp-2m",
     reference: "Lu et al. 2022, DPM-Solver++ Algorithm 2",
     schema: Dpmpp2mOptionsSchema,
-    sample: (d, x, s, o, c) => sampleDpmpp2m(d, x, s, o as Dpmpp2mOptions, c),
+    sample: (d, x, s, o, c, cb) => sampleDpmpp2m(d, x, s, o as Dpmpp2mOptions, c, cb),
   },
   heun: {
     name: "heun",
     reference: "Karras et al. 2022 (EDM), Algorithm 1, S_churn = 0",
     schema: HeunOptionsSchema,
-    sample: (d, x, s, o, c) => sampleHeun(d, x, s, o as HeunOptions, c),
+    sample: (d, x, s, o, c, cb) => sampleHeun(d, x, s, o as HeunOptions, c, cb),
   },
 };
 
@@ -248,8 +309,9 @@ export function sample(
   schedule: Schedule,
   options: unknown,
   cond?: tf.Tensor,
+  callback?: StepCallback,
 ): tf.Tensor {
-  return getSampler(name).sample(denoiser, xT, schedule, options, cond);
+  return getSampler(name).sample(denoiser, xT, schedule, options, cond, callback);
 }
 
 // ---- private helpers ----
@@ -277,12 +339,14 @@ function lambda(level: Level): number {
 
 /**
  * Runs `step` from each level to the next (the last to CLEAN), each inside `tf.tidy`, disposing
- * the previous state. Returns the final state, owned by the caller; `xT` is never disposed.
+ * the previous state; `step` returns the next state and the x̂_0 it used, which `callback` sees.
+ * Returns the final state, owned by the caller; `xT` is never disposed.
  */
 function walk(
   xT: tf.Tensor,
   levels: readonly Level[],
-  step: (x: tf.Tensor, cur: Level, next: Level) => tf.Tensor,
+  callback: StepCallback | undefined,
+  step: (x: tf.Tensor, cur: Level, next: Level) => [next: tf.Tensor, denoised: tf.Tensor],
 ): tf.Tensor {
   if (xT.rank < 1 || xT.dtype !== "float32") {
     throw new RangeError(
@@ -294,7 +358,11 @@ function walk(
     for (let i = 0; i < levels.length; i++) {
       const cur = levels[i]!;
       const next = levels[i + 1] ?? CLEAN;
-      const xNext = tf.tidy(() => step(x, cur, next));
+      const xNext = tf.tidy(() => {
+        const [xn, denoised] = step(x, cur, next);
+        callback?.({ i, steps: levels.length, ...cur, x, denoised });
+        return xn;
+      });
       if (x !== xT) x.dispose();
       x = xNext;
     }

@@ -11,10 +11,21 @@
  * - `linspace`: round(linspace(0, T-1, steps)), reversed; covers both ends.
  * - `karras`: Karras et al. 2022 ("EDM"), eq. 5 with ρ (default 7) between the schedule's
  *   σ_VE = σ/α at t = 0 and t = T-1, mapped back to fractional t by log-SNR interpolation
- *   (`coefAt`). Needs a finite σ_VE at T-1, so not with zero terminal SNR.
+ *   (`coefAt`). When σ_VE(T-1) exceeds EDM's σ_max = 80 (`EDM_SIGMA_MAX`; every VP schedule
+ *   here), the ρ-grid runs from 80 instead and T-1 is visited first, so x_T ~ N(0, I) still
+ *   starts at T-1 and one step brings it to σ_VE = 80; a grid from σ_VE(T-1) ≈ 2·10⁴ would spend
+ *   most steps above 80 and leave too few where the data take shape. Needs a finite σ_VE at
+ *   T-1, so not with zero terminal SNR.
  */
 import { DiffusionConfigError } from "./errors.ts";
 import type { Schedule } from "./schedules.ts";
+
+/**
+ * EDM's σ_max (Karras et al. 2022, Table 1): the highest σ_VE = σ/α its ρ-spacing and its
+ * second-order steps are used from. VP schedules reach far higher at t = T-1 (cosine ≈ 2·10⁴);
+ * see docs/methods.md#samplers.
+ */
+export const EDM_SIGMA_MAX = 80;
 
 export const SPACINGS = ["trailing", "leading", "linspace", "karras"] as const;
 export type Spacing = (typeof SPACINGS)[number];
@@ -99,19 +110,25 @@ function karrasTimesteps(schedule: Schedule, steps: number, rho: number): number
     }]);
   }
   if (steps === 1) return [T - 1];
-  // σ_VE = exp(-λ/2)
-  const sMin = Math.exp(-lMax / 2) ** (1 / rho);
-  const sMax = Math.exp(-lMin / 2) ** (1 / rho);
-  const ts: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    if (i === 0) ts.push(T - 1);
-    else if (i === steps - 1) ts.push(0);
-    else {
-      const sigma = (sMax + (i / (steps - 1)) * (sMin - sMax)) ** rho;
-      ts.push(timestepForLogSnr(schedule, -2 * Math.log(sigma)));
-    }
-  }
+  // σ_VE = exp(-λ/2); the ρ-grid runs from min(σ_VE(T-1), EDM_SIGMA_MAX) down to σ_VE(0)
+  const sMin = Math.exp(-lMax / 2);
+  const sTop = Math.exp(-lMin / 2);
+  const clamped = sTop > EDM_SIGMA_MAX;
+  // clamped: T-1 first (where x_T ~ N(0, I) belongs), then steps - 1 grid points from σ_max = 80
+  const grid = karrasSigmas(clamped ? steps - 1 : steps, clamped ? EDM_SIGMA_MAX : sTop, sMin, rho);
+  const ts = grid.map((sigma) => timestepForLogSnr(schedule, -2 * Math.log(sigma)));
+  if (clamped) ts.unshift(T - 1);
+  ts[0] = T - 1;
+  ts[ts.length - 1] = 0;
   return ts;
+}
+
+/** EDM eq. 5: `count` levels (ρ-th-root spacing) from `hi` down to `lo`, both included. */
+function karrasSigmas(count: number, hi: number, lo: number, rho: number): number[] {
+  if (count === 1) return [lo];
+  const a = hi ** (1 / rho);
+  const b = lo ** (1 / rho);
+  return Array.from({ length: count }, (_, i) => (a + (i / (count - 1)) * (b - a)) ** rho);
 }
 
 /** The fractional t whose interpolated log-SNR is `lambda` (log-SNR decreases with t). */

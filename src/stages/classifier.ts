@@ -105,7 +105,8 @@ export const classifierStage = defineStage({
         channels: train.shape.channels,
         widths: p.widths,
         groups: p.groups,
-        numClasses: numClasses(train),
+        // the pretext task has four classes (0/90/180/270°), whatever the data's labels
+        numClasses: pretext ? ROTATIONS : numClasses(train),
       });
       const model = createClassifier(config, seed);
       const opt = makeAdamW(model.params, {
@@ -179,6 +180,9 @@ export const classifierStage = defineStage({
       return bundle;
     }),
 });
+
+/** Classes of the rotation pretext task: turns by 0, 90, 180 and 270°. */
+const ROTATIONS = 4;
 
 /**
  * Each image turned by k·90° (k uniform in 0..3 from `seed`), with k as its label: the rotation

@@ -4,26 +4,29 @@
  * same bytes.
  *
  * Sources: the built-in procedural shapes, Fashion-MNIST IDX files, or any image folder. File
- * locations are resolved at plan time by `resolveDatasetSource` (pipelines call it in build), so
- * a missing folder is reported before anything runs and the resolved path enters the cache key.
+ * locations are resolved at plan time by `resolveDatasetParams` (pipelines call it in build), so
+ * a missing or unreadable folder is reported before anything runs, and the resolved path and the
+ * files' identity (`contents`, fingerprint.ts) enter the cache key: replacing the files inside a
+ * data folder re-runs the stage.
  */
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { defineStage } from "../core/stage.ts";
 import { datasetCodec } from "./codecs.ts";
 import { generateShapes } from "../data/procedural.ts";
-import {
-  fashionMnistFileNames,
-  fashionMnistSearchDirs,
-  loadFashionMnist,
-} from "../data/fashionMnist.ts";
+import { findFashionMnistFiles, loadFashionMnist } from "../data/fashionMnist.ts";
 import { DatasetNotFound } from "../data/errors.ts";
-import { resolve } from "node:path";
-import { loadImageFolder } from "../data/imageFolder.ts";
+import { basename, resolve } from "node:path";
+import { listImageFilesSync, loadImageFolder } from "../data/imageFolder.ts";
+import { filesIdentity } from "../data/fingerprint.ts";
+import { probePath } from "../data/pathProbe.ts";
 import { trainTestSplit } from "../data/batching.ts";
 import { padImages, takeFirst } from "../data/dataset.ts";
 
 const Count = v.pipe(v.number(), v.integer(), v.minValue(1));
+/** Filled at plan time by `resolveDatasetParams` (any value given is replaced): the identity of
+ * the data files (fingerprint.ts), so that it enters the cache key. */
+const Contents = v.optional(v.string());
 
 export const DatasetParams = v.variant("source", [
   v.strictObject({
@@ -37,8 +40,9 @@ export const DatasetParams = v.variant("source", [
   }),
   v.strictObject({
     source: v.literal("fashion-mnist"),
-    /** The resolved directory holding the IDX files. */
+    /** The directory holding the IDX files; "" = $FASHION_MNIST_DIR, else Debian's location. */
     dir: v.string(),
+    contents: Contents,
     trainLimit: v.optional(Count),
     testLimit: v.optional(Count),
     pad32: v.optional(v.boolean(), false),
@@ -46,6 +50,7 @@ export const DatasetParams = v.variant("source", [
   v.strictObject({
     source: v.literal("folder"),
     dir: v.string(),
+    contents: Contents,
     size: v.pipe(v.number(), v.integer(), v.minValue(8), v.maxValue(512)),
     /** Centre crop before resizing: a square side in pixels (e.g. 140 for CelebA), or "square". */
     crop: v.optional(
@@ -115,49 +120,39 @@ export const datasetStage = defineStage({
     ),
 });
 
+type ResolvedParams = v.InferOutput<typeof DatasetParams>;
+
 /**
- * Plan-time resolution of Fashion-MNIST's directory (pipelines' `build` is synchronous, hence
- * synchronous stats): the explicit directory, else $FASHION_MNIST_DIR, else Debian's location.
- * Throws `DatasetNotFound` listing every place looked at and how to get the files, so a missing
- * dataset is a plan error, before anything runs.
+ * Plan-time resolution of a dataset's files (pipelines' `build` is synchronous, hence synchronous
+ * stats): the directory made absolute and the files' identity put in `contents`. Fashion-MNIST:
+ * the given `dir`, else $FASHION_MNIST_DIR, else Debian's location, never a silent fall-back
+ * (fashionMnist.ts). Throws `DatasetNotFound` naming the place and what is missing there, or
+ * `DataPermissionDenied` naming the path and the flag to change, so a dataset that cannot be
+ * read stops the plan before anything runs.
  */
-export const resolveFashionMnistDir = (dir: string | undefined): string => {
-  const isFile = (path: string) => {
-    try {
-      return Deno.statSync(path).isFile;
-    } catch {
-      return false;
-    }
-  };
-  const searched: { place: string; problem: string }[] = [];
-  for (const { dir: d, origin } of fashionMnistSearchDirs(dir === undefined ? {} : { dir })) {
-    const missing = (["train", "test"] as const).flatMap((split) =>
-      (["images", "labels"] as const).filter((kind) =>
-        !fashionMnistFileNames(split, kind).some((n) => isFile(`${d}/${n}`))
-      )
-        .map((kind) => `${fashionMnistFileNames(split, kind)[0]}(.gz)`)
-    );
-    if (missing.length === 0) return resolve(d);
-    searched.push({
-      place: `${d} (${origin === "system" ? "system location" : `from ${origin}`})`,
-      problem: `no ${missing.join(", no ")}`,
-    });
+export function resolveDatasetParams(data: ResolvedParams): ResolvedParams {
+  if (data.source === "fashion-mnist") {
+    const found = findFashionMnistFiles(data.dir === "" ? {} : { dir: data.dir }, [
+      "train",
+      "test",
+    ]);
+    const dir = resolve(found.train!.dir);
+    const names = [found.train!, found.test!].flatMap((
+      f,
+    ) => [basename(f.images), basename(f.labels)]);
+    return { ...data, dir, contents: filesIdentity(dir, names) };
   }
-  throw new DatasetNotFound("Fashion-MNIST", searched, FASHION_MNIST_HINT_TEXT);
-};
+  if (data.source === "folder") {
+    const dir = resolveImageFolder(data.dir);
+    const files = listImageFilesSync(dir, data.labels);
+    return { ...data, dir, contents: filesIdentity(dir, files.map((f) => f.relative)) };
+  }
+  return data;
+}
 
-const FASHION_MNIST_HINT_TEXT =
-  "Install it with `apt-get install dataset-fashion-mnist`, or point FASHION_MNIST_DIR (or the experiment's data dir) at a folder holding the four IDX files.";
-
-/** Plan-time check of an image folder: it must exist and be a directory. */
+/** Plan-time check of an image folder: it must exist and be a directory; returns it absolute. */
 export const resolveImageFolder = (dir: string): string => {
-  let ok = false;
-  try {
-    ok = Deno.statSync(dir).isDirectory;
-  } catch {
-    // reported below
-  }
-  if (!ok) {
+  if (probePath(dir) !== "directory") {
     throw new DatasetNotFound("image-folder", [{
       place: dir,
       problem: "does not exist or is not a directory",

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { DatasetNotFound, MalformedDataFile } from "../../src/data/errors.ts";
+import { DataPermissionDenied, DatasetNotFound, MalformedDataFile } from "../../src/data/errors.ts";
 import {
   DEBIAN_FASHION_MNIST_DIR,
   FASHION_MNIST_CLASSES,
-  fashionMnistSearchDirs,
+  fashionMnistLocation,
   loadFashionMnist,
 } from "../../src/data/fashionMnist.ts";
 import { writeIdxImages, writeIdxLabels } from "../../src/data/idxWrite.ts";
@@ -82,20 +82,59 @@ Deno.test("loadFashionMnist() uses $FASHION_MNIST_DIR when no directory is given
     const env = (name: string) => (name === "FASHION_MNIST_DIR" ? dir : undefined);
     const ds = await loadFashionMnist({ env, systemDir: `${dir}/nowhere` });
     assert.equal(ds.shape.n, N);
-    assert.deepEqual(fashionMnistSearchDirs({ env, systemDir: "/sys" }).map((d) => d.dir), [
+    assert.deepEqual(fashionMnistLocation({ env, systemDir: "/sys" }), {
       dir,
-      "/sys",
-    ]);
-    assert.deepEqual(fashionMnistSearchDirs({ dir: "/x", env }).map((d) => d.dir), ["/x"]);
-    assert.deepEqual(fashionMnistSearchDirs({ env: noEnv }).map((d) => d.dir), [
-      DEBIAN_FASHION_MNIST_DIR,
-    ]);
+      origin: "FASHION_MNIST_DIR",
+    });
+    assert.deepEqual(fashionMnistLocation({ dir: "/x", env }), { dir: "/x", origin: "data.dir" });
+    assert.deepEqual(fashionMnistLocation({ env: noEnv }), {
+      dir: DEBIAN_FASHION_MNIST_DIR,
+      origin: "system",
+    });
   } finally {
     await cleanup();
   }
 });
 
-Deno.test("loadFashionMnist() lists every place it looked and how to get the files", async () => {
+Deno.test("loadFashionMnist() with $FASHION_MNIST_DIR set to a missing folder fails naming it, never falling back", async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    await writeSplit(dir, "train"); // a working "system" location that must NOT be used
+    const missing = `${dir}/nonexistent`;
+    const env = (name: string) => (name === "FASHION_MNIST_DIR" ? missing : undefined);
+    await assert.rejects(
+      () => loadFashionMnist({ env, systemDir: dir }),
+      (e: unknown) => {
+        assert.ok(e instanceof DatasetNotFound);
+        assert.deepEqual(e.searched, [{
+          place: `${missing} (from FASHION_MNIST_DIR)`,
+          problem: "does not exist",
+        }]);
+        return true;
+      },
+    );
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test({
+  name: "loadFashionMnist() names the variable of a location outside Deno's read permission",
+  permissions: { read: ["/tmp"], env: true },
+  fn: async () => {
+    const env = (name: string) => (name === "FASHION_MNIST_DIR" ? "/nonexistent" : undefined);
+    await assert.rejects(() => loadFashionMnist({ env }), (e: unknown) => {
+      assert.ok(e instanceof DataPermissionDenied);
+      assert.match(
+        e.message,
+        /cannot read \/nonexistent \(from FASHION_MNIST_DIR\): it is outside Deno's read permission/,
+      );
+      return true;
+    });
+  },
+});
+
+Deno.test("loadFashionMnist() names the place it looked, what is missing, and how to get the files", async () => {
   const { dir, cleanup } = await tempDir();
   try {
     await Deno.mkdir(`${dir}/empty`);
@@ -110,27 +149,33 @@ Deno.test("loadFashionMnist() lists every place it looked and how to get the fil
       () => loadFashionMnist({ env, systemDir: `${dir}/missing` }),
       (e: unknown) => {
         assert.ok(e instanceof DatasetNotFound);
-        assert.equal(e.searched.length, 2);
+        assert.equal(e.searched.length, 1);
         assert.match(
           e.message,
           new RegExp(
             `${dir}/empty \\(from FASHION_MNIST_DIR\\): no train-labels-idx1-ubyte\\(\\.gz\\)`,
           ),
         );
-        assert.match(e.message, new RegExp(`${dir}/missing \\(system location\\): does not exist`));
         assert.match(e.message, /apt-get install dataset-fashion-mnist/);
-        assert.match(e.message, /--data <dir>/);
+        // the hint names what exists: the data.dir param and the variable, not a --data flag
+        assert.match(e.message, /`data\.dir` param/);
         assert.match(e.message, /FASHION_MNIST_DIR=<dir>/);
+        assert.doesNotMatch(e.message, /--data/);
         return true;
       },
     );
-    // An explicit directory is the only place searched.
+    // With no variable, the system location is the place, and it is reported as such.
+    await assert.rejects(
+      () => loadFashionMnist({ env: noEnv, systemDir: `${dir}/missing` }),
+      new RegExp(`${dir}/missing \\(system location\\): does not exist`),
+    );
+    // An explicit directory wins over the variable.
     await assert.rejects(
       () => loadFashionMnist({ dir: `${dir}/given`, env, split: "test" }),
       (e: unknown) => {
         assert.ok(e instanceof DatasetNotFound);
         assert.deepEqual(e.searched, [{
-          place: `${dir}/given (from --data)`,
+          place: `${dir}/given (from the data.dir param)`,
           problem: "does not exist",
         }]);
         assert.match(e.message, /Fashion-MNIST \(test split\)/);

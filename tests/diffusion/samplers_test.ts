@@ -178,8 +178,8 @@ Deno.test("samplers registry: one signature for all, sample() dispatches by name
     assert.equal(samplers[name].name, name);
     assert.equal(
       samplers[name].sample.length,
-      5,
-      `${name}: (denoiser, xT, schedule, options, cond)`,
+      6,
+      `${name}: (denoiser, xT, schedule, options, cond, callback)`,
     );
   }
   for (
@@ -191,6 +191,38 @@ Deno.test("samplers registry: one signature for all, sample() dispatches by name
     const a = run((xT) => sample(name, exact, xT, cosine, { steps: 8 }));
     const b = run((xT) => direct(exact, xT, cosine, { steps: 8 }));
     assert.deepEqual(a, b, name);
+  }
+});
+
+Deno.test("samplers call the per-step callback once per step with the state and its x̂_0", () => {
+  for (const name of SAMPLER_NAMES) {
+    const seen: { i: number; t: number; x: number; denoised: number }[] = [];
+    const xT = tf.fill([3, 1], 0.7);
+    const options = { steps: 5, ...(name === "ddpm" ? { seed: 0 } : {}) };
+    const out = sample(name, exact, xT, cosine, options, undefined, (s) => {
+      assert.equal(s.steps, 5);
+      const c = coefAt(cosine, s.t);
+      assert.equal(s.alpha, c.alpha);
+      assert.equal(s.sigma, c.sigma);
+      seen.push({
+        i: s.i,
+        t: s.t,
+        x: s.x.dataSync()[0]!,
+        denoised: s.denoised.dataSync()[0]!,
+      });
+    });
+    assert.deepEqual(seen.map((s) => s.i), [0, 1, 2, 3, 4], name);
+    assert.deepEqual(seen.map((s) => s.t), samplingTimesteps(cosine, 5, "trailing"), name);
+    assert.equal(seen[0]!.x, xT.dataSync()[0], `${name}: step 0 sees x_T`);
+    for (const s of seen) {
+      // the reported x̂_0 is the exact denoiser's at the reported state
+      const d = exact(tf.fill([1, 1], s.x), s.t);
+      assertClose(s.denoised, d.dataSync()[0]!, { atol: 1e-6 }, `${name} step ${s.i}`);
+      d.dispose();
+    }
+    // the last step's x̂_0 is the sample
+    assertClose(out.dataSync()[0]!, seen[4]!.denoised, { atol: 1e-7 }, `${name} result`);
+    tf.dispose([out, xT]);
   }
 });
 
@@ -272,17 +304,36 @@ Deno.test("samplingTimesteps() reproduces diffusers' trailing, leading and linsp
   assert.deepEqual(samplingTimesteps(cosine, 1, "trailing"), [999]);
 });
 
-Deno.test("samplingTimesteps('karras') follows EDM eq. 5 in σ_VE between the schedule's ends", () => {
-  const ts = samplingTimesteps(cosine, 12, "karras");
-  assert.equal(ts[0], 999);
-  assert.equal(ts.at(-1), 0);
+Deno.test("samplingTimesteps('karras') follows EDM eq. 5 in σ_VE from min(σ_VE(T-1), 80) to σ_VE(0)", () => {
   const sve = (t: number) => {
     const c = coefAt(cosine, t);
     return c.sigma / c.alpha;
   };
-  const hi = sve(999) ** (1 / 7);
+  // cosine: σ_VE(999) ≈ 2·10⁴ > 80, so T-1 comes first and the 11 grid levels run from 80
+  assert.ok(sve(999) > 1e4);
+  const ts = samplingTimesteps(cosine, 12, "karras");
+  assert.equal(ts.length, 12);
+  assert.equal(ts[0], 999);
+  assert.equal(ts.at(-1), 0);
+  assertClose(sve(ts[1]!), 80, { rtol: 1e-9 }, "first grid level");
+  const hi = 80 ** (1 / 7);
   const lo = sve(0) ** (1 / 7);
   for (const i of [3, 6, 9]) {
-    assertClose(sve(ts[i]!), (hi + (i / 11) * (lo - hi)) ** 7, { rtol: 1e-9 }, `i=${i}`);
+    assertClose(sve(ts[i]!), (hi + ((i - 1) / 10) * (lo - hi)) ** 7, { rtol: 1e-9 }, `i=${i}`);
+  }
+  // a schedule whose top level is below 80 keeps the plain grid between its two ends
+  const short = scheduleCosine({ T: 100, maxBeta: 0.5 });
+  const top = coefAt(short, 99);
+  const sTop = top.sigma / top.alpha;
+  assert.ok(sTop < 80, `σ_VE(T-1) = ${sTop}`);
+  const ts2 = samplingTimesteps(short, 6, "karras");
+  const sveShort = (t: number) => {
+    const c = coefAt(short, t);
+    return c.sigma / c.alpha;
+  };
+  const hi2 = sTop ** (1 / 7);
+  const lo2 = sveShort(0) ** (1 / 7);
+  for (const i of [1, 2, 4]) {
+    assertClose(sveShort(ts2[i]!), (hi2 + (i / 5) * (lo2 - hi2)) ** 7, { rtol: 1e-9 }, `i=${i}`);
   }
 });

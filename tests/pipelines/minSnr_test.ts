@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cli, tempEnv, text } from "../core/helpers.ts";
 import { readManifest } from "../../src/core/runDir.ts";
+import { writeImage } from "../data/_images.ts";
 
 Deno.test("min-snr --profile smoke runs every arm, writes the report, re-runs from cache, and adds a γ without retraining", async () => {
   const env = await tempEnv();
@@ -82,4 +83,75 @@ Deno.test("min-snr-faces with a missing image folder is a plan error naming the 
     /cannot find the image-folder dataset; looked in:\n\s+- \/tmp\/no-such-faces-folder: does not exist/,
   );
   assert.equal(await Deno.stat(env.store).catch(() => null), null);
+});
+
+Deno.test("min-snr-faces --profile smoke trains on an unlabelled image folder (rotation-pretext classifier)", async () => {
+  const env = await tempEnv();
+  const faces = join(env.dir, "faces");
+  await Deno.mkdir(faces);
+  for (let i = 0; i < 20; i++) {
+    // 12×10 images: not square, so the smoke profile's square crop is exercised too
+    await writeImage(join(faces, `img${i}.png`), 12, 10, 3, (x, y) => [
+      (x * 20 + i * 7) % 256,
+      (y * 25) % 256,
+      x < 6 ? 40 : 220,
+    ]);
+  }
+  const out = await cli([
+    "run",
+    "experiments/min-snr-faces.ts",
+    "--profile",
+    "smoke",
+    "--store",
+    env.store,
+    "--results",
+    env.results,
+  ], { DIFFRUN_FACES: faces }).output();
+  assert.equal(out.code, 0, text(out.stderr) + text(out.stdout));
+  const dir = join(
+    env.results,
+    "min-snr-faces",
+    [...Deno.readDirSync(join(env.results, "min-snr-faces"))][0]!.name,
+  );
+  const m = await readManifest(dir);
+  const classifier = m.stages.find((s) => s.stage === "classifier");
+  assert.ok(classifier, "a classifier stage ran");
+  assert.ok(m.stages.some((s) => s.stage === "evaluate"), "an evaluation ran on its features");
+});
+
+Deno.test("min-snr-faces with a folder outside Deno's read permission says so and names the flag", async () => {
+  const env = await tempEnv();
+  // /etc exists but is not in the diffrun task's --allow-read list (.,/usr/share/datasets,/tmp,/proc)
+  const out = await cli([
+    "run",
+    "experiments/min-snr-faces.ts",
+    "--store",
+    env.store,
+    "--results",
+    env.results,
+  ], { DIFFRUN_FACES: "/etc" }).output();
+  assert.equal(out.code, 2);
+  const err = text(out.stderr);
+  assert.match(err, /cannot read \/etc: it is outside Deno's read permission/);
+  assert.match(err, /--allow-read list of the `diffrun` task in deno\.json/);
+  assert.doesNotMatch(err, /does not exist/);
+  assert.equal(await Deno.stat(env.store).catch(() => null), null);
+});
+
+Deno.test("diffrun plan with FASHION_MNIST_DIR set to a folder that does not work fails naming it, never using the system copy", async () => {
+  const env = await tempEnv();
+  const plan = (dir: string) =>
+    cli(["plan", "experiments/min-snr.ts", "--store", env.store], { FASHION_MNIST_DIR: dir })
+      .output();
+  const missing = await plan(join(env.dir, "nonexistent"));
+  assert.equal(missing.code, 2, text(missing.stdout));
+  const err = text(missing.stderr);
+  assert.match(err, /nonexistent \(from FASHION_MNIST_DIR\): does not exist/);
+  assert.doesNotMatch(err, /system location/);
+  const outside = await plan("/nonexistent"); // outside the diffrun task's --allow-read list
+  assert.equal(outside.code, 2, text(outside.stdout));
+  assert.match(
+    text(outside.stderr),
+    /cannot read \/nonexistent \(from FASHION_MNIST_DIR\): it is outside Deno's read permission/,
+  );
 });
