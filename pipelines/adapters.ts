@@ -220,4 +220,6 @@ export const adaptersPipeline = definePipeline({
     return { samples, report };
   },
   engineIdentity,
+  // `replicates: n` runs every arm with trainSeed = 0..n−1 (docs/replicates.md)
+  replicateSeed: "trainSeed",
 });

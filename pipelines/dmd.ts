@@ -223,4 +223,6 @@ export const dmdPipeline = definePipeline({
     };
   },
   engineIdentity,
+  // `replicates: n` runs every arm with distillSeed = 0..n−1 (docs/replicates.md)
+  replicateSeed: "distillSeed",
 });
