@@ -18,3 +18,5 @@ export type {
   PaperDirection,
   VerdictOutcome,
 } from "./pairedVerdict.ts";
+export { formatIntervalCell, intervalCell } from "./intervalCell.ts";
+export type { IntervalCell } from "./intervalCell.ts";
