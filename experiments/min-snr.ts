@@ -24,6 +24,8 @@ export default defineExperiment({
   profiles: {
     /** Seconds, on procedural shapes (no dataset needed): what the test suite runs. */
     smoke: {
+      // two seeds per arm, so the suite exercises the aggregation over replicates end to end
+      replicates: 2,
       params: {
         data: { source: "shapes", n: 120, size: 8, channels: 1 },
         model: { kind: "unet", widths: [8, 16], resBlocksPerLevel: 1, headDim: 8, middle: "none" },
