@@ -48,6 +48,9 @@ export interface PairedVerdict {
   readonly seeds: readonly number[];
   /** Seeds of only one arm (or with a non-finite value), left out of the pairing. */
   readonly unpaired: readonly number[];
+  /** The numbers behind the outcome: the paired difference, its interval and n (no outcome). */
+  readonly evidence: string;
+  /** `<outcome>: <claim> (paper: <direction>) — <evidence>.` */
   readonly text: string;
 }
 
@@ -100,14 +103,14 @@ export const pairedVerdict = (claim: PairedClaim): PairedVerdict => {
     } left out (one arm missing or not finite)`
     : "";
   if (seeds.length === 0) {
+    const evidence = `no seed ran both ${claim.arms[0]} and ${claim.arms[1]}${left}`;
     return {
       outcome: "Inconclusive",
       difference: null,
       seeds,
       unpaired,
-      text: `Inconclusive: ${claim.claim} — no seed ran both ${claim.arms[0]} and ${
-        claim.arms[1]
-      }${left}.`,
+      evidence,
+      text: `Inconclusive: ${claim.claim} — ${evidence}.`,
     };
   }
   const ci = meanInterval(differences, level);
@@ -125,6 +128,7 @@ export const pairedVerdict = (claim: PairedClaim): PairedVerdict => {
     difference: ci,
     seeds,
     unpaired,
+    evidence: `${stated}${left}`,
     text: `${outcome}: ${claim.claim} (paper: ${paper}) — ${stated}${left}.`,
   };
 };
