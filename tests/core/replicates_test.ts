@@ -190,3 +190,36 @@ Deno.test("planExperiment() on min-snr smoke shares the dataset and classifier a
     assert.equal(keys.get(name)!.size, 3 * set.size, name);
   }
 });
+
+Deno.test("planExperiment() on dmd smoke shares the teacher across replicates and keeps every generator", async () => {
+  const dmd = (await import("../../experiments/dmd.ts")).default;
+  const one = plan(dmd, { profile: "smoke" });
+  const two = plan(dmd, { profile: "smoke", overrides: ["replicates=2"] });
+  const k1 = keysByStage(one), k2 = keysByStage(two);
+  for (const shared of ["dataset", "classifier", "train-diffusion", "regression-pairs"]) {
+    assert.equal(k2.get(shared)!.size, k1.get(shared)!.size, `${shared} is shared by the seeds`);
+  }
+  assert.equal(k2.get("dmd-distill")!.size, 2 * k1.get("dmd-distill")!.size);
+  const report = [...two.nodes.values()].find((n) => n.def.name === "dmd-report")!;
+  assert.equal(
+    Object.keys(report.inputs).filter((k) => k.startsWith("gen:")).length,
+    k2.get("dmd-distill")!.size,
+    "the report sees every seed's generator",
+  );
+});
+
+Deno.test("planExperiment() on adapters smoke reports every seed's arms and baselines", async () => {
+  const adapters = (await import("../../experiments/adapters.ts")).default;
+  const two = plan(adapters, { profile: "smoke", overrides: ["replicates=2"] });
+  const keys = keysByStage(two);
+  assert.equal(keys.get("dataset")!.size, 1);
+  const report = [...two.nodes.values()].find((n) => n.def.name === "adapter-report")!;
+  const names = Object.keys(report.inputs);
+  assert.ok(names.includes("eval:full fine-tune/seed=1"), names.join(", "));
+  assert.ok(names.some((n) => n.startsWith("eval:") && n.endsWith("/seed=1")));
+  assert.equal(
+    names.filter((n) => n.startsWith("eval:")).length,
+    keys.get("adapter-eval")!.size,
+    "every evaluation reaches the report",
+  );
+});
