@@ -16,9 +16,10 @@ const stage = (name: string, params: v.GenericSchema, inputs: string[], seeded =
     module: import.meta.url,
     params,
     inputs,
-    output: json(v.number()),
+    output: json(v.unknown()),
     seeded,
-    run: () => Effect.succeed(0),
+    // a number that differs between seeds, so the aggregates have spread
+    run: (ctx) => Effect.succeed(name === "score" ? { score: (ctx.seed % 1000) / 10 } : 0),
   });
 
 export const dataStage = stage("data", v.object({ n: v.number() }), [], false);
@@ -53,10 +54,10 @@ export const replicatePipeline = definePipeline({
       init,
       data,
     });
-    return { score: b.stage(scoreStage, {}, { model, net }) };
+    return { summary: b.stage(scoreStage, {}, { model, net }) };
   },
   aggregate: (arms, b) => {
-    const inputs = Object.fromEntries(arms.map((a) => [a.id, a.outputs.score!]));
+    const inputs = Object.fromEntries(arms.map((a) => [a.id, a.outputs.summary!]));
     const groups = arms.map((a) => `${a.group}@${a.replicate}`);
     return { report: b.stage(reportStage, { groups }, inputs) };
   },
