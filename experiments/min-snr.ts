@@ -43,6 +43,8 @@ export default defineExperiment({
     },
     /** The small-scale protocol on this 2-core machine (see README for the measured time). */
     quick: {
+      // three seeds per arm: verdicts need an interval (docs/replicates.md)
+      replicates: 3,
       params: { steps: 1000, evalEvery: 250, batchSize: 32, samples: 500 },
       sweep: {
         grid: { target: ["x0", "eps"], weighting: [unweighted, minSnr(5)] },
