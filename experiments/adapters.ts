@@ -76,6 +76,8 @@ export default defineExperiment({
      * (an unbalanced design; the main-effects ANOVA uses Type II sums of squares). 44 arms.
      */
     quick: {
+      // three seeds per arm: verdicts need an interval (docs/replicates.md)
+      replicates: 3,
       params: {
         pretrainSteps: 700,
         pretrainBatch: 32,

@@ -48,6 +48,8 @@ export default defineExperiment({
      * reuses the first 500 teacher steps and the first 500 pairs).
      */
     quick: {
+      // three seeds per arm: verdicts need an interval (docs/replicates.md)
+      replicates: 3,
       params: {
         classifierSteps: 300,
         teacherSteps: 500,

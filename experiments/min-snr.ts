@@ -24,6 +24,8 @@ export default defineExperiment({
   profiles: {
     /** Seconds, on procedural shapes (no dataset needed): what the test suite runs. */
     smoke: {
+      // two seeds per arm, so the suite exercises the aggregation over replicates end to end
+      replicates: 2,
       params: {
         data: { source: "shapes", n: 120, size: 8, channels: 1 },
         model: { kind: "unet", widths: [8, 16], resBlocksPerLevel: 1, headDim: 8, middle: "none" },
@@ -41,6 +43,8 @@ export default defineExperiment({
     },
     /** The small-scale protocol on this 2-core machine (docs/min-snr.md has the measured time). */
     quick: {
+      // three seeds per arm: verdicts need an interval (docs/replicates.md)
+      replicates: 3,
       params: { steps: 1000, evalEvery: 250, batchSize: 32, samples: 500 },
       sweep: {
         grid: { target: ["x0", "eps"], weighting: [unweighted, minSnr(5)] },

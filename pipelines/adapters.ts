@@ -18,6 +18,7 @@
 import * as v from "valibot";
 import { definePipeline, type Handle } from "../src/core/pipeline.ts";
 import { InvalidCombination } from "../src/core/plan.ts";
+import { replicateArmId } from "../src/core/replicates.ts";
 import { DatasetParams, datasetStage, resolveDatasetParams } from "../src/stages/dataset.ts";
 import { classifierStage } from "../src/stages/classifier.ts";
 import { addTraining } from "../src/stages/training.ts";
@@ -185,6 +186,8 @@ export const adaptersPipeline = definePipeline({
       throw new InvalidCombination("input", "every (input, output) pair of the sweep is invalid");
     }
     const o = first.outputs;
+    // samples and difference images: the lowest replicate seed's arms (all arms without replicates)
+    const sampled = live.filter((a) => a.replicate === first.replicate);
     const evals: Record<string, Handle<unknown>> = {
       [`eval:${FULL_ARM}`]: o.fullEval!,
       [`eval:${FROZEN_ARM}`]: o.frozenEval!,
@@ -193,9 +196,18 @@ export const adaptersPipeline = definePipeline({
       [`tuned:${FULL_ARM}`]: o.fullTuned!,
       [`tuned:${FROZEN_ARM}`]: o.frozenTuned!,
     };
+    for (const a of sampled) {
+      evals[`eval:${a.group}`] = a.outputs.eval as Handle<AdapterEval>;
+      tuned[`tuned:${a.group}`] = a.outputs.tuned!;
+    }
+    // the report: every arm at every seed, with each seed's baselines
+    const reported: Record<string, Handle<unknown>> = {};
+    const seedOf = (a: (typeof live)[number], name: string) =>
+      a.replicate === null ? name : replicateArmId(name, a.replicate);
     for (const a of live) {
-      evals[`eval:${a.id}`] = a.outputs.eval as Handle<AdapterEval>;
-      tuned[`tuned:${a.id}`] = a.outputs.tuned!;
+      reported[`eval:${a.id}`] = a.outputs.eval as Handle<AdapterEval>;
+      reported[`eval:${seedOf(a, FULL_ARM)}`] = a.outputs.fullEval!;
+      reported[`eval:${seedOf(a, FROZEN_ARM)}`] = a.outputs.frozenEval!;
     }
     const samples = b.stage(adapterSamplesStage, {
       top: first.params.top,
@@ -207,8 +219,10 @@ export const adaptersPipeline = definePipeline({
     const task = q.task === "concept"
       ? `(b) new concept: class ${q.concept} of ${q.data.source}, held out of pretraining, learned from ${q.shots} images under its unseen token with ${q.priorImages} prior-preservation images; ${q.tuneSteps} steps at batch ${q.tuneBatch}`
       : `${q.shift} ${q.data.source}, ${q.tuneImages} tuning images, ${q.tuneSteps} steps at batch ${q.tuneBatch}`;
-    const report = b.stage(adapterReportStage, { task }, { samples, ...evals });
+    const report = b.stage(adapterReportStage, { task }, { samples, ...reported });
     return { samples, report };
   },
   engineIdentity,
+  // `replicates: n` runs every arm with trainSeed = 0..n−1 (docs/replicates.md)
+  replicateSeed: "trainSeed",
 });

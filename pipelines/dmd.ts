@@ -16,6 +16,7 @@
 import * as v from "valibot";
 import { definePipeline, type Handle } from "../src/core/pipeline.ts";
 import { InvalidCombination } from "../src/core/plan.ts";
+import { replicateArmId } from "../src/core/replicates.ts";
 import { DatasetParams, datasetStage, resolveDatasetParams } from "../src/stages/dataset.ts";
 import { classifierStage } from "../src/stages/classifier.ts";
 import { addTraining } from "../src/stages/training.ts";
@@ -199,7 +200,12 @@ export const dmdPipeline = definePipeline({
   aggregate: (arms, b) => {
     const inputs: Record<string, Handle<unknown>> = {};
     for (const a of arms) {
-      for (const [k, h] of Object.entries(a.outputs)) if (k !== "summary") inputs[k] = h;
+      for (const [k, h] of Object.entries(a.outputs)) {
+        if (k === "summary") continue;
+        // each replicate's generator under its own name; the teacher is shared by the seeds
+        const shared = k.startsWith("teacher@") || a.replicate === null;
+        inputs[shared ? k : replicateArmId(k, a.replicate!)] = h;
+      }
     }
     const first = arms[0]?.params;
     const order = Object.keys(DMD_ARMS) as DmdArm[];
@@ -214,4 +220,6 @@ export const dmdPipeline = definePipeline({
     };
   },
   engineIdentity,
+  // `replicates: n` runs every arm with distillSeed = 0..n−1 (docs/replicates.md)
+  replicateSeed: "distillSeed",
 });

@@ -126,4 +126,6 @@ export const minSnrPipeline = definePipeline({
     return { report: b.stage(minSnrReportStage, { threshold }, inputs) };
   },
   engineIdentity,
+  // `replicates: n` runs every arm with trainSeed = 0..n−1 (docs/replicates.md)
+  replicateSeed: "trainSeed",
 });

@@ -8,6 +8,7 @@ import type { Plan, PlanNode } from "../core/plan.ts";
 import { diffComponents, type KeyComponents } from "../core/cacheKey.ts";
 import { canonicalJson } from "../core/canonicalJson.ts";
 import { listRunDirs, type Manifest, readManifest } from "../core/runDir.ts";
+import { aggregateSeeds, seedAggregateLines } from "../report/seedAggregate.ts";
 
 /** `diffrun plan`: every stage with hit or miss, or the graph as mermaid / dot. */
 export const formatPlan = (
@@ -219,9 +220,12 @@ export const showRun = async (dir: string): Promise<string> => {
 /** `diffrun compare`: arms of several runs side by side; columns whose values differ are marked. */
 export const compareRuns = async (dirs: readonly string[]): Promise<string> => {
   const rows: { run: string; arm: string; cells: Record<string, string> }[] = [];
+  const seeded: { run: string; agg: NonNullable<ReturnType<typeof aggregateSeeds>> }[] = [];
   for (const dir of dirs) {
     const m = await readManifest(dir);
     const summary = await readSummaryRows(dir);
+    const agg = aggregateSeeds(m.arms, summary);
+    if (agg) seeded.push({ run: `${m.experiment.name}/${m.runId}`, agg });
     for (const arm of m.arms) {
       const params = Object.fromEntries(
         Object.entries(flatten(arm.params)).map(([k, v]) => [k, String(v)]),
@@ -254,6 +258,18 @@ export const compareRuns = async (dirs: readonly string[]): Promise<string> => {
     );
   }
   out.push("", `${differs.size} column(s) differ between rows (marked *…*).`);
+  if (seeded.length > 0) {
+    // one table over the runs with replicates: each sweep arm as mean ± 95% CI over its seeds
+    const metrics = [...new Set(seeded.flatMap((s) => s.agg.columns))];
+    out.push(
+      "",
+      "Across seeds: mean ± half-width of the 95% Student-t interval (n seeds):",
+      "",
+      `| run | arm | n | ${metrics.join(" | ")} |`,
+      `|${"---|".repeat(3 + metrics.length)}`,
+      ...seeded.flatMap((s) => seedAggregateLines(s.run, { ...s.agg, columns: metrics })),
+    );
+  }
   return out.join("\n");
 };
 

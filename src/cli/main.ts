@@ -76,6 +76,7 @@ const runCommand = Command.make(
     experiment: experimentArg,
     profile: opt.profile,
     params: opt.params,
+    replicates: opt.replicates,
     backend: opt.backend,
     jobs: opt.jobs,
     keepGoing: Flag.Boolean("keep-going").pipe(
@@ -87,8 +88,9 @@ const runCommand = Command.make(
     executor: executorFlag,
     retries: retriesFlag,
   },
-  (a) =>
+  (args) =>
     Effect.gen(function* () {
+      const a = { ...args, params: opt.withReplicates(args.params, args.replicates) };
       const root = opt.projectRoot();
       const plan = yield* planned(a.experiment, a.profile, a.params, a.backend);
       const storeRoot = opt.storeRoot(a.store, root);
@@ -114,6 +116,7 @@ const planCommand = Command.make(
     experiment: experimentArg,
     profile: opt.profile,
     params: opt.params,
+    replicates: opt.replicates,
     backend: opt.backend,
     store: opt.store,
     format: Flag.Literals("format", ["text", "mermaid", "dot", "json"]).pipe(
@@ -121,8 +124,9 @@ const planCommand = Command.make(
     ),
     executor: executorFlag,
   },
-  (a) =>
+  (args) =>
     Effect.gen(function* () {
+      const a = { ...args, params: opt.withReplicates(args.params, args.replicates) };
       const plan = yield* planned(a.experiment, a.profile, a.params, a.backend);
       const hits = yield* Effect.gen(function* () {
         const store = yield* Store;
@@ -154,11 +158,13 @@ const explainCommand = Command.make(
     ),
     profile: opt.profile,
     params: opt.params,
+    replicates: opt.replicates,
     backend: opt.backend,
     results: opt.results,
   },
-  (a) =>
+  (args) =>
     Effect.gen(function* () {
+      const a = { ...args, params: opt.withReplicates(args.params, args.replicates) };
       const plan = yield* planned(a.experiment, a.profile, a.params, a.backend);
       const previous = yield* Effect.promise(() =>
         lastRun(opt.resultsRoot(a.results, opt.projectRoot()), plan.experiment.name)

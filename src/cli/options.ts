@@ -4,6 +4,7 @@ import * as Option from "effect/Option";
 import { cpus } from "node:os";
 import { resolve } from "node:path";
 import { findProjectRoot } from "../core/plan.ts";
+import { replicatesOverride } from "../core/replicates.ts";
 
 export const profile = Flag.String("profile").pipe(
   Flag.withDescription("profile of the experiment file (e.g. smoke, quick, full)"),
@@ -16,6 +17,19 @@ export const params = Flag.String("param").pipe(
   ),
   Flag.atLeast(0),
 );
+export const replicates = Flag.Int("replicates").pipe(
+  Flag.withDescription(
+    "run every arm with seeds 0..n-1 (overrides the experiment's `replicates`; docs/replicates.md)",
+  ),
+  Flag.optional,
+);
+
+/** The `-p` list with `--replicates n` added as the override the run records. */
+export const withReplicates = (
+  params: readonly string[],
+  n: Option.Option<number>,
+): readonly string[] => Option.isSome(n) ? [...params, replicatesOverride(n.value)] : params;
+
 export const backend = Flag.String("backend").pipe(
   Flag.withDescription(
     "tensor backend: ort (default), cpu, tensorflow, tensorflow-gpu (fails unless a GPU runs it), webgpu",

@@ -8,6 +8,7 @@
 import * as v from "valibot";
 import type { AnyPipelineDef, PipelineDef } from "./pipeline.ts";
 import { SweepSpec } from "./sweep.ts";
+import { ReplicatesCount } from "./replicates.ts";
 import { InvalidFile } from "./errors.ts";
 import { ExecutorKind, SlurmSettings } from "../executor/resources.ts";
 
@@ -15,6 +16,8 @@ export interface Profile<P> {
   readonly description?: string;
   readonly params?: P;
   readonly sweep?: SweepSpec;
+  /** Seeds per arm; overrides the experiment's `replicates` (docs/replicates.md). */
+  readonly replicates?: number;
 }
 
 export interface ExperimentDef<S extends v.GenericSchema> {
@@ -26,6 +29,8 @@ export interface ExperimentDef<S extends v.GenericSchema> {
   readonly profiles?: Readonly<Record<string, Profile<DeepPartial<v.InferInput<S>>>>>;
   /** The profile used when `--profile` is not given. */
   readonly defaultProfile?: string;
+  /** Run every arm with seeds 0..n−1 of the pipeline's seed param (docs/replicates.md). */
+  readonly replicates?: number;
   /** Experiment seed; every stage derives its own from it. Default 0. */
   readonly seed?: number;
   /** Tensor backend unless `--backend` says otherwise. Default "ort". */
@@ -59,6 +64,7 @@ const pipelineShape = v.looseObject({
   build: v.function(),
   aggregate: v.optional(v.function()),
   engineIdentity: v.optional(v.function()),
+  replicateSeed: v.optional(v.string()),
 });
 
 /** The shape an experiment module's default export must have (it is code, but checked anyway). */
@@ -77,8 +83,10 @@ export const ExperimentShape = v.strictObject({
       description: v.optional(v.string()),
       params: v.optional(plainObject),
       sweep: v.optional(SweepSpec),
+      replicates: v.optional(ReplicatesCount),
     }),
   )),
+  replicates: v.optional(ReplicatesCount),
   defaultProfile: v.optional(v.string()),
   seed: v.optional(v.pipe(v.number(), v.integer())),
   backend: v.optional(v.string()),

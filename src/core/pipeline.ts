@@ -39,6 +39,9 @@ export type ArmOutputs = Readonly<Record<string, Handle<unknown>>>;
 /** One arm as seen by `aggregate`. */
 export interface ArmView<P> {
   readonly id: string;
+  /** The sweep arm's id without the replicate seed, and that seed (null: no replicates). */
+  readonly group: string;
+  readonly replicate: number | null;
   readonly params: P;
   readonly outputs: ArmOutputs;
 }
@@ -56,6 +59,11 @@ export interface PipelineDef<S extends v.GenericSchema> {
    * versions). Supplied by the pipeline so the runner core never imports tensor code.
    */
   readonly engineIdentity?: (backend: string) => Record<string, unknown>;
+  /**
+   * The param that carries the pipeline's random seed: `replicates: n` runs every arm with it set
+   * to 0..n−1 (docs/replicates.md). Stages that do not take it are shared across replicates.
+   */
+  readonly replicateSeed?: string;
 }
 
 // deno-lint-ignore no-explicit-any

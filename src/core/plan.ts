@@ -14,7 +14,6 @@ import type { AnyExperimentDef } from "./experiment.ts";
 import { type ArmOutputs, type ArmView, recordingBuilder, type StageCall } from "./pipeline.ts";
 import type { AnyStageDef } from "./stage.ts";
 import {
-  type ArmAssignment,
   deepMerge,
   expandSweep,
   type Override,
@@ -26,6 +25,12 @@ import { sourceHash } from "./sourceHash.ts";
 import { cacheKey, deriveSeed, type KeyComponents, makeKeyComponents } from "./cacheKey.ts";
 import { isArrayParam, leafPaths, lookupParam, unknownParamMessage } from "./paramSchema.ts";
 import { NotCanonicalizable } from "./canonicalJson.ts";
+import {
+  replicateArms,
+  type ReplicateAssignment,
+  replicateIssues,
+  takeReplicatesOverride,
+} from "./replicates.ts";
 
 export interface PlanOptions {
   /** The experiment file, for messages and the manifest. */
@@ -56,6 +61,9 @@ export interface ArmPlan {
   readonly id: string;
   /** The swept values only. */
   readonly values: Readonly<Record<string, unknown>>;
+  /** The sweep arm's id without the replicate seed, and that seed (null: no replicates). */
+  readonly group: string;
+  readonly replicate: number | null;
   /** Fully resolved and validated params. */
   readonly params: unknown;
   /** Output name -> key. */
@@ -68,6 +76,8 @@ export interface Plan {
     readonly file: string;
     readonly profile: string | null;
     readonly seed: number;
+    /** Seeds per arm (docs/replicates.md); null when the experiment asked for none. */
+    readonly replicates: number | null;
     readonly backend: string;
     readonly description: string | null;
   };
@@ -146,8 +156,11 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
   }
 
   // -- overrides ----------------------------------------------------------------------------
+  const replicates = takeReplicatesOverride(options.overrides ?? []);
+  if (replicates.error) issue("command line", replicates.error, "replicates");
+  const replicateCount = replicates.count ?? profile?.replicates ?? exp.replicates;
   const overrides: Override[] = [];
-  for (const raw of options.overrides ?? []) {
+  for (const raw of replicates.rest) {
     const o = parseOverride(raw);
     if (typeof o === "string") issue("command line", o);
     else if (
@@ -175,12 +188,17 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
   for (const path of new Set((sweep?.include ?? []).flatMap((x) => Object.keys(x)))) {
     checkName(path, "sweep.include");
   }
+  for (
+    const i of replicateIssues({ pipeline, count: replicateCount, params: base, sweep, overrides })
+  ) {
+    issue(i.where, i.message, i.field);
+  }
   if (issues.length > 0) throw new PlanError({ issues });
 
   // -- arms -----------------------------------------------------------------------------------
-  const assignments: ArmAssignment[] = expandSweep(sweep);
+  const assignments = replicateArms(expandSweep(sweep), replicateCount, pipeline.replicateSeed);
   const calls: StageCall[] = [];
-  const arms: { assignment: ArmAssignment; params: unknown; outputs: ArmOutputs }[] = [];
+  const arms: { assignment: ReplicateAssignment; params: unknown; outputs: ArmOutputs }[] = [];
   for (const assignment of assignments) {
     let raw = base;
     for (const [path, value] of Object.entries(assignment.values)) raw = setPath(raw, path, value);
@@ -211,6 +229,8 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
   if (pipeline.aggregate && issues.length === 0) {
     const views: ArmView<unknown>[] = arms.map((a) => ({
       id: a.assignment.id,
+      group: a.assignment.group,
+      replicate: a.assignment.replicate,
       params: a.params,
       outputs: a.outputs,
     }));
@@ -374,6 +394,7 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
       file,
       profile: profileName,
       seed,
+      replicates: replicateCount ?? null,
       backend,
       description: exp.description ?? null,
     },
@@ -381,6 +402,8 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
     arms: arms.map((a) => ({
       id: a.assignment.id,
       values: a.assignment.values,
+      group: a.assignment.group,
+      replicate: a.assignment.replicate,
       params: a.params,
       outputs: outputKeys(a.outputs),
     })),

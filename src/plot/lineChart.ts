@@ -4,6 +4,9 @@
  * when no corner is free), one `<path data-series="…">` per series with a hover `<title>`, and,
  * with `markers`, a dot per point with its own `<title>` giving the values.
  *
+ * A series may carry a band (x, low, high), e.g. a 95% confidence interval over seeds, drawn as
+ * a translucent area of the series' colour under its line; the axes make room for it.
+ *
  * Points that cannot be drawn (non-finite; ≤ 0 on a log axis) break the line there, like a gap
  * in the data, and a footnote says how many were left out. Does not write files (see png.ts).
  */
@@ -26,6 +29,8 @@ export interface Series {
   readonly dashed?: boolean;
   /** Any SVG colour; default: the palette colour for the series' position. */
   readonly color?: string;
+  /** A shaded band around the line: (x, low, high) triples, e.g. a confidence interval. */
+  readonly band?: readonly (readonly [number, number, number])[];
 }
 
 export interface RefLine {
@@ -169,8 +174,27 @@ export const lineChart = (o: LineChartOptions): string => {
   const drawable = o.series.map((s) => runs(s.points, ([x, y]) => okX(x) && okY(y)));
   const skipped = o.series.reduce((n, s) => n + s.points.length, 0) -
     drawable.reduce((n, rs) => n + rs.reduce((m, r) => m + r.length, 0), 0);
-  const xs = [...drawable.flat(2).map((p) => p[0]), ...(o.vLines ?? []).map((l) => l.x)];
-  const ys = [...drawable.flat(2).map((p) => p[1]), ...(o.hLines ?? []).map((l) => l.y)];
+  // a band is two edges (low and high) over the same xs; an undrawable triple breaks both
+  const bands = o.series.map((s) => {
+    const ok = (s.band ?? []).map(([x, lo, hi]) => okX(x) && okY(lo) && okY(hi));
+    const edge = (k: 1 | 2) =>
+      runs(
+        (s.band ?? []).map((b, i) => (ok[i] ? [b[0], b[k]] : [NaN, NaN]) as Pt),
+        ([x]) => Number.isFinite(x),
+      );
+    return { low: edge(1), high: edge(2) };
+  });
+  const bandPts = bands.flatMap((b) => [...b.low.flat(), ...b.high.flat()]);
+  const xs = [
+    ...drawable.flat(2).map((p) => p[0]),
+    ...bandPts.map((p) => p[0]),
+    ...(o.vLines ?? []).map((l) => l.x),
+  ];
+  const ys = [
+    ...drawable.flat(2).map((p) => p[1]),
+    ...bandPts.map((p) => p[1]),
+    ...(o.hLines ?? []).map((l) => l.y),
+  ];
   const scale = (
     kind: ScaleKind,
     values: number[],
@@ -215,15 +239,18 @@ export const lineChart = (o: LineChartOptions): string => {
     };
     const X = scale(xKind, xs, [r.left, r.right], o.xDomain);
     const Y = scale(yKind, ys, [r.bottom, r.top], o.yDomain);
-    const px = drawable.map((rs) =>
-      rs.map((run) => run.map(([x, y]) => [X.map(x), Y.map(y)] as Pt))
-    );
-    return { r, X, Y, px };
+    const toPx = (rs: readonly (readonly Pt[])[]) =>
+      rs.map((run) => run.map(([x, y]) => [X.map(x), Y.map(y)] as Pt));
+    const px = drawable.map(toPx);
+    const bandPx = bands.map((b) => ({ low: toPx(b.low), high: toPx(b.high) }));
+    // band edges count as data where labels and the legend must not go
+    const obstacles = [...px.flat(), ...bandPx.flatMap((b) => [...b.low, ...b.high])];
+    return { r, X, Y, px, bandPx, obstacles };
   };
   let g = layout(0);
 
   // reference-line labels avoid the data and are obstacles for the legend
-  let refs = refLines(g.r, g.X, g.Y, o, g.px.flat());
+  let refs = refLines(g.r, g.X, g.Y, o, g.obstacles);
 
   let legendAt: { x: number; y: number; framed: boolean } | undefined;
   let legend = legendLayout(items, W - 24);
@@ -233,22 +260,39 @@ export const lineChart = (o: LineChartOptions): string => {
       ? legendLayout(items, 0.5 * (g.r.right - g.r.left), 1)
       : undefined;
     const spot = corner && corner.height <= 0.6 * (g.r.bottom - g.r.top)
-      ? freeCorner(g.r, corner.width, corner.height, g.px.flat(), refs.map((l) => l.box))
+      ? freeCorner(g.r, corner.width, corner.height, g.obstacles, refs.map((l) => l.box))
       : undefined;
     if (corner && spot) {
       legend = corner;
       legendAt = { x: spot.x, y: spot.y, framed: true };
     } else {
       g = layout(legend.height + 6);
-      refs = refLines(g.r, g.X, g.Y, o, g.px.flat());
+      refs = refLines(g.r, g.X, g.Y, o, g.obstacles);
       legendAt = { x: 12, y: g.r.bottom + 48, framed: false };
     }
   }
-  const { r, X, Y, px } = g;
+  const { r, X, Y, px, bandPx } = g;
 
   body.push(...grid(r, X, Y));
   const data: string[] = [];
   for (const l of refs) data.push(l.line);
+  o.series.forEach((s, i) => {
+    const { low, high } = bandPx[i]!;
+    const d = high.map((up, k) => {
+      const down = [...low[k]!].reverse();
+      return [...up, ...down].map(([x, y], j) => `${j === 0 ? "M" : "L"}${num(x, 1)} ${num(y, 1)}`)
+        .join(" ") + " Z";
+    }).join(" ");
+    if (d !== "") {
+      data.push(el("path", {
+        "data-band": s.name,
+        d,
+        fill: styles[i]!.color,
+        "fill-opacity": 0.18,
+        stroke: "none",
+      }, tooltip(`${s.name}: band`)));
+    }
+  });
   o.series.forEach((s, i) => {
     const { color, dash } = styles[i]!;
     const d = px[i]!.map((run) =>

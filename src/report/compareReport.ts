@@ -16,6 +16,7 @@ import { page } from "./page.ts";
 import { readRun, type RunData } from "./runData.ts";
 import { renderTable } from "./tables.ts";
 import { canonicalJson } from "../core/canonicalJson.ts";
+import { aggregateSeeds, seedAggregateTable } from "./seedAggregate.ts";
 
 const MIME: Readonly<Record<string, string>> = {
   png: "image/png",
@@ -121,6 +122,10 @@ export const renderCompareReport = async (dirs: readonly string[]): Promise<stri
       prefix: runs.length > 1 ? `${run.manifest.runId.slice(-8)}: ` : "",
     })),
   );
+  const seeded = runs.flatMap((run) => {
+    const agg = aggregateSeeds(run.manifest.arms, summaryRows(run.summary));
+    return agg ? [{ run: runName(run), agg }] : [];
+  });
   const galleries: string[] = [];
   for (const run of runs) {
     const g = await gallerySection(run, embeddedImage);
@@ -133,6 +138,9 @@ export const renderCompareReport = async (dirs: readonly string[]): Promise<stri
     sections: [
       { id: "runs", title: "Runs", html: provenance(runs) },
       { id: "arms", title: "Params and metrics", html: armsTable(runs) },
+      ...(seeded.length === 0
+        ? []
+        : [{ id: "seeds", title: "Across seeds", html: seedAggregateTable(seeded) }]),
       {
         id: "curves",
         title: "Metric curves",

@@ -12,6 +12,8 @@ import { markdownToHtml } from "./markdown.ts";
 import { paramsSection, provenanceSection, stagesSection } from "./overview.ts";
 import { type LiveState, page } from "./page.ts";
 import { readRun, type RunData } from "./runData.ts";
+import { aggregateSeeds, seedAggregateTable } from "./seedAggregate.ts";
+import { summaryRows } from "./compareReport.ts";
 
 export const REPORT_FILE = "report.html";
 
@@ -46,6 +48,7 @@ export const renderRunReport = async (
   imageUrl: ImageUrl = relativeImage,
 ): Promise<string> => {
   const m = run.manifest;
+  const seeds = aggregateSeeds(m.arms, summaryRows(run.summary));
   const profile = m.command.profile ? `, profile ${m.command.profile}` : "";
   return page({
     title: `${m.experiment.name} ${m.runId}`,
@@ -64,6 +67,11 @@ export const renderRunReport = async (
           run.summary.replace(/^# .*\n/, "").split("\n## Stages")[0]!,
         ),
       },
+      ...(seeds === null ? [] : [{
+        id: "seeds",
+        title: "Across seeds",
+        html: seedAggregateTable([{ run: null, agg: seeds }]),
+      }]),
       { id: "curves", title: "Metric curves", html: curvesSection(run) },
       { id: "samples", title: "Samples across arms", html: await gallerySection(run, imageUrl) },
       { id: "study", title: "Study outputs", html: await studySection(run, imageUrl) },

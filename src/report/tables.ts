@@ -1,13 +1,27 @@
 /**
  * Study tables: the `tables.json` a report stage writes into its artifact directory,
- * `{"tables":[{"id","title","columns","rows","note"?}]}` with cells that are strings, numbers or
- * null, validated with valibot (a bad file is reported by field, not rendered half-way), and
+ * `{"tables":[{"id","title","columns","rows","note"?}]}` with cells that are strings, numbers,
+ * null, or an aggregate over replicates (mean, 95% interval, n and every seed's value; see
+ * docs/replicates.md), validated with valibot (a bad file is reported by field, not rendered half-way), and
  * rendered as HTML tables.
  */
 import * as v from "valibot";
 import { escapeHtml } from "./escape.ts";
+import { formatIntervalCell, type IntervalCell } from "../stats/intervalCell.ts";
 
-const Cell = v.nullable(v.union([v.string(), v.number()]));
+const IntervalCellSchema = v.strictObject({
+  mean: v.number(),
+  halfWidth: v.nullable(v.number()),
+  low: v.nullable(v.number()),
+  high: v.nullable(v.number()),
+  level: v.number(),
+  n: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  seeds: v.array(v.number()),
+  values: v.array(v.number()),
+});
+
+const Cell = v.nullable(v.union([v.string(), v.number(), IntervalCellSchema]));
+export type TableCell = string | number | null | IntervalCell;
 
 export const StudyTableSchema = v.strictObject({
   id: v.pipe(v.string(), v.minLength(1)),
@@ -41,9 +55,11 @@ export const parseTables = (
 };
 
 /** A number as a table shows it: integers as they are, others with 4 significant digits. */
-export const formatCell = (cell: string | number | null): string =>
+export const formatCell = (cell: TableCell): string =>
   cell === null
     ? "—"
+    : typeof cell === "object"
+    ? formatIntervalCell(cell, 4)
     : typeof cell === "number"
     ? (Number.isInteger(cell)
       ? String(cell)
@@ -56,7 +72,7 @@ export const formatCell = (cell: string | number | null): string =>
 export const renderTable = (t: {
   readonly title: string;
   readonly columns: readonly string[];
-  readonly rows: readonly (readonly (string | number | null)[])[];
+  readonly rows: readonly (readonly TableCell[])[];
   readonly note?: string | undefined;
   readonly id?: string | undefined;
 }): string =>
@@ -68,7 +84,15 @@ export const renderTable = (t: {
     ...t.rows.map((r) =>
       `<tr>${
         r.map((c) =>
-          `<td${typeof c === "number" ? ' class="num"' : ""}>${escapeHtml(formatCell(c))}</td>`
+          `<td${
+            typeof c === "number" || (c !== null && typeof c === "object") ? ' class="num"' : ""
+          }${
+            c !== null && typeof c === "object"
+              ? ` title="${
+                escapeHtml(c.seeds.map((s, i) => `seed ${s}: ${c.values[i]}`).join("\n"))
+              }"`
+              : ""
+          }>${escapeHtml(formatCell(c))}</td>`
         ).join("")
       }</tr>`
     ),

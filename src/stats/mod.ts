@@ -8,3 +8,15 @@ export { mainEffectsAnova, oneWayAnova } from "./anova.ts";
 export type { AnovaRow, AnovaTable, Observation } from "./anova.ts";
 export { anovaReportTable } from "./reportTable.ts";
 export type { ReportCell, ReportTable } from "./reportTable.ts";
+export { tQuantile, tSurvival } from "./tDistribution.ts";
+export { formatMeanInterval, meanInterval } from "./confidenceInterval.ts";
+export type { MeanInterval } from "./confidenceInterval.ts";
+export { allOf, pairBySeed, pairedVerdict } from "./pairedVerdict.ts";
+export type {
+  PairedClaim,
+  PairedVerdict,
+  PaperDirection,
+  VerdictOutcome,
+} from "./pairedVerdict.ts";
+export { formatIntervalCell, intervalCell } from "./intervalCell.ts";
+export type { IntervalCell } from "./intervalCell.ts";

@@ -6,7 +6,10 @@
  */
 import type { AnovaTable } from "./anova.ts";
 
-export type ReportCell = string | number | null;
+import type { IntervalCell } from "./intervalCell.ts";
+
+/** A cell: text, a number, nothing, or an aggregate over replicate seeds. */
+export type ReportCell = string | number | null | IntervalCell;
 
 export interface ReportTable {
   readonly id: string;

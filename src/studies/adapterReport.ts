@@ -17,6 +17,8 @@ import { heatmap } from "../plot/heatmap.ts";
 import { barChart } from "../plot/barChart.ts";
 import { svgToPng } from "../plot/png.ts";
 import { INPUT_POSITIONS, OUTPUT_POSITIONS } from "../models/hooks.ts";
+export type { ArmRow } from "./adapterVerdict.ts";
+export { adapterVerdict, armRows } from "./adapterVerdict.ts";
 import { ACTIVATIONS } from "../models/adapters.ts";
 import { mainEffectsAnova, oneWayAnova } from "../stats/anova.ts";
 import { anovaReportTable, type ReportTable } from "../stats/reportTable.ts";
@@ -24,122 +26,29 @@ import type { AdapterEval } from "./adapterEval.ts";
 import type { AdapterSamples } from "./adapterSamples.ts";
 import { FROZEN_ARM, FULL_ARM, safeName } from "./adapterSamples.ts";
 import { writeImageGrid } from "../data/imageGrid.ts";
+import {
+  adapterVerdict,
+  type ArmRow,
+  armRows,
+  type ArmSummary,
+  baselineBySeed,
+  FACTORS,
+  fmt,
+  levelOf,
+  mean,
+  summariseArms,
+} from "./adapterVerdict.ts";
+import { formatIntervalCell, intervalCell } from "../stats/intervalCell.ts";
 
 export const AdapterReportParams = v.strictObject({
   /** What the target task was, for the report's header. */
   task: v.optional(v.string(), ""),
 });
 
-const FACTORS = ["input", "output", "activation", "scale"] as const;
-
-export interface ArmRow {
-  readonly id: string;
-  readonly input: string;
-  readonly output: string;
-  readonly activation: string;
-  readonly scale: number;
-  readonly rank: number;
-  readonly mse: number;
-  readonly se: number;
-  readonly adapterParams: number;
-  readonly baseParams: number;
-}
-
-const fmt = (x: number | null | undefined, digits = 4) =>
-  x === null || x === undefined || !Number.isFinite(x)
-    ? "—"
-    : Number(x.toPrecision(digits)).toString();
-const pct = (x: number) => `${fmt(100 * x, 3)}%`;
-
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const se = (xs: readonly number[]) => {
   if (xs.length < 2) return null;
   const m = mean(xs);
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1) / xs.length);
-};
-
-/** Rows of the adapter arms (baselines excluded). */
-export const armRows = (evals: Readonly<Record<string, AdapterEval>>): ArmRow[] =>
-  Object.entries(evals).flatMap(([id, e]) => {
-    const a = e.tuned.adapter;
-    if (e.tuned.method !== "adapter" || a === null) return [];
-    return [{
-      id,
-      input: a.input,
-      output: a.output,
-      activation: a.activation,
-      scale: a.scale,
-      rank: a.rank,
-      mse: e.targetMse,
-      se: e.targetMseSe,
-      adapterParams: e.tuned.trainedParameters,
-      baseParams: e.tuned.baseParameters,
-    }];
-  }).sort((a, b) => a.mse - b.mse);
-
-const levelOf = (r: ArmRow, f: (typeof FACTORS)[number]) => String(r[f]);
-
-/** The verdict on the paper's headline claims, as sentences with numbers. */
-export const adapterVerdict = (
-  rows: readonly ArmRow[],
-  anovaRows: readonly { factor: string; f: number; p: number }[],
-  full: number | null,
-  frozen: number | null,
-): string[] => {
-  const out: string[] = [];
-  const ranked = anovaRows.filter((r) => Number.isFinite(r.f));
-  if (ranked.length > 0) {
-    const top = ranked[0]!;
-    out.push(
-      `${
-        top.factor === "input" ? "Reproduced" : "Not reproduced"
-      }: the factor with the largest F ` +
-        `(main-effects model) is ${top.factor} (F = ${fmt(top.f, 3)}, p = ${fmt(top.p, 2)}); ` +
-        ranked.map((r) => `${r.factor} F = ${fmt(r.f, 3)}`).join(", ") + ".",
-    );
-  }
-  const byInput = INPUT_POSITIONS.map((i) => {
-    const ys = rows.filter((r) => r.input === i).map((r) => r.mse);
-    return { input: i, mean: ys.length ? mean(ys) : NaN, n: ys.length };
-  }).filter((x) => x.n > 0).sort((a, b) => a.mean - b.mean);
-  if (byInput.length > 0) {
-    const best2 = byInput.slice(0, 2).map((x) => x.input);
-    const claim = best2.includes("CA_out") || best2.includes("CA_c");
-    out.push(
-      `${claim ? "Reproduced" : "Not reproduced"}: inputs right after cross-attention do best — ` +
-        `mean target MSE by input position, best first: ` +
-        byInput.map((x) => `${x.input} ${fmt(x.mean)}`).join(", ") + ".",
-    );
-  }
-  const pair = rows.filter((r) => r.input === "CA_out" && r.output === "FFN_in");
-  if (pair.length > 0 && rows.length > 0) {
-    const best = pair[0]!;
-    const rank = rows.indexOf(best) + 1;
-    const vsFull = full === null
-      ? ""
-      : `; full fine-tuning ${fmt(full)}${
-        best.mse <= full ? " (the adapter matches or beats it)" : " (the adapter does not reach it)"
-      }`;
-    out.push(
-      `${rank <= Math.max(3, Math.ceil(rows.length / 10)) ? "Reproduced" : "Not reproduced"}: ` +
-        `CA_out → FFN_in near the top — its best arm (${best.id}) ranks ${rank} of ${rows.length} ` +
-        `with MSE ${fmt(best.mse)} at ${
-          pct(best.adapterParams / best.baseParams)
-        } extra parameters${vsFull}.`,
-    );
-  } else out.push("CA_out → FFN_in was not in the grid: that claim is not judged.");
-  if (full !== null && frozen !== null && rows.length > 0) {
-    const best = rows[0]!;
-    out.push(
-      `Best adapter ${best.id}: MSE ${fmt(best.mse)} vs full fine-tuning ${
-        fmt(full)
-      } and the frozen ` +
-        `base ${fmt(frozen)}; ${
-          rows.filter((r) => r.mse < frozen).length
-        } of ${rows.length} adapter arms improve on the frozen base.`,
-    );
-  }
-  return out;
 };
 
 const savePlot = async (dir: string, name: string, svg: string) => {
@@ -147,7 +56,7 @@ const savePlot = async (dir: string, name: string, svg: string) => {
   await svgToPng(svg, join(dir, `${name}.png`));
 };
 
-const factorBars = (rows: readonly ArmRow[], f: "activation" | "scale", levels: string[]) => {
+const factorBars = (rows: readonly ArmSummary[], f: "activation" | "scale", levels: string[]) => {
   const groups = levels.map((l) => rows.filter((r) => levelOf(r, f) === l).map((r) => r.mse));
   return {
     categories: levels.map((l, i) => `${l} (n=${groups[i]!.length})`),
@@ -172,10 +81,14 @@ export const adapterReportStage = defineStage({
         if (k.startsWith("eval:")) evals[k.slice(5)] = val as AdapterEval;
       }
       const samples = inputs.samples as WithFiles<AdapterSamples> | undefined;
-      const full = Object.values(evals).find((e) => e.tuned.method === "full")?.targetMse ?? null;
-      const frozen = Object.values(evals).find((e) => e.tuned.method === "frozen")?.targetMse ??
-        null;
-      const rows = armRows(evals);
+      const fullBySeed = baselineBySeed(evals, "full");
+      const frozenBySeed = baselineBySeed(evals, "frozen");
+      const full = intervalCell(fullBySeed)?.mean ?? null;
+      const frozen = intervalCell(frozenBySeed)?.mean ?? null;
+      // every seed's arm (ANOVA, verdict), and each arm over its seeds (plots, tables)
+      const seedRows: ArmRow[] = armRows(evals);
+      const rows = summariseArms(seedRows);
+      const seeds = [...new Set(seedRows.map((r) => r.seed))].sort((a, b) => a - b);
       const tables: ReportTable[] = [];
 
       // heat map: mean over activation and scale of each (input, output) cell
@@ -229,12 +142,12 @@ export const adapterReportStage = defineStage({
       }
 
       // ANOVA: factors with at least two observed levels
-      const obs = rows.map((r) => ({
+      const obs = seedRows.map((r) => ({
         levels: Object.fromEntries(FACTORS.map((f) => [f, levelOf(r, f)])),
         y: r.mse,
       }));
       const varied = FACTORS.filter((f) => new Set(rows.map((r) => levelOf(r, f))).size > 1);
-      const main = rows.length > varied.length + 1 && varied.length > 0
+      const main = seedRows.length > varied.length + 1 && varied.length > 0
         ? mainEffectsAnova(obs, varied)
         : null;
       if (main) {
@@ -277,6 +190,7 @@ export const adapterReportStage = defineStage({
           "activation",
           "scale",
           "rank r",
+          "n",
           "target MSE",
           "± se",
           "vs full FT",
@@ -291,7 +205,8 @@ export const adapterReportStage = defineStage({
           r.activation,
           r.scale,
           r.rank,
-          r.mse,
+          r.n,
+          r.cell,
           r.se,
           full === null ? null : `${fmt((100 * (r.mse - full)) / full, 3)}%`,
           r.adapterParams,
@@ -328,12 +243,14 @@ export const adapterReportStage = defineStage({
       }
 
       const anovaRows = main?.rows ?? [];
-      const verdict = adapterVerdict(rows, anovaRows, full, frozen);
+      const verdict = adapterVerdict(seedRows, anovaRows, fullBySeed, frozenBySeed);
       const diffs = [...(samples?.data.diff ?? [])].sort((a, b) => b.meanAbsDiff - a.meanAbsDiff);
       if (diffs.length > 1) {
         const largest = diffs[0]!.input;
         verdict.push(
-          `${largest === "CA_c" || largest === "CA_out" ? "Reproduced" : "Not reproduced"}: ` +
+          `${
+            largest === "CA_c" || largest === "CA_out" ? "Consistent" : "Not consistent"
+          } with the paper (seed ${seeds[0] ?? 0}'s samples only, no interval): ` +
             `the noise-prediction difference (${
               samples!.data.diffMode === "token"
                 ? "with vs without the new token"
@@ -347,7 +264,15 @@ export const adapterReportStage = defineStage({
         `| ${t.columns.join(" | ")} |`,
         `|${t.columns.map(() => "---").join("|")}|`,
         ...t.rows.map((r) =>
-          `| ${r.map((c) => (typeof c === "number" ? fmt(c) : c ?? "—")).join(" | ")} |`
+          `| ${
+            r.map((c) =>
+              typeof c === "number"
+                ? fmt(c)
+                : c !== null && typeof c === "object"
+                ? formatIntervalCell(c, 4)
+                : c ?? "—"
+            ).join(" | ")
+          } |`
         ),
         ...(t.note ? ["", t.note] : []),
       ];
@@ -359,6 +284,8 @@ export const adapterReportStage = defineStage({
           Object.values(evals)[0]?.triples ?? "?"
         } (x0, ε, t) triples of the target test split (lower is better).`,
         `Baselines: full fine-tuning ${fmt(full)}, frozen base ${fmt(frozen)}.`,
+        `Seeds: ${seeds.join(", ")}; an arm's MSE is its mean over seeds (tables: mean ± 95% ` +
+        "Student-t interval, n); the ANOVA takes every seed's arm as an observation.",
         "",
         "![heat map](heatmap.png)",
         "",
@@ -383,6 +310,9 @@ export const adapterReportStage = defineStage({
         "",
         "## Verdict",
         "",
+        "From the 95% interval of the paired difference (same seed): Reproduced when it excludes " +
+        "0 on the paper's side, Contradicted when on the other, else Inconclusive.",
+        "",
         ...verdict.map((x) => `- ${x}`),
         "",
       ];
@@ -393,7 +323,7 @@ export const adapterReportStage = defineStage({
       );
       await Deno.writeTextFile(
         join(dir, "data.json"),
-        JSON.stringify({ rows, full, frozen, verdict }, null, 2) + "\n",
+        JSON.stringify({ rows, seedRows, full, frozen, verdict }, null, 2) + "\n",
       );
       return { dir };
     }),

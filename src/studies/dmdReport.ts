@@ -6,7 +6,8 @@
  *
  * Inputs: `teacher@<steps>` (evaluate outputs of the teacher), `eval:<arm>` (evaluate outputs
  * of each arm's generator, one step) and `gen:<arm>` (the generator bundles, for their loss
- * histories). Writes report.md, tables.json, data.json, loss plots (SVG + PNG) and grids.
+ * histories); with replicates `eval:<arm>/seed=<s>` and `gen:<arm>/seed=<s>`. Numbers aggregate
+ * the seeds (mean ± 95% CI, n); grids and loss curves show each arm's lowest seed. Writes report.md, tables.json, data.json, loss plots (SVG + PNG) and grids.
  */
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
@@ -19,6 +20,8 @@ import type { TrainedConfig } from "../stages/trainDiffusion.ts";
 import { lineChart } from "../plot/lineChart.ts";
 import { svgToPng } from "../plot/png.ts";
 import { type ArmResult, dmdVerdict } from "./dmdVerdict.ts";
+import { parseArmId } from "../core/replicates.ts";
+import { formatIntervalCell, type IntervalCell, intervalCell } from "../stats/intervalCell.ts";
 
 export const DmdReportParams = v.strictObject({
   /** Arm names in display order, with a description each. */
@@ -68,14 +71,22 @@ export const dmdReportStage = defineStage({
       const teacher = Object.entries(inputs).filter(([k]) => k.startsWith("teacher@"))
         .map(([k, e]) => ({ steps: Number(k.slice(8)), e: e as WithFiles<Evaluation> }))
         .sort((a, b) => b.steps - a.steps);
-      const arms: (ArmResult & { gen: ModelBundle<TrainedConfig>; dir: string })[] = p.arms
-        .filter((a) => inputs[`eval:${a.name}`] !== undefined).map((a) => {
-          const e = inputs[`eval:${a.name}`] as WithFiles<Evaluation>;
-          const gen = inputs[`gen:${a.name}`] as ModelBundle<TrainedConfig>;
+      const runs = Object.keys(inputs).filter((k) => k.startsWith("eval:")).map((k) => {
+        const { group, replicate } = parseArmId(k.slice(5));
+        return { id: k.slice(5), name: group, seed: replicate ?? 0 };
+      });
+      const order = p.arms.map((a) => a.name);
+      const results: (ArmResult & { gen: ModelBundle<TrainedConfig>; dir: string })[] = runs
+        .filter((r) => order.includes(r.name))
+        .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name) || a.seed - b.seed)
+        .map((r) => {
+          const e = inputs[`eval:${r.id}`] as WithFiles<Evaluation>;
+          const gen = inputs[`gen:${r.id}`] as ModelBundle<TrainedConfig>;
           const updates = gen.info.updates as { generator: number; fake: number } | undefined;
           return {
-            name: a.name,
-            describe: a.describe,
+            name: r.name,
+            seed: r.seed,
+            describe: p.arms.find((a) => a.name === r.name)!.describe,
             fdClf: e.data.fdClf,
             entropy: e.data.classEntropy,
             entropyNormalised: e.data.classEntropyNormalised,
@@ -86,6 +97,11 @@ export const dmdReportStage = defineStage({
             dir: e.dir,
           };
         });
+      // grids and loss curves: each arm's lowest seed
+      const arms = results.filter((a, i) => results.findIndex((b) => b.name === a.name) === i);
+      const seeds = [...new Set(results.map((a) => a.seed))].sort((a, b) => a - b);
+      const cell = (name: string, pick: (a: ArmResult) => number): IntervalCell | null =>
+        intervalCell(new Map(results.filter((a) => a.name === name).map((a) => [a.seed, pick(a)])));
       // grids: the teacher's and every arm's, all from the same noise and classes
       for (const t of teacher) {
         await Deno.copyFile(
@@ -154,7 +170,7 @@ export const dmdReportStage = defineStage({
           ],
         }),
       );
-      const rows: (string | number | null)[][] = [
+      const rows: (string | number | null | IntervalCell)[][] = [
         ...teacher.map((t) => [
           `teacher, DDIM ${t.steps} step${t.steps === 1 ? "" : "s"}`,
           t.steps,
@@ -168,10 +184,10 @@ export const dmdReportStage = defineStage({
         ...arms.map((a) => [
           `${a.name}: ${a.describe}`,
           1,
-          fmt(a.fdClf),
-          fmt(a.entropy),
-          fmt(a.entropyNormalised),
-          fmt(a.coverage),
+          cell(a.name, (r) => r.fdClf),
+          cell(a.name, (r) => r.entropy),
+          cell(a.name, (r) => r.entropyNormalised),
+          cell(a.name, (r) => r.coverage),
           a.generatorUpdates,
           a.fakeUpdates,
         ]),
@@ -193,7 +209,10 @@ export const dmdReportStage = defineStage({
           fmt(100 * accuracy)
         }%) ` +
         `against the test split, ${samples} samples each, same noise and classes for every row. ` +
-        `Regression loss = classifier-feature perceptual distance + pixel L1, the stand-in for LPIPS.`;
+        `Regression loss = classifier-feature perceptual distance + pixel L1, the stand-in for LPIPS. ` +
+        `Generator rows: mean ± 95% Student-t interval over seeds ${
+          seeds.join(", ")
+        } (n per cell).`;
       await Deno.writeTextFile(
         join(dir, "tables.json"),
         JSON.stringify(
@@ -211,7 +230,7 @@ export const dmdReportStage = defineStage({
         ) + "\n",
       );
       const teacherFd = (steps: number) => teacher.find((t) => t.steps === steps)?.e.data.fdClf;
-      const verdict = dmdVerdict(arms, {
+      const verdict = dmdVerdict(results, {
         ddim50: teacherFd(50) ?? null,
         ddim4: teacherFd(4) ?? null,
         ddim1: teacherFd(1) ?? null,
@@ -225,11 +244,20 @@ export const dmdReportStage = defineStage({
         "",
         `| ${columns.join(" | ")} |`,
         `|${columns.map(() => "---").join("|")}|`,
-        ...rows.map((r) => `| ${r.map((x) => (x === null ? "—" : String(x))).join(" | ")} |`),
+        ...rows.map((r) =>
+          `| ${
+            r.map((x) =>
+              x === null ? "—" : typeof x === "object" ? formatIntervalCell(x) : String(x)
+            ).join(" | ")
+          } |`
+        ),
         "",
         note,
         "",
         "## Verdict",
+        "",
+        "From the 95% interval of the paired difference (same seed, two arms): Reproduced when it " +
+        "excludes 0 on the paper's side, Contradicted when on the other, else Inconclusive.",
         "",
         ...verdict.map((x) => `- ${x}`),
         "",
@@ -247,7 +275,7 @@ export const dmdReportStage = defineStage({
         JSON.stringify(
           {
             teacher: teacher.map((t) => ({ steps: t.steps, ...t.e.data })),
-            arms: arms.map(({ gen: _g, dir: _d, ...a }) => a),
+            arms: results.map(({ gen: _g, dir: _d, ...a }) => a),
             verdict,
           },
           null,

@@ -10,6 +10,16 @@ import { join } from "node:path";
 import { defineStage } from "../core/stage.ts";
 import { files } from "../core/codec.ts";
 import type { ArmCurves } from "./minSnrCurves.ts";
+import {
+  type ArmRuns,
+  groupRuns,
+  minSnrVerdict,
+  seedsOf,
+  type SpeedupRow,
+  speedupTable,
+} from "./minSnrVerdict.ts";
+import type { IntervalCell } from "../stats/intervalCell.ts";
+import { intervalCell } from "../stats/intervalCell.ts";
 import { lineChart } from "../plot/lineChart.ts";
 import { svgToPng } from "../plot/png.ts";
 import { makeSchedule } from "../diffusion/schedules.ts";
@@ -22,13 +32,6 @@ export const MinSnrReportParams = v.strictObject({
   schedule: v.optional(v.unknown(), { family: "cosine" }),
 });
 
-const label = (c: ArmCurves) =>
-  `${c.target} · ${c.weighting.strategy}${"gamma" in c.weighting ? `-${c.weighting.gamma}` : ""}`;
-
-/** First evaluated step whose FD-clf is at or below `threshold`, or null. */
-export const stepsToReach = (c: ArmCurves, threshold: number): number | null =>
-  c.points.find((p) => p.fdClf <= threshold)?.step ?? null;
-
 const fmt = (
   x: number | null | undefined,
   digits = 3,
@@ -36,131 +39,38 @@ const fmt = (
   ? "—"
   : Number(x.toPrecision(digits)).toString());
 
-export interface SpeedupRow {
-  readonly arm: string;
-  readonly label: string;
-  readonly threshold: number;
-  readonly steps: number | null;
-  readonly baselineSteps: number | null;
-  readonly speedup: number | null;
-  readonly finalFd: number | null;
-}
+/** A cell as report.md prints it: `mean ± half-width` (n is in its own column). */
+const md = (c: IntervalCell | null, suffix = "") =>
+  c === null
+    ? "—"
+    : `${fmt(c.mean)}${c.halfWidth === null ? "" : ` ± ${fmt(c.halfWidth, 2)}`}${suffix}`;
 
-/** The speed-up table: per target, the unweighted arm is the baseline (docs/min-snr.md). */
-export const speedupTable = (
-  arms: readonly ArmCurves[],
-  threshold: number | null,
-  factor: number,
-): SpeedupRow[] => {
-  const rows: SpeedupRow[] = [];
-  for (const target of [...new Set(arms.map((a) => a.target))]) {
-    const group = arms.filter((a) => a.target === target);
-    const baseline = group.find((a) => a.weighting.strategy === "unweighted");
-    const baseFinal = baseline?.points.at(-1)?.fdClf ?? null;
-    const thr = threshold ?? (baseFinal === null ? NaN : baseFinal * factor);
-    const baseSteps = baseline ? stepsToReach(baseline, thr) : null;
-    for (const a of group) {
-      const steps = stepsToReach(a, thr);
-      rows.push({
-        arm: a.arm,
-        label: label(a),
-        threshold: thr,
-        steps,
-        baselineSteps: baseSteps,
-        speedup: steps !== null && baseSteps !== null ? baseSteps / steps : null,
-        finalFd: a.points.at(-1)?.fdClf ?? null,
-      });
+/** Seed → value of a number for every step of one arm's runs, as (step, cell) pairs. */
+const byStep = (g: ArmRuns, f: (p: ArmCurves["points"][number]) => number | null) => {
+  const steps = [...new Set([...g.runs.values()].flatMap((c) => c.points.map((q) => q.step)))]
+    .sort((a, b) => a - b);
+  return steps.map((step) => {
+    const values = new Map<number, number>();
+    for (const [seed, c] of g.runs) {
+      const q = c.points.find((x) => x.step === step);
+      values.set(seed, q ? f(q) ?? NaN : NaN);
     }
-  }
-  return rows;
+    return { step, cell: intervalCell(values) };
+  });
 };
-
-export const verdict = (arms: readonly ArmCurves[], rows: readonly SpeedupRow[]): string[] => {
-  const out: string[] = [];
-  for (const target of [...new Set(arms.map((a) => a.target))]) {
-    const fin = (strategy: string) =>
-      arms.find((a) => a.target === target && a.weighting.strategy === strategy)?.points.at(-1)
-        ?.fdClf;
-    const base = fin("unweighted"), min = fin("min-snr");
-    if (base !== undefined && min !== undefined) {
-      out.push(
-        `Final FD-clf, min-SNR vs unweighted, ${target}: ${fmt(min)} vs ${fmt(base)} (${
-          min <= base ? "" : "+"
-        }${fmt((100 * (min - base)) / base, 2)}%).`,
-      );
-    }
-  }
-  const speed = (target: string) =>
-    rows.find((r) => r.label.startsWith(`${target} · min-snr`))?.speedup ?? null;
-  const x0 = speed("x0"), eps = speed("eps");
-  if (x0 !== null && eps !== null) {
-    out.push(
-      x0 > eps && x0 > 1
-        ? `Reproduced: min-SNR helps x0-prediction more than ε-prediction (speed-up ${
-          fmt(x0)
-        }× vs ${fmt(eps)}×).`
-        : `Not reproduced: the min-SNR speed-up is ${fmt(x0)}× for x0 and ${
-          fmt(eps)
-        }× for ε (the paper: large for x0, small for ε).`,
-    );
-  } else {out.push(
-      "The x0-vs-ε speed-up claim cannot be judged: an arm never reached the threshold or is missing.",
-    );}
-  for (
-    const a of arms.filter((a) =>
-      a.target === "eps" &&
-      (a.weighting.strategy === "constant" || a.weighting.strategy === "max-snr")
-    )
-  ) {
-    const base = arms.find((b) => b.target === "eps" && b.weighting.strategy === "unweighted")
-      ?.points.at(-1)?.fdClf;
-    const fin = a.points.at(-1)?.fdClf;
-    const bad = a.divergedAt !== null ||
-      (fin !== undefined && base !== undefined && fin > 2 * base);
-    out.push(
-      bad
-        ? `Reproduced: ε with ${label(a)} ${
-          a.divergedAt !== null
-            ? `diverged at step ${a.divergedAt}`
-            : `ends at FD-clf ${fmt(fin)} vs the baseline's ${fmt(base)}`
-        }.`
-        : `Not reproduced: ε with ${label(a)} trains stably here (final FD-clf ${
-          fmt(fin)
-        } vs baseline ${fmt(base)}).`,
-    );
-  }
-  for (const target of ["eps", "x0", "v"]) {
-    const gammas = arms.filter((a) => a.target === target && a.weighting.strategy === "min-snr");
-    if (gammas.length < 2) continue;
-    const finals = gammas.map((a) => a.points.at(-1)?.fdClf ?? NaN);
-    const spread = (Math.max(...finals) - Math.min(...finals)) / Math.min(...finals);
-    out.push(
-      `${
-        spread < 0.25 ? "Reproduced" : "Not reproduced"
-      }: robustness in γ for ${target}: final FD-clf ${
-        gammas.map((a, i) =>
-          `γ=${"gamma" in a.weighting ? a.weighting.gamma : "?"}: ${fmt(finals[i])}`
-        ).join(", ")
-      } (spread ${fmt(100 * spread, 2)}%).`,
-    );
-  }
-  return out;
-};
-
-type Cell = string | number | null;
 
 /** tables.json for the HTML report: the speed-up table and FD-clf per arm per evaluated step. */
 export const studyTables = (
-  arms: readonly ArmCurves[],
+  groups: readonly ArmRuns[],
   rows: readonly SpeedupRow[],
   threshold: number | null,
   factor: number,
 ) => {
-  const steps = [...new Set(arms.flatMap((a) => a.points.map((q) => q.step)))].sort((a, b) =>
-    a - b
-  );
-  const finite = (x: number | null | undefined): number | null =>
-    x === null || x === undefined || !Number.isFinite(x) ? null : x;
+  const steps = [
+    ...new Set(
+      groups.flatMap((g) => [...g.runs.values()].flatMap((c) => c.points.map((q) => q.step))),
+    ),
+  ].sort((a, b) => a - b);
   return [
     {
       id: "speedup",
@@ -168,33 +78,43 @@ export const studyTables = (
       columns: [
         "arm",
         "weighting",
+        "n",
+        "reached",
         "threshold",
         "steps to reach",
         "baseline steps",
         "speed-up",
         "final FD-clf",
       ],
-      rows: rows.map((r): Cell[] => [
+      rows: rows.map((r) => [
         r.arm,
         r.label,
-        finite(r.threshold),
+        r.n,
+        `${r.reached} of ${r.n}`,
+        r.threshold,
         r.steps ?? "not reached",
         r.baselineSteps ?? "not reached",
-        finite(r.speedup),
-        finite(r.finalFd),
+        r.speedup,
+        r.finalFd,
       ]),
-      note: threshold === null
-        ? `threshold: each target's unweighted baseline's final FD-clf × ${factor}`
-        : `threshold: FD-clf ${threshold}`,
+      note:
+        (threshold === null
+          ? `threshold: each target's unweighted baseline's final FD-clf × ${factor}, per seed`
+          : `threshold: FD-clf ${threshold}`) +
+        "; cells: mean ± 95% Student-t interval over the seeds where the number exists (every seed's value in the cell)",
     },
     {
       id: "fd-by-step",
-      title: "FD-clf per arm at every evaluated step",
-      columns: ["arm", ...steps.map((s) => `@${s}`)],
-      rows: arms.map((a): Cell[] => [
-        label(a),
-        ...steps.map((s) => finite(a.points.find((q) => q.step === s)?.fdClf)),
-      ]),
+      title: "FD-clf per arm at every evaluated step (mean ± 95% CI over seeds)",
+      columns: ["arm", "n", ...steps.map((s) => `@${s}`)],
+      rows: groups.map((g) => {
+        const cells = byStep(g, (q) => q.fdClf);
+        return [
+          g.label,
+          g.runs.size,
+          ...steps.map((s) => cells.find((c) => c.step === s)?.cell ?? null),
+        ];
+      }),
     },
   ];
 };
@@ -214,50 +134,73 @@ export const minSnrReportStage = defineStage({
   seeded: false,
   run: (ctx, p, inputs: Record<string, ArmCurves>) =>
     Effect.promise(async () => {
-      const arms = Object.values(inputs).sort((a, b) => a.arm.localeCompare(b.arm));
+      const groups = groupRuns(inputs);
+      const seeds = seedsOf(groups);
       const dir = ctx.scratchDir;
-      const targets = [...new Set(arms.map((a) => a.target))];
+      const targets = [...new Set(groups.map((g) => g.target))];
+      const spread = seeds.length > 1
+        ? `mean over ${seeds.length} seeds, shaded: 95% CI`
+        : "one seed";
       for (const target of targets) {
-        const group = arms.filter((a) => a.target === target);
         await savePlot(
           dir,
           `fd_${target}`,
           lineChart({
             title: `FD-clf during training, ${target}-prediction`,
-            subtitle: "lower is better; one curve per weighting; same seed, batches and t draws",
+            subtitle:
+              `lower is better; one curve per weighting (${spread}); same seed, batches and t draws`,
             xLabel: "training step",
             yLabel: "FD-clf (classifier features)",
             markers: true,
-            series: group.map((a) => ({
-              name: label(a),
-              points: a.points.map((q) => [q.step, q.fdClf] as [number, number]),
-              dashed: a.weighting.strategy === "unweighted",
-            })),
+            series: groups.filter((g) => g.target === target).map((g) => {
+              const cells = byStep(g, (q) => q.fdClf);
+              return {
+                name: g.label,
+                points: cells.map((c) => [c.step, c.cell?.mean ?? NaN] as [number, number]),
+                band: cells.filter((c) => c.cell?.low != null && c.cell.high != null).map((c) =>
+                  [c.step, c.cell!.low!, c.cell!.high!] as [number, number, number]
+                ),
+                dashed: g.weighting.strategy === "unweighted",
+              };
+            }),
           }),
         );
       }
-      for (const a of arms) {
+      for (const g of groups) {
+        // the mean over seeds of each bin's loss at each evaluated step
+        const first = [...g.runs.values()][0]!;
         await savePlot(
           dir,
-          `bins_${a.arm.replace(/[^\w.=-]+/g, "_")}`,
+          `bins_${g.arm.replace(/[^\w.=-]+/g, "_")}`,
           lineChart({
-            title: `Unweighted x0-MSE per timestep bin over training: ${label(a)}`,
-            subtitle: "the Min-SNR paper's Figure 6 view: one curve per evaluated step",
+            title: `Unweighted x0-MSE per timestep bin over training: ${g.label}`,
+            subtitle: `the Min-SNR paper's Figure 6 view: one curve per evaluated step (${
+              seeds.length > 1 ? `mean over ${g.runs.size} seeds` : "one seed"
+            })`,
             xLabel: "timestep t (bin centre)",
             yLabel: "x0-MSE, x̂0 clipped to [-1, 1]",
             yScale: "log",
-            series: a.points.map((q) => ({
+            series: first.points.map((q) => ({
               name: `step ${q.step}`,
-              points: q.binLoss.map((l, i) =>
-                [(q.binEdges[i]! + q.binEdges[i + 1]!) / 2, l ?? NaN] as [number, number]
-              ),
+              points: q.binLoss.map((_l, i) => {
+                const values = new Map(
+                  [...g.runs].map(([s, c]) => [
+                    s,
+                    c.points.find((x) => x.step === q.step)?.binLoss[i] ?? NaN,
+                  ]),
+                );
+                return [
+                  (q.binEdges[i]! + q.binEdges[i + 1]!) / 2,
+                  intervalCell(values)?.mean ?? NaN,
+                ] as [number, number];
+              }),
             })),
           }),
         );
       }
       const schedule = makeSchedule(p.schedule);
       const strategies = [
-        ...new Map(arms.map((a) => [JSON.stringify(a.weighting), a.weighting])).values(),
+        ...new Map(groups.map((g) => [JSON.stringify(g.weighting), g.weighting])).values(),
       ];
       for (const target of targets) {
         await savePlot(
@@ -285,40 +228,53 @@ export const minSnrReportStage = defineStage({
           }),
         );
       }
-      const rows = speedupTable(arms, p.threshold, p.thresholdFactor);
+      const rows = speedupTable(groups, p.threshold, p.thresholdFactor);
       const lines = [
         "# Min-SNR-γ study",
         "",
         p.threshold === null
-          ? `Threshold: each target's unweighted baseline's final FD-clf × ${p.thresholdFactor} (stated per row).`
+          ? `Threshold: each target's unweighted baseline's final FD-clf × ${p.thresholdFactor}, per seed.`
           : `Threshold: FD-clf ${p.threshold}.`,
         "",
-        "| arm | weighting | threshold | steps to reach | baseline steps | speed-up | final FD-clf |",
-        "|---|---|---|---|---|---|---|",
+        `Seeds: ${seeds.join(", ")}. Numbers are the mean ± the half-width of the 95% Student-t ` +
+        "interval over the seeds where the number exists (no interval with one seed).",
+        "",
+        "| arm | weighting | n | reached | steps to reach | baseline steps | speed-up | final FD-clf |",
+        "|---|---|---|---|---|---|---|---|",
         ...rows.map((r) =>
-          `| ${r.arm} | ${r.label} | ${fmt(r.threshold)} | ${r.steps ?? "not reached"} | ${
-            r.baselineSteps ?? "not reached"
-          } | ${r.speedup === null ? "—" : `${fmt(r.speedup)}×`} | ${fmt(r.finalFd)} |`
+          `| ${r.arm} | ${r.label} | ${r.n} | ${r.reached} of ${r.n} | ${
+            r.steps === null ? "not reached" : md(r.steps)
+          } | ${r.baselineSteps === null ? "not reached" : md(r.baselineSteps)} | ${
+            md(r.speedup, "×")
+          } | ${md(r.finalFd)} |`
         ),
         "",
         'Which weighting each arm ran (the paper\'s "constant" is the x0-space weight 1; the authors\' code\'s "constant" is "unweighted" here):',
         "",
-        ...arms.map((a) =>
-          `- ${a.arm}: ${a.describe}${
-            a.divergedAt !== null ? ` — diverged at step ${a.divergedAt}` : ""
-          }`
-        ),
+        ...groups.map((g) => {
+          const diverged = [...g.runs].filter(([, c]) => c.divergedAt !== null);
+          return `- ${g.arm}: ${g.describe}${
+            diverged.length > 0
+              ? ` — diverged at ${
+                diverged.map(([s, c]) => `step ${c.divergedAt} (seed ${s})`).join(", ")
+              }`
+              : ""
+          }`;
+        }),
         "",
         "## Verdict",
         "",
-        ...verdict(arms, rows).map((x) => `- ${x}`),
+        "From the 95% interval of the paired difference (same seed, two arms): Reproduced when it " +
+        "excludes 0 on the paper's side, Contradicted when on the other, else Inconclusive.",
+        "",
+        ...minSnrVerdict(groups, p.threshold, p.thresholdFactor).map((x) => `- ${x}`),
         "",
       ];
       await Deno.writeTextFile(join(dir, "report.md"), lines.join("\n"));
       await Deno.writeTextFile(
         join(dir, "tables.json"),
         JSON.stringify(
-          { tables: studyTables(arms, rows, p.threshold, p.thresholdFactor) },
+          { tables: studyTables(groups, rows, p.threshold, p.thresholdFactor) },
           null,
           2,
         ) +
@@ -326,7 +282,14 @@ export const minSnrReportStage = defineStage({
       );
       await Deno.writeTextFile(
         join(dir, "data.json"),
-        JSON.stringify({ rows, arms }, null, 2) + "\n",
+        JSON.stringify(
+          {
+            rows,
+            arms: groups.map((g) => ({ ...g, runs: Object.fromEntries(g.runs) })),
+          },
+          null,
+          2,
+        ) + "\n",
       );
       return { dir };
     }),

@@ -29,24 +29,39 @@ Deno.test("min-snr --profile smoke runs every arm, writes the report, re-runs fr
     ).sort();
   const dir = runs()[0]!;
   const m = await readManifest(dir);
-  assert.equal(m.arms.length, 4);
+  assert.equal(m.arms.length, 8, "four arms × two seeds");
   assert.equal(
     m.stages.filter((s) => s.stage === "init-diffusion").length,
-    1,
-    "one shared initialisation",
+    2,
+    "one initialisation per seed, shared by the arms",
   );
   assert.equal(m.stages.filter((s) => s.stage === "classifier").length, 1, "one shared classifier");
   const report = await Deno.readTextFile(join(dir, "artifacts", "min-snr-report", "report.md"));
-  assert.match(report, /\| arm \| weighting \| threshold \| steps to reach/);
-  assert.match(report, /## Verdict\n\n- /);
+  assert.match(report, /\| arm \| weighting \| n \| reached \| steps to reach/);
+  assert.match(report, /\| x0\/min-snr-5 \| x0 · min-snr-5 \| 2 \| \d of 2 \|/);
+  assert.match(
+    report,
+    /## Verdict\n\n.*\n\n- (Reproduced|Contradicted|Inconclusive): .*n = 2 seeds/,
+  );
+  const tables = JSON.parse(
+    await Deno.readTextFile(join(dir, "artifacts", "min-snr-report", "tables.json")),
+  );
+  const finalFd = tables.tables[0].rows[0].at(-1);
+  assert.equal(finalFd.n, 2, "the final FD-clf cell aggregates two seeds");
+  assert.deepEqual(finalFd.seeds, [0, 1]);
+  assert.equal(finalFd.values.length, 2);
+  assert.match(
+    await Deno.readTextFile(join(dir, "artifacts", "min-snr-report", "fd_x0.svg")),
+    /data-band="x0 · min-snr-5"/,
+  );
   for (const plot of ["fd_x0.png", "fd_eps.png", "weights_eps.png", "bins_eps_min-snr-5.svg"]) {
     assert.ok((await Deno.stat(join(dir, "artifacts", "min-snr-report", plot))).size > 0, plot);
   }
   const summary = await Deno.readTextFile(join(dir, "summary.md"));
-  assert.match(summary, /\| target=eps,weighting=min-snr-5 \| eps \| min-snr-5 \| \d/);
+  assert.match(summary, /\| target=eps,weighting=min-snr-5\/seed=1 \| eps \| min-snr-5 \| 1 \| \d/);
 
   const again = await cli(base).output();
-  assert.match(text(again.stdout), /^0 ran, 36 cached/m);
+  assert.match(text(again.stdout), new RegExp(`^0 ran, ${m.stages.length} cached`, "m"));
 
   const withGamma10 = await cli([
     ...base,
@@ -59,8 +74,8 @@ Deno.test("min-snr --profile smoke runs every arm, writes the report, re-runs fr
   );
   assert.equal(
     trained.length,
-    4,
-    `two targets × two segments of the new arm only:\n${trained.join("\n")}`,
+    8,
+    `two targets × two segments × two seeds of the new arm only:\n${trained.join("\n")}`,
   );
   assert.ok(trained.every((l) => l.includes("min-snr-10")));
 });

@@ -221,3 +221,48 @@ Deno.test("lineChart() names its clip path after its content, so inlined charts 
   assert.notEqual(clipId(chart(1)), clipId(chart(0)));
   assert.match(chart(1), new RegExp(`clip-path="url\\(#${clipId(chart(1))}\\)"`));
 });
+
+Deno.test("lineChart() draws a series' band as a closed area between its low and high edges", () => {
+  const svg = lineChart({
+    title: "t",
+    xLabel: "step",
+    yLabel: "FD",
+    legend: "none",
+    series: [{
+      name: "a",
+      points: [[0, 5], [10, 5]],
+      band: [[0, 4, 6], [10, 0, 20]],
+    }],
+  });
+  checkWellFormed(svg);
+  const band = /<path data-band="a" d="([^"]*)"/.exec(svg);
+  assert.ok(band, "a band path");
+  assert.ok(band[1]!.endsWith("Z"), "closed");
+  const pts = coords(band[1]!) as [number, number][];
+  // high edge left to right, then low edge right to left
+  assert.equal(pts.length, 4);
+  const f = frame(svg);
+  const line = coords(paths(svg)[0]!.d) as [number, number][];
+  // the axes grew to hold the band (0..20): y = 5 lies in the lower part of the plot
+  assert.ok(line[0]![1] > f.top + 0.6 * (f.bottom - f.top), `line at y ${line[0]![1]}`);
+  assert.ok(pts[0]![1] < line[0]![1] && pts[3]![1] > line[0]![1], "band around the line at x=0");
+  assert.equal(pts[0]![0], pts[3]![0]);
+  // the band is drawn under the line (earlier in the document)
+  assert.ok(svg.indexOf("data-band") < svg.indexOf('data-series="a"'));
+});
+
+Deno.test("lineChart() breaks a band where a triple cannot be drawn", () => {
+  const svg = lineChart({
+    title: "t",
+    xLabel: "step",
+    yLabel: "FD",
+    yScale: "log",
+    series: [{
+      name: "a",
+      points: [[0, 5], [1, 5], [2, 5], [3, 5]],
+      band: [[0, 4, 6], [1, 4, 6], [2, -1, 6], [3, 4, 6]],
+    }],
+  });
+  const band = /<path data-band="a" d="([^"]*)"/.exec(svg)![1]!;
+  assert.equal((band.match(/M/g) ?? []).length, 2, "two pieces");
+});
