@@ -18,14 +18,12 @@
 import * as v from "valibot";
 import { definePipeline, type Handle } from "../src/core/pipeline.ts";
 import { InvalidCombination } from "../src/core/plan.ts";
+import { DatasetParams } from "../src/stages/dataset.ts";
 import {
-  DatasetParams,
-  datasetStage,
-  resolveFashionMnistDir,
-  resolveImageFolder,
-} from "../src/stages/dataset.ts";
-import { classifierStage } from "../src/stages/classifier.ts";
-import { addTraining } from "../src/stages/training.ts";
+  addDataset,
+  addDiffusionTraining,
+  addFeatureClassifier,
+} from "../src/stages/studyBlocks.ts";
 import { ModelSpecSchema } from "../src/stages/models.ts";
 import { engineIdentity } from "../src/stages/engineIdentity.ts";
 import { checkAdapterPair, POSITIONS } from "../src/models/hooks.ts";
@@ -102,12 +100,7 @@ export const adaptersPipeline = definePipeline({
         `invalid adapter pair ${p.input} → ${p.output}: ${why} (sweeps over every pair: set invalidPairs: "skip")`,
       );
     }
-    const data = p.data.source === "fashion-mnist"
-      ? { ...p.data, dir: resolveFashionMnistDir(p.data.dir === "" ? undefined : p.data.dir) }
-      : p.data.source === "folder"
-      ? { ...p.data, dir: resolveImageFolder(p.data.dir) }
-      : p.data;
-    const dataset = b.stage(datasetStage, data, {});
+    const dataset = addDataset(b, p.data);
     const concept = p.task === "concept";
     const conceptData = (part: "source" | "target") =>
       b.stage(conceptDataStage, {
@@ -119,20 +112,15 @@ export const adaptersPipeline = definePipeline({
       }, { dataset });
     // task (b): the base never sees the concept class, so its token is new to the model
     const source = concept ? conceptData("source") : dataset;
-    const { final: base } = addTraining(b, source, {
-      init: { model: p.model, conditional: true, seed: p.trainSeed },
-      train: {
-        schedule: { family: "cosine" },
-        target: "eps",
-        weighting: { strategy: "unweighted" },
-        batchSize: p.pretrainBatch,
-        lr: p.pretrainLr,
-        warmupSteps: Math.min(100, Math.floor(p.pretrainSteps / 10)),
-        emaDecay: 0.999,
-        seed: p.trainSeed,
-        logEvery: Math.max(1, Math.floor(p.pretrainSteps / 50)),
-        checkpointEvery: Math.max(10, Math.floor(p.pretrainSteps / 5)),
-      },
+    const { final: base } = addDiffusionTraining(b, source, {
+      model: p.model,
+      conditional: true,
+      target: "eps",
+      weighting: { strategy: "unweighted" },
+      batchSize: p.pretrainBatch,
+      lr: p.pretrainLr,
+      warmupSteps: Math.min(100, Math.floor(p.pretrainSteps / 10)),
+      seed: p.trainSeed,
       steps: p.pretrainSteps,
     }, "base");
     const target = concept ? conceptData("target") : b.stage(targetDomainStage, {
@@ -169,12 +157,8 @@ export const adaptersPipeline = definePipeline({
     // the baselines have the same key in every arm: one instance each for the whole sweep
     const full = arm({ ...tuneCommon, method: "full", lr: p.fullLr }, FULL_ARM);
     const frozen = arm({ ...tuneCommon, method: "frozen" }, FROZEN_ARM);
-    const classifier = b.stage(classifierStage, {
-      steps: p.classifierSteps,
-      widths: [32, 64, 128],
-      batchSize: 128,
-      lr: 2e-3,
-    }, { dataset: concept ? dataset : target }); // (b): recognise the concept among all classes
+    // (b): recognise the concept among all classes
+    const classifier = addFeatureClassifier(b, concept ? dataset : target, p.classifierSteps);
     return {
       eval: adapter.evaluation,
       tuned: adapter.tuned,

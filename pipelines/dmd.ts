@@ -16,14 +16,12 @@
 import * as v from "valibot";
 import { definePipeline, type Handle } from "../src/core/pipeline.ts";
 import { InvalidCombination } from "../src/core/plan.ts";
+import { DatasetParams } from "../src/stages/dataset.ts";
 import {
-  DatasetParams,
-  datasetStage,
-  resolveFashionMnistDir,
-  resolveImageFolder,
-} from "../src/stages/dataset.ts";
-import { classifierStage } from "../src/stages/classifier.ts";
-import { addTraining } from "../src/stages/training.ts";
+  addDataset,
+  addDiffusionTraining,
+  addFeatureClassifier,
+} from "../src/stages/studyBlocks.ts";
 import { evaluateStage } from "../src/stages/evaluate.ts";
 import { ModelSpecSchema } from "../src/stages/models.ts";
 import { engineIdentity } from "../src/stages/engineIdentity.ts";
@@ -103,36 +101,21 @@ export const dmdPipeline = definePipeline({
         `shardSize (${p.shardSize}) must divide pairs (${p.pairs}) so that shards can be reused`,
       );
     }
-    const data = p.data.source === "fashion-mnist"
-      ? { ...p.data, dir: resolveFashionMnistDir(p.data.dir === "" ? undefined : p.data.dir) }
-      : p.data.source === "folder"
-      ? { ...p.data, dir: resolveImageFolder(p.data.dir) }
-      : p.data;
-    const dataset = b.stage(datasetStage, data, {});
-    const classifier = b.stage(classifierStage, {
-      steps: p.classifierSteps,
-      widths: [32, 64, 128],
-      batchSize: 128,
-      lr: 2e-3,
-    }, { dataset });
-    // the teacher's stage params follow pipelines/min-snr.ts exactly (segments of
-    // `teacherSegment` steps, same logging and checkpoint cadence, same seed), so a Min-SNR arm
-    // trained with the same model, target, weighting and conditioning has the same cache keys
-    const { final: teacher } = addTraining(b, dataset, {
-      init: { model: p.model, conditional: true, seed: p.trainSeed },
-      train: {
-        schedule: { family: "cosine" },
-        target: p.target,
-        weighting: p.weighting,
-        labelDropout: p.labelDropout,
-        batchSize: p.teacherBatch,
-        lr: p.teacherLr,
-        warmupSteps: p.teacherWarmup,
-        emaDecay: 0.999,
-        seed: p.trainSeed,
-        logEvery: Math.max(1, Math.floor(p.teacherSegment / 25)),
-        checkpointEvery: Math.max(10, Math.floor(p.teacherSegment / 2)),
-      },
+    const dataset = addDataset(b, p.data);
+    const classifier = addFeatureClassifier(b, dataset, p.classifierSteps);
+    // the teacher is trained by the block every study shares (segments of `teacherSegment`
+    // steps, same cadences and seed), so it differs from a Min-SNR arm with the same model,
+    // target and weighting only in being class-conditional
+    const { final: teacher } = addDiffusionTraining(b, dataset, {
+      model: p.model,
+      conditional: true,
+      target: p.target,
+      weighting: p.weighting,
+      labelDropout: p.labelDropout,
+      batchSize: p.teacherBatch,
+      lr: p.teacherLr,
+      warmupSteps: p.teacherWarmup,
+      seed: p.trainSeed,
       steps: p.teacherSteps,
       segmentSteps: p.teacherSegment,
     }, "teacher");

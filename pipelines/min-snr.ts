@@ -10,14 +10,12 @@
 import * as v from "valibot";
 import { definePipeline, type Handle } from "../src/core/pipeline.ts";
 import { InvalidCombination } from "../src/core/plan.ts";
+import { DatasetParams } from "../src/stages/dataset.ts";
 import {
-  DatasetParams,
-  datasetStage,
-  resolveFashionMnistDir,
-  resolveImageFolder,
-} from "../src/stages/dataset.ts";
-import { classifierStage } from "../src/stages/classifier.ts";
-import { addTraining } from "../src/stages/training.ts";
+  addDataset,
+  addDiffusionTraining,
+  addFeatureClassifier,
+} from "../src/stages/studyBlocks.ts";
 import { evaluateStage } from "../src/stages/evaluate.ts";
 import { binnedLossStage } from "../src/stages/binnedLoss.ts";
 import { ModelSpecSchema } from "../src/stages/models.ts";
@@ -66,34 +64,18 @@ export const minSnrPipeline = definePipeline({
         `evalEvery (${p.evalEvery}) must divide steps (${p.steps})`,
       );
     }
-    // data locations are resolved now, so a missing dataset stops the plan before anything runs
-    const data = p.data.source === "fashion-mnist"
-      ? { ...p.data, dir: resolveFashionMnistDir(p.data.dir === "" ? undefined : p.data.dir) }
-      : p.data.source === "folder"
-      ? { ...p.data, dir: resolveImageFolder(p.data.dir) }
-      : p.data;
-    const dataset = b.stage(datasetStage, data, {});
-    const classifier = b.stage(classifierStage, {
-      steps: p.classifierSteps,
-      widths: [32, 64, 128],
-      batchSize: 128,
-      lr: 2e-3,
-    }, { dataset });
-    const { segments, final } = addTraining(b, dataset, {
-      init: { model: p.model, conditional: false, seed: p.trainSeed },
-      train: {
-        schedule: { family: "cosine" },
-        target: p.target,
-        weighting: p.weighting,
-        batchSize: p.batchSize,
-        lr: p.lr,
-        warmupSteps: p.warmupSteps,
-        emaDecay: p.emaDecay,
-        seed: p.trainSeed,
-        logEvery: Math.max(1, Math.floor(p.evalEvery / 25)),
-        checkpointEvery: Math.max(10, Math.floor(p.evalEvery / 2)),
-        onNonFinite: "stop",
-      },
+    const dataset = addDataset(b, p.data);
+    const classifier = addFeatureClassifier(b, dataset, p.classifierSteps);
+    const { segments, final } = addDiffusionTraining(b, dataset, {
+      model: p.model,
+      conditional: false,
+      target: p.target,
+      weighting: p.weighting,
+      batchSize: p.batchSize,
+      lr: p.lr,
+      warmupSteps: p.warmupSteps,
+      emaDecay: p.emaDecay,
+      seed: p.trainSeed,
       steps: p.steps,
       segmentSteps: p.evalEvery,
     });
