@@ -10,7 +10,7 @@ import * as Graph from "effect/Graph";
 import { resolve } from "node:path";
 import type { PlanIssue } from "./errors.ts";
 import { PlanError } from "./errors.ts";
-import type { AnyExperimentDef } from "./experiment.ts";
+import type { AnyExperimentDef, ExecutorData } from "./experiment.ts";
 import { type ArmOutputs, type ArmView, recordingBuilder, type StageCall } from "./pipeline.ts";
 import type { AnyStageDef } from "./stage.ts";
 import {
@@ -70,6 +70,7 @@ export interface Plan {
     readonly seed: number;
     readonly backend: string;
     readonly description: string | null;
+    readonly executor: ExecutorData;
   };
   readonly pipeline: { readonly name: string; readonly module: string };
   readonly arms: readonly ArmPlan[];
@@ -376,6 +377,7 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
       seed,
       backend,
       description: exp.description ?? null,
+      executor: { kind: exp.executor ?? null, slurm: exp.slurm ?? null },
     },
     pipeline: { name: pipeline.name, module: pipeline.module },
     arms: arms.map((a) => ({

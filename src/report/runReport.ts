@@ -12,6 +12,7 @@ import { markdownToHtml } from "./markdown.ts";
 import { paramsSection, provenanceSection, stagesSection } from "./overview.ts";
 import { type LiveState, page } from "./page.ts";
 import { readRun, type RunData } from "./runData.ts";
+import type { RunReportWriter } from "../core/runDir.ts";
 
 export const REPORT_FILE = "report.html";
 
@@ -82,4 +83,10 @@ export const writeRunReport = async (dir: string): Promise<string> => {
   await Deno.writeTextFile(tmp, html);
   await Deno.rename(tmp, path);
   return path;
+};
+
+/** report.html as the run's report, for the runner's `report` hook. */
+export const htmlRunReport: RunReportWriter = {
+  name: REPORT_FILE,
+  write: async (dir) => void await writeRunReport(dir),
 };

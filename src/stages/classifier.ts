@@ -9,10 +9,11 @@ import { tf } from "../tensor/tf.ts";
 import { defineStage } from "../core/stage.ts";
 import { type DatasetSplits, modelCodec } from "./codecs.ts";
 import { classifierConfig, createClassifier } from "../models/classifier.ts";
-import type { TensorMap } from "../core/codec.ts";
+import type { TensorMap } from "../tensor/tensorMap.ts";
 import { Batcher } from "../data/batching.ts";
 import { makeAdamW } from "../train/adamw.ts";
 import { runTrainingLoop } from "../train/loop.ts";
+import { loopContext } from "./loopContext.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
 import { useEngine } from "./engine.ts";
 import { numClasses } from "../data/dataset.ts";
@@ -122,7 +123,7 @@ export const classifierStage = defineStage({
       yield* ctx.info(
         `classifier: ${model.parameterCount()} parameters, ${config.numClasses} classes`,
       );
-      yield* runTrainingLoop(ctx, {
+      yield* runTrainingLoop(loopContext(ctx), {
         steps: p.steps,
         checkpointEvery: Math.max(50, Math.floor(p.steps / 4)),
         logEvery: Math.max(1, Math.floor(p.steps / 20)),

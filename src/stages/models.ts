@@ -6,7 +6,7 @@ import * as v from "valibot";
 import { createUNet, unetConfig } from "../models/unet.ts";
 import { createViT, vitConfig } from "../models/vit.ts";
 import type { Denoiser } from "../models/model.ts";
-import type { TensorMap } from "../core/codec.ts";
+import type { TensorMap } from "../tensor/tensorMap.ts";
 import { toParamRecord } from "../train/params.ts";
 
 const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));

@@ -32,6 +32,7 @@ import { makeAdamW } from "../train/adamw.ts";
 import { makeEma } from "../train/ema.ts";
 import { diffusionLoss } from "../train/diffusionLoss.ts";
 import { runTrainingLoop } from "../train/loop.ts";
+import { loopContext } from "./loopContext.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
 import { buildDenoiser, loadDenoiser, ModelSpecSchema } from "./models.ts";
 
@@ -217,7 +218,7 @@ export const trainDiffusionStage = defineStage({
         `${model.kind}: ${model.parameterCount()} parameters; steps ${p.fromStep}→${p.toStep}; target ${p.target}; ${weightingText}`,
       );
 
-      const outcome = yield* runTrainingLoop(ctx, {
+      const outcome = yield* runTrainingLoop(loopContext(ctx), {
         onNonFinite: p.onNonFinite,
         firstStep: p.fromStep,
         steps: p.toStep,

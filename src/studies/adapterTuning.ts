@@ -20,6 +20,7 @@ import { deriveSeed, makeRng } from "../diffusion/rng.ts";
 import { makeAdamW } from "../train/adamw.ts";
 import { diffusionLoss } from "../train/diffusionLoss.ts";
 import { runTrainingLoop } from "../train/loop.ts";
+import { loopContext } from "../stages/loopContext.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
 import { adapterHooks, AdapterSpecSchema, initAdapters } from "../models/adapters.ts";
 import type { UNetConfig } from "../models/unet.ts";
@@ -112,7 +113,7 @@ export const adapterTuneStage = defineStage({
       });
       const history: number[] = [];
       const steps = p.method === "frozen" ? 0 : p.steps;
-      yield* runTrainingLoop(ctx, {
+      yield* runTrainingLoop(loopContext(ctx), {
         steps,
         checkpointEvery: p.checkpointEvery,
         logEvery: p.logEvery,

@@ -16,7 +16,7 @@
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { defineStage } from "../core/stage.ts";
-import type { TensorMap } from "../core/codec.ts";
+import type { TensorMap } from "../tensor/tensorMap.ts";
 import type { ModelBundle } from "../stages/codecs.ts";
 import { diffusionModelCodec, type TrainedConfig } from "../stages/trainDiffusion.ts";
 import { useEngine } from "../stages/engine.ts";
@@ -25,6 +25,7 @@ import { type ClassifierConfigSchema, loadClassifier } from "../stages/classifie
 import { concatShards } from "../stages/regressionPairs.ts";
 import { makeSchedule } from "../diffusion/schedules.ts";
 import { runTrainingLoop } from "../train/loop.ts";
+import { loopContext } from "../stages/loopContext.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
 import { makeDistiller } from "../distill/distiller.ts";
 
@@ -136,7 +137,7 @@ export const distillStage = defineStage({
       const history: number[] = [];
       let counts = { generator: 0, fake: 0 };
       const started = performance.now();
-      yield* runTrainingLoop(ctx, {
+      yield* runTrainingLoop(loopContext(ctx), {
         steps: p.steps,
         checkpointEvery: p.checkpointEvery,
         logEvery: p.logEvery,

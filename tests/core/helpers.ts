@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect";
 import { join, resolve } from "node:path";
 import { loadAndPlan, runPlanned } from "../../src/core/runner.ts";
 import { Store } from "../../src/store/Store.ts";
+import { htmlRunReport } from "../../src/report/runReport.ts";
 
 export const projectRoot = resolve(new URL("../..", import.meta.url).pathname);
 export const toyExperiment = resolve(projectRoot, "tests/core/testdata/toy_experiment.ts");
@@ -72,6 +73,7 @@ export const runToy = (
         argv: [],
         write: () => {},
         tty: false,
+        report: htmlRunReport,
       }, store);
     }).pipe(Effect.provide(Store.layer(env.store))),
   );

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cli, tempEnv, text } from "../core/helpers.ts";
 import { readManifest } from "../../src/core/runDir.ts";
-import { decodeSafetensors } from "../../src/core/codec.ts";
+import { decodeSafetensors } from "../../src/tensor/safetensors.ts";
 
 Deno.test("adapters --profile smoke tunes every valid pair from one base, writes the report, re-runs from cache, and adds a scale without retraining", async () => {
   const env = await tempEnv();
