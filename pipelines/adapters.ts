@@ -34,9 +34,7 @@ import { type AdapterTuneParams, adapterTuneStage } from "../src/studies/adapter
 import { type AdapterEval, adapterEvalStage } from "../src/studies/adapterEval.ts";
 import { adapterSamplesStage, FROZEN_ARM, FULL_ARM } from "../src/studies/adapterSamples.ts";
 import { adapterReportStage } from "../src/studies/adapterReport.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
-const Positive = v.pipe(v.number(), v.gtValue(0), v.finite());
+import { Int, Positive } from "../src/core/schemas.ts";
 
 export const adaptersPipeline = definePipeline({
   name: "adapters",

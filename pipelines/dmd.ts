@@ -31,9 +31,7 @@ import { PairSamplerSchema, regressionPairsStage } from "../src/stages/regressio
 import { distillStage } from "../src/studies/dmdDistill.ts";
 import { dmdSummaryStage } from "../src/studies/dmdSummary.ts";
 import { dmdReportStage } from "../src/studies/dmdReport.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
-const Positive = v.pipe(v.number(), v.gtValue(0), v.finite());
+import { Int, Positive } from "../src/core/schemas.ts";
 
 /** The four arms of SPEC.md's small-scale protocol. */
 export const DMD_ARMS = {

@@ -21,11 +21,10 @@ import { binnedLossStage } from "../src/stages/binnedLoss.ts";
 import { ModelSpecSchema } from "../src/stages/models.ts";
 import { engineIdentity } from "../src/stages/engineIdentity.ts";
 import { TargetSchema } from "../src/diffusion/targets.ts";
-import { WeightingConfigSchema } from "../src/diffusion/weightings.ts";
+import { resolveWeighting, WeightingConfigSchema } from "../src/diffusion/weightings.ts";
 import { type ArmCurves, armCurvesStage, armSummaryStage } from "../src/studies/minSnrCurves.ts";
 import { minSnrReportStage } from "../src/studies/minSnrReport.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../src/core/schemas.ts";
 
 export const minSnrPipeline = definePipeline({
   name: "min-snr",
@@ -100,9 +99,7 @@ export const minSnrPipeline = definePipeline({
         { label: `step ${step}` },
       );
     }
-    const arm = `${p.target}/${p.weighting.strategy}${
-      "gamma" in p.weighting ? `-${p.weighting.gamma}` : ""
-    }`;
+    const arm = `${p.target}/${resolveWeighting(p.weighting, p.target).label}`;
     const curves = b.stage(
       armCurvesStage,
       { arm, target: p.target, weighting: p.weighting },

@@ -18,8 +18,7 @@ import { predX0 } from "../diffusion/targets.ts";
 import { timestepCoefs } from "../diffusion/noising.ts";
 import { tripleBatch } from "./tripleBatch.ts";
 import { binLossesByTimestep, evalTriples } from "../metrics/timestepBins.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../core/schemas.ts";
 
 export const BinnedLossParams = v.strictObject({
   /** Number of (x0, ε, t) triples. */

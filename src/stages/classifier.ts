@@ -17,6 +17,7 @@ import { loopContext } from "./loopContext.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
 import { useEngine } from "./engine.ts";
 import { numClasses } from "../data/dataset.ts";
+import { Int } from "../core/schemas.ts";
 
 export const ClassifierConfigSchema = v.strictObject({
   channels: v.number(),
@@ -26,8 +27,6 @@ export const ClassifierConfigSchema = v.strictObject({
 });
 
 export const classifierCodec = modelCodec(ClassifierConfigSchema);
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
 
 export const ClassifierParams = v.strictObject({
   widths: v.optional(v.array(Int(1)), [32, 64, 128]),

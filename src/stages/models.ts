@@ -8,8 +8,7 @@ import { createViT, vitConfig } from "../models/vit.ts";
 import type { Denoiser } from "../models/model.ts";
 import type { TensorMap } from "../tensor/tensorMap.ts";
 import { toParamRecord } from "../train/params.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../core/schemas.ts";
 
 const ModelSpecShape = v.variant("kind", [
   v.strictObject({

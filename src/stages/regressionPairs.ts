@@ -25,8 +25,7 @@ import { makeSchedule } from "../diffusion/schedules.ts";
 import { cfg, clipDenoiser, makeDenoiser, type ModelFn } from "../diffusion/denoiser.ts";
 import { sample } from "../diffusion/samplers.ts";
 import { deriveSeed, makeRng } from "../diffusion/rng.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../core/schemas.ts";
 
 /** Deterministic ODE samplers only: a pair must be a function of its noise. */
 export const PairSamplerSchema = v.picklist(["ddim", "heun", "dpmpp-2m"]);

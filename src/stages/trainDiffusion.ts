@@ -23,8 +23,8 @@ import { Batcher } from "../data/batching.ts";
 import { makeSchedule, ScheduleConfigSchema } from "../diffusion/schedules.ts";
 import { TargetSchema } from "../diffusion/targets.ts";
 import {
-  describeWeighting,
   lossMultiplierTable,
+  resolveWeighting,
   WeightingConfigSchema,
 } from "../diffusion/weightings.ts";
 import { deriveSeed, makeRng } from "../diffusion/rng.ts";
@@ -35,9 +35,7 @@ import { runTrainingLoop } from "../train/loop.ts";
 import { loopContext } from "./loopContext.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
 import { buildDenoiser, loadDenoiser, ModelSpecSchema } from "./models.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
-const Positive = v.pipe(v.number(), v.gtValue(0), v.finite());
+import { Int, Positive } from "../core/schemas.ts";
 
 /** What a diffusion model artifact records about how it was made and how to sample it. */
 export const TrainedConfigSchema = v.strictObject({
@@ -188,7 +186,8 @@ export const trainDiffusionStage = defineStage({
       const { height: h, width: w, channels: c } = train.shape;
       const classes = start.config.numClasses;
       const seed = p.seed ?? ctx.seed;
-      const multipliers = lossMultiplierTable(p.weighting, p.target, schedule);
+      const weighting = resolveWeighting(p.weighting, p.target);
+      const multipliers = lossMultiplierTable(weighting, schedule);
       const model = loadDenoiser(start.kind, start.config.model, start.params);
       const opt = makeAdamW(model.params, {
         lr: p.lr,
@@ -209,11 +208,7 @@ export const trainDiffusionStage = defineStage({
       const previous = v.parse(HistorySchema, start.info.history ?? { columns: [], rows: [] }).rows
         .flat();
       const history: number[] = [...previous]; // flat [step, loss, x0Mse] triples, all segments
-      const weightingText = describeWeighting(
-        p.weighting.strategy,
-        p.target,
-        "gamma" in p.weighting ? p.weighting.gamma : undefined,
-      );
+      const weightingText = weighting.describe;
       yield* ctx.info(
         `${model.kind}: ${model.parameterCount()} parameters; steps ${p.fromStep}→${p.toStep}; target ${p.target}; ${weightingText}`,
       );

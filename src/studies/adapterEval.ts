@@ -17,8 +17,7 @@ import { timestepCoefs } from "../diffusion/noising.ts";
 import { tripleBatch } from "../stages/tripleBatch.ts";
 import { evalTriples } from "../metrics/timestepBins.ts";
 import { loadTuned, type TunedBundle, TunedConfigSchema } from "./adapterModel.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../core/schemas.ts";
 
 export const AdapterEvalParams = v.strictObject({
   triples: v.optional(Int(1), 500),

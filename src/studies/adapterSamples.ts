@@ -31,8 +31,7 @@ import { writeImageGrid } from "../data/imageGrid.ts";
 import { type ForwardFn, loadTuned, type TunedBundle } from "./adapterModel.ts";
 import type { AdapterEval } from "./adapterEval.ts";
 import { POSITIONS } from "../models/hooks.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../core/schemas.ts";
 
 export const AdapterSamplesParams = v.strictObject({
   /** Arms sampled for FD-clf: the best `top` by target MSE (plus both baselines). */

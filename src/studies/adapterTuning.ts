@@ -26,8 +26,7 @@ import { adapterHooks, AdapterSpecSchema, initAdapters } from "../models/adapter
 import type { UNetConfig } from "../models/unet.ts";
 import type { ParamStore } from "../models/params.ts";
 import { baseWeights, METHODS, type TunedBundle, tunedCodec } from "./adapterModel.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../core/schemas.ts";
 
 export const AdapterTuneParams = v.strictObject({
   method: v.picklist(METHODS),

@@ -28,9 +28,8 @@ import { runTrainingLoop } from "../train/loop.ts";
 import { loopContext } from "../stages/loopContext.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
 import { makeDistiller } from "../distill/distiller.ts";
+import { Int, Positive } from "../core/schemas.ts";
 
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
-const Positive = v.pipe(v.number(), v.gtValue(0), v.finite());
 const Fraction = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
 
 export const DistillParams = v.pipe(

@@ -11,7 +11,7 @@ import type { TrainedConfig } from "../stages/trainDiffusion.ts";
 import type { Evaluation } from "../stages/evaluate.ts";
 import type { BinnedLoss } from "../stages/binnedLoss.ts";
 import { TargetSchema } from "../diffusion/targets.ts";
-import { describeWeighting, WeightingConfigSchema } from "../diffusion/weightings.ts";
+import { resolveWeighting, WeightingConfigSchema } from "../diffusion/weightings.ts";
 
 export const ArmCurvesSchema = v.strictObject({
   arm: v.string(),
@@ -66,11 +66,7 @@ export const armCurvesStage = defineStage({
         arm: p.arm,
         target: p.target,
         weighting: p.weighting,
-        describe: describeWeighting(
-          p.weighting.strategy,
-          p.target,
-          "gamma" in p.weighting ? p.weighting.gamma : undefined,
-        ),
+        describe: resolveWeighting(p.weighting, p.target).describe,
         divergedAt: typeof divergedAt === "number" ? divergedAt : null,
         points,
       };

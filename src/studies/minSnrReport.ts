@@ -13,7 +13,7 @@ import type { ArmCurves } from "./minSnrCurves.ts";
 import { lineChart } from "../plot/lineChart.ts";
 import { svgToPng } from "../plot/png.ts";
 import { makeSchedule } from "../diffusion/schedules.ts";
-import { lossMultiplier } from "../diffusion/weightings.ts";
+import { resolveWeighting } from "../diffusion/weightings.ts";
 
 export const MinSnrReportParams = v.strictObject({
   /** FD-clf threshold for "steps to reach"; null: each target's unweighted baseline's final FD × thresholdFactor. */
@@ -22,8 +22,7 @@ export const MinSnrReportParams = v.strictObject({
   schedule: v.optional(v.unknown(), { family: "cosine" }),
 });
 
-const label = (c: ArmCurves) =>
-  `${c.target} · ${c.weighting.strategy}${"gamma" in c.weighting ? `-${c.weighting.gamma}` : ""}`;
+const label = (c: ArmCurves) => `${c.target} · ${resolveWeighting(c.weighting, c.target).label}`;
 
 /** First evaluated step whose FD-clf is at or below `threshold`, or null. */
 export const stepsToReach = (c: ArmCurves, threshold: number): number | null =>
@@ -269,19 +268,16 @@ export const minSnrReportStage = defineStage({
             xLabel: "log-SNR",
             yLabel: "multiplier m(t)",
             yScale: "log",
-            series: strategies.map((w) => ({
-              name: `${w.strategy}${"gamma" in w ? `-${w.gamma}` : ""}`,
-              points: Array.from(schedule.logSnr, (l, t) =>
-                [
-                  l,
-                  lossMultiplier(
-                    w.strategy,
-                    target,
-                    schedule.snr[t]!,
-                    "gamma" in w ? w.gamma : undefined,
-                  ),
-                ] as [number, number]),
-            })),
+            series: strategies.map((config) => {
+              const w = resolveWeighting(config, target);
+              return {
+                name: w.label,
+                points: Array.from(
+                  schedule.logSnr,
+                  (l, t) => [l, w.multiplier(schedule.snr[t]!)] as [number, number],
+                ),
+              };
+            }),
           }),
         );
       }
