@@ -32,6 +32,10 @@ import { SHIFTS, targetDomainStage } from "../src/studies/adapterData.ts";
 import { conceptDataStage } from "../src/studies/adapterConcept.ts";
 import { type AdapterTuneParams, adapterTuneStage } from "../src/studies/adapterTuning.ts";
 import { type AdapterEval, adapterEvalStage } from "../src/studies/adapterEval.ts";
+import type { TunedBundle } from "../src/studies/adapterModel.ts";
+import type { DatasetSplits, ModelBundle } from "../src/stages/codecs.ts";
+import type { ClassifierBundle } from "../src/stages/classifier.ts";
+import type { TrainedConfig } from "../src/stages/trainDiffusion.ts";
 import { adapterSamplesStage, FROZEN_ARM, FULL_ARM } from "../src/studies/adapterSamples.ts";
 import { adapterReportStage } from "../src/studies/adapterReport.ts";
 import { Int, Positive } from "../src/core/schemas.ts";
@@ -176,29 +180,35 @@ export const adaptersPipeline = definePipeline({
       throw new InvalidCombination("input", "every (input, output) pair of the sweep is invalid");
     }
     const o = first.outputs;
-    const evals: Record<string, Handle<unknown>> = {
-      [`eval:${FULL_ARM}`]: o.fullEval!,
-      [`eval:${FROZEN_ARM}`]: o.frozenEval!,
+    const evals: Record<string, Handle<AdapterEval>> = {
+      [FULL_ARM]: o.fullEval as Handle<AdapterEval>,
+      [FROZEN_ARM]: o.frozenEval as Handle<AdapterEval>,
     };
-    const tuned: Record<string, Handle<unknown>> = {
-      [`tuned:${FULL_ARM}`]: o.fullTuned!,
-      [`tuned:${FROZEN_ARM}`]: o.frozenTuned!,
+    const tuned: Record<string, Handle<TunedBundle>> = {
+      [FULL_ARM]: o.fullTuned as Handle<TunedBundle>,
+      [FROZEN_ARM]: o.frozenTuned as Handle<TunedBundle>,
     };
     for (const a of live) {
-      evals[`eval:${a.id}`] = a.outputs.eval as Handle<AdapterEval>;
-      tuned[`tuned:${a.id}`] = a.outputs.tuned!;
+      evals[a.id] = a.outputs.eval as Handle<AdapterEval>;
+      tuned[a.id] = a.outputs.tuned as Handle<TunedBundle>;
     }
     const samples = b.stage(adapterSamplesStage, {
       top: first.params.top,
       samples: first.params.samples,
       samplerSteps: first.params.samplerSteps,
       ...(first.params.task === "concept" ? { conceptLabel: first.params.concept } : {}),
-    }, { base: o.base!, classifier: o.classifier!, target: o.target!, ...evals, ...tuned });
+    }, {
+      base: o.base as Handle<ModelBundle<TrainedConfig>>,
+      classifier: o.classifier as Handle<ClassifierBundle>,
+      target: o.target as Handle<DatasetSplits>,
+      evals,
+      tuned,
+    });
     const q = first.params;
     const task = q.task === "concept"
       ? `(b) new concept: class ${q.concept} of ${q.data.source}, held out of pretraining, learned from ${q.shots} images under its unseen token with ${q.priorImages} prior-preservation images; ${q.tuneSteps} steps at batch ${q.tuneBatch}`
       : `${q.shift} ${q.data.source}, ${q.tuneImages} tuning images, ${q.tuneSteps} steps at batch ${q.tuneBatch}`;
-    const report = b.stage(adapterReportStage, { task }, { samples, ...evals });
+    const report = b.stage(adapterReportStage, { task }, { samples, evals });
     return { samples, report };
   },
   engineIdentity,

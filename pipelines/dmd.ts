@@ -22,7 +22,10 @@ import {
   addDiffusionTraining,
   addFeatureClassifier,
 } from "../src/stages/studyBlocks.ts";
-import { evaluateStage } from "../src/stages/evaluate.ts";
+import { evaluateStage, type Evaluation } from "../src/stages/evaluate.ts";
+import type { ModelBundle, WithFiles } from "../src/stages/codecs.ts";
+import type { TrainedConfig } from "../src/stages/trainDiffusion.ts";
+import type { TensorMap } from "../src/tensor/tensorMap.ts";
 import { ModelSpecSchema } from "../src/stages/models.ts";
 import { engineIdentity } from "../src/stages/engineIdentity.ts";
 import { TargetSchema } from "../src/diffusion/targets.ts";
@@ -126,9 +129,9 @@ export const dmdPipeline = definePipeline({
       useEma,
       gridImages: 60,
     });
-    const outputs: Record<string, Handle<unknown>> = {};
+    const teacherEvals: Record<string, Handle<WithFiles<Evaluation>>> = {};
     for (const steps of p.teacherSamplerSteps) {
-      outputs[`teacher@${steps}`] = b.stage(
+      teacherEvals[steps] = b.stage(
         evaluateStage,
         evalParams("ddim", steps, p.guidance, true),
         { model: teacher, classifier, dataset },
@@ -136,10 +139,10 @@ export const dmdPipeline = definePipeline({
       );
     }
     const arm = DMD_ARMS[p.arm];
-    const pairInputs: Record<string, Handle<unknown>> = {};
+    const pairs: Record<string, Handle<TensorMap>> = {};
     if (arm.regression) {
       for (let shard = 0; shard < p.pairs / p.shardSize; shard++) {
-        pairInputs[`pairs.${shard}`] = b.stage(
+        pairs[shard] = b.stage(
           regressionPairsStage,
           {
             sampler: p.pairSampler,
@@ -154,42 +157,47 @@ export const dmdPipeline = definePipeline({
         );
       }
     }
-    const generator = b.stage(distillStage, {
-      matching: arm.matching,
-      lambdaReg: arm.regression ? p.lambdaReg : 0,
-      ratio: arm.ratio,
-      guidance: p.guidance,
-      steps: p.distillSteps,
-      batchSize: p.distillBatch,
-      lr: p.lr,
-      fakeLr: p.fakeLr,
-      seed: p.distillSeed,
-      logEvery: 1,
-      checkpointEvery: Math.max(10, Math.floor(p.distillSteps / 4)),
-    }, {
-      teacher,
-      ...(arm.regression ? { classifier } : {}),
-      ...pairInputs,
-    } as never, { label: p.arm });
+    const generator = b.stage(
+      distillStage,
+      {
+        matching: arm.matching,
+        lambdaReg: arm.regression ? p.lambdaReg : 0,
+        ratio: arm.ratio,
+        guidance: p.guidance,
+        steps: p.distillSteps,
+        batchSize: p.distillBatch,
+        lr: p.lr,
+        fakeLr: p.fakeLr,
+        seed: p.distillSeed,
+        logEvery: 1,
+        checkpointEvery: Math.max(10, Math.floor(p.distillSteps / 4)),
+      },
+      { teacher, ...(arm.regression ? { classifier } : {}), pairs },
+      { label: p.arm },
+    );
     // one step of DDIM under trailing spacing is the network at t = T−1: the generator itself
     const evaluation = b.stage(
       evaluateStage,
       evalParams("ddim", 1, 1, false),
-      { model: generator as never, classifier, dataset },
+      { model: generator, classifier, dataset },
       { label: `${p.arm} one-step` },
     );
-    outputs[`eval:${p.arm}`] = evaluation;
-    outputs[`gen:${p.arm}`] = generator;
-    outputs.summary = b.stage(dmdSummaryStage, { arm: p.arm }, {
-      evaluation,
-      generator: generator as never,
-    });
-    return outputs;
+    const summary = b.stage(dmdSummaryStage, { arm: p.arm }, { evaluation, generator });
+    const teacherOutputs = Object.entries(teacherEvals).map((
+      [steps, h],
+    ) => [`teacher:${steps}`, h]);
+    return { evaluation, generator, summary, ...Object.fromEntries(teacherOutputs) };
   },
   aggregate: (arms, b) => {
-    const inputs: Record<string, Handle<unknown>> = {};
+    const teacher: Record<string, Handle<WithFiles<Evaluation>>> = {};
+    const evals: Record<string, Handle<WithFiles<Evaluation>>> = {};
+    const generators: Record<string, Handle<ModelBundle<TrainedConfig>>> = {};
     for (const a of arms) {
-      for (const [k, h] of Object.entries(a.outputs)) if (k !== "summary") inputs[k] = h;
+      for (const steps of a.params.teacherSamplerSteps) {
+        teacher[steps] = a.outputs[`teacher:${steps}`] as Handle<WithFiles<Evaluation>>;
+      }
+      evals[a.params.arm] = a.outputs.evaluation as Handle<WithFiles<Evaluation>>;
+      generators[a.params.arm] = a.outputs.generator as Handle<ModelBundle<TrainedConfig>>;
     }
     const first = arms[0]?.params;
     const order = Object.keys(DMD_ARMS) as DmdArm[];
@@ -200,7 +208,7 @@ export const dmdPipeline = definePipeline({
         pairs: first
           ? `${first.pairs} ${first.pairSampler}-${first.pairSteps} pairs (guidance ${first.guidance}) in shards of ${first.shardSize}`
           : "none",
-      }, inputs),
+      }, { teacher, evals, generators }),
     };
   },
   engineIdentity,

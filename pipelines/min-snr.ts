@@ -16,8 +16,9 @@ import {
   addDiffusionTraining,
   addFeatureClassifier,
 } from "../src/stages/studyBlocks.ts";
-import { evaluateStage } from "../src/stages/evaluate.ts";
-import { binnedLossStage } from "../src/stages/binnedLoss.ts";
+import { evaluateStage, type Evaluation } from "../src/stages/evaluate.ts";
+import { type BinnedLoss, binnedLossStage } from "../src/stages/binnedLoss.ts";
+import type { WithFiles } from "../src/stages/codecs.ts";
 import { ModelSpecSchema } from "../src/stages/models.ts";
 import { engineIdentity } from "../src/stages/engineIdentity.ts";
 import { TargetSchema } from "../src/diffusion/targets.ts";
@@ -78,9 +79,10 @@ export const minSnrPipeline = definePipeline({
       steps: p.steps,
       segmentSteps: p.evalEvery,
     });
-    const inputs: Record<string, Handle<unknown>> = { final };
+    const evals: Record<string, Handle<WithFiles<Evaluation>>> = {};
+    const bins: Record<string, Handle<BinnedLoss>> = {};
     for (const { step, model } of segments) {
-      inputs[`eval@${step}`] = b.stage(
+      evals[step] = b.stage(
         evaluateStage,
         {
           sampler: "ddim",
@@ -92,7 +94,7 @@ export const minSnrPipeline = definePipeline({
         { model, classifier, dataset },
         { label: `step ${step}` },
       );
-      inputs[`bins@${step}`] = b.stage(
+      bins[step] = b.stage(
         binnedLossStage,
         { triples: p.triples, bins: p.bins, seed: 0 },
         { model, dataset },
@@ -103,15 +105,15 @@ export const minSnrPipeline = definePipeline({
     const curves = b.stage(
       armCurvesStage,
       { arm, target: p.target, weighting: p.weighting },
-      inputs,
+      { evals, bins, final },
     );
     return { curves, summary: b.stage(armSummaryStage, {}, { curves }) };
   },
   aggregate: (arms, b) => {
-    const inputs: Record<string, Handle<ArmCurves>> = {};
-    for (const a of arms) inputs[a.id] = a.outputs.curves as Handle<ArmCurves>;
+    const curves: Record<string, Handle<ArmCurves>> = {};
+    for (const a of arms) curves[a.id] = a.outputs.curves as Handle<ArmCurves>;
     const threshold = arms[0]?.params.fdThreshold ?? null;
-    return { report: b.stage(minSnrReportStage, { threshold }, inputs) };
+    return { report: b.stage(minSnrReportStage, { threshold }, { arms: curves }) };
   },
   engineIdentity,
 });

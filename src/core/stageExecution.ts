@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { PlanNode } from "./plan.ts";
 import { StageFailed } from "./errors.ts";
 import type { Codec } from "./codec.ts";
-import type { StageContext } from "./stage.ts";
+import { type StageContext, structuredInputs } from "./stage.ts";
 import type { Json } from "./canonicalJson.ts";
 import { writeRunnerFiles } from "./runnerFiles.ts";
 import { asStageFailure, now, readStored, record, type SchedulerState } from "./schedulerState.ts";
@@ -78,15 +78,16 @@ export const executeStage = (
           return state;
         }),
     };
-    const value = yield* node.def.run(ctx, node.params, inputs).pipe(
-      Effect.catchCause((cause) =>
-        Cause.hasInterruptsOnly(cause)
-          ? Effect.failCause(cause as Cause.Cause<never>)
-          : Effect.fail(
-            new StageFailed({ stage: node.label, key: node.key, cause: Cause.squash(cause) }),
-          )
-      ),
-    );
+    const value = yield* node.def.run(ctx, node.params, structuredInputs(node.def.inputs, inputs))
+      .pipe(
+        Effect.catchCause((cause) =>
+          Cause.hasInterruptsOnly(cause)
+            ? Effect.failCause(cause as Cause.Cause<never>)
+            : Effect.fail(
+              new StageFailed({ stage: node.label, key: node.key, cause: Cause.squash(cause) }),
+            )
+        ),
+      );
     const finishedAt = now();
     yield* store.write(node.key, {
       stage: node.def.name,

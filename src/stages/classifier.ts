@@ -7,7 +7,7 @@ import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { tf } from "../tensor/tf.ts";
 import { defineStage } from "../core/stage.ts";
-import { type DatasetSplits, modelCodec } from "./codecs.ts";
+import { type DatasetSplits, type ModelBundle, modelCodec } from "./codecs.ts";
 import { classifierConfig, createClassifier } from "../models/classifier.ts";
 import type { TensorMap } from "../tensor/tensorMap.ts";
 import { Batcher } from "../data/batching.ts";
@@ -25,6 +25,8 @@ export const ClassifierConfigSchema = v.strictObject({
   numClasses: v.number(),
   groups: v.number(),
 });
+/** A trained classifier as stored. */
+export type ClassifierBundle = ModelBundle<v.InferOutput<typeof ClassifierConfigSchema>>;
 
 export const classifierCodec = modelCodec(ClassifierConfigSchema);
 

@@ -103,3 +103,19 @@ export const loadDenoiser = (
   fresh.params.import(toParamRecord(params));
   return fresh as Denoiser<unknown>;
 };
+
+/** A stored diffusion model, as far as loading it needs. */
+interface StoredDenoiser {
+  readonly kind: string;
+  readonly config: { readonly model: unknown };
+  readonly params: TensorMap;
+  readonly ema: TensorMap | null;
+}
+
+/** The weights a model is sampled and evaluated with: its EMA when it has one and `useEma`. */
+export const samplingWeights = (bundle: StoredDenoiser, useEma = true): TensorMap =>
+  useEma && bundle.ema ? bundle.ema : bundle.params;
+
+/** A trained model loaded for sampling and evaluation (its sampling weights). */
+export const loadForSampling = (bundle: StoredDenoiser, useEma = true): Denoiser<unknown> =>
+  loadDenoiser(bundle.kind, bundle.config.model, samplingWeights(bundle, useEma));

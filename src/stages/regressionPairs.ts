@@ -20,7 +20,7 @@ import { tensors } from "../tensor/safetensors.ts";
 import type { ModelBundle } from "./codecs.ts";
 import type { TrainedConfig } from "./trainDiffusion.ts";
 import { useEngine } from "./engine.ts";
-import { loadDenoiser } from "./models.ts";
+import { loadForSampling } from "./models.ts";
 import { makeSchedule } from "../diffusion/schedules.ts";
 import { cfg, clipDenoiser, makeDenoiser, type ModelFn } from "../diffusion/denoiser.ts";
 import { sample } from "../diffusion/samplers.ts";
@@ -73,11 +73,7 @@ export const regressionPairsStage = defineStage({
       const [h, w, c] = cfgT.imageShape;
       const n = h * w * c;
       const classes = cfgT.numClasses;
-      const teacher = loadDenoiser(
-        inputs.teacher.kind,
-        cfgT.model,
-        inputs.teacher.ema ?? inputs.teacher.params,
-      );
+      const teacher = loadForSampling(inputs.teacher);
       const schedule = makeSchedule(cfgT.schedule);
       const raw: ModelFn = (x, t, cond) =>
         teacher.forward(x as tf.Tensor4D, t, cond as tf.Tensor1D | undefined);

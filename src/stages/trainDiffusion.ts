@@ -27,10 +27,10 @@ import {
   resolveWeighting,
   WeightingConfigSchema,
 } from "../diffusion/weightings.ts";
-import { deriveSeed, makeRng } from "../diffusion/rng.ts";
+import { deriveSeed } from "../diffusion/rng.ts";
 import { makeAdamW } from "../train/adamw.ts";
 import { makeEma } from "../train/ema.ts";
-import { diffusionLoss } from "../train/diffusionLoss.ts";
+import { diffusionStep } from "../train/diffusionStep.ts";
 import { runTrainingLoop } from "../train/loop.ts";
 import { loopContext } from "./loopContext.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
@@ -213,6 +213,20 @@ export const trainDiffusionStage = defineStage({
         `${model.kind}: ${model.parameterCount()} parameters; steps ${p.fromStep}→${p.toStep}; target ${p.target}; ${weightingText}`,
       );
 
+      const setup = {
+        params: model.params,
+        forward: (xt: tf.Tensor4D, tt: tf.Tensor1D, yy: tf.Tensor1D | undefined) =>
+          model.forward(xt, tt, yy),
+        optimizer: opt,
+        ema,
+        schedule,
+        target: p.target,
+        multipliers,
+        seed,
+        classes,
+        labelDropout: p.labelDropout,
+        imageShape: [h, w, c] as const,
+      };
       const outcome = yield* runTrainingLoop(loopContext(ctx), {
         onNonFinite: p.onNonFinite,
         firstStep: p.fromStep,
@@ -233,53 +247,9 @@ export const trainDiffusionStage = defineStage({
           return opt.step();
         },
         step: (step) => {
-          const batch = batcher.batch(step);
-          const B = batch.size;
-          const rng = makeRng(deriveSeed(seed, "step", String(step)));
-          const t = rng.integers(B, 0, schedule.T); // uniform t, identical across arms sharing `seed`
-          const eps = rng.normal(B * h * w * c);
-          let labels: Int32Array | undefined;
-          if (classes > 0) {
-            const drop = rng.uniform(B);
-            labels = Int32Array.from(
-              batch.labels!,
-              (y, i) => (drop[i]! < p.labelDropout ? classes : y),
-            );
-          }
-          const out = tf.tidy(() => {
-            const x0 = tf.tensor4d(batch.images, [B, h, w, c]);
-            const noise = tf.tensor4d(eps, [B, h, w, c]);
-            const y = labels ? tf.tensor1d(labels, "int32") : undefined;
-            let x0Mse: tf.Tensor1D | null = null;
-            const { value, grads } = model.params.valueAndGrads(() => {
-              const r = diffusionLoss(
-                (xt, tt, yy) => model.forward(xt, tt, yy),
-                { x0, labels: y, t, eps: noise },
-                schedule,
-                p.target,
-                multipliers,
-              );
-              x0Mse = tf.keep(r.x0Mse);
-              return r.loss;
-            });
-            return { value, grads, x0Mse: x0Mse! as tf.Tensor1D };
-          });
-          const loss = out.value.dataSync()[0]!;
-          if (!Number.isFinite(loss)) {
-            // never apply a non-finite update: the last good weights stay intact
-            tf.dispose([out.value, out.x0Mse, ...Object.values(out.grads)]);
-            return { loss, x0Mse: NaN, gradNorm: NaN };
-          }
-          const gradNorm = opt.update(out.grads);
-          if (!Number.isFinite(gradNorm)) {
-            tf.dispose([out.value, out.x0Mse, ...Object.values(out.grads)]);
-            return { loss: NaN, x0Mse: NaN, gradNorm };
-          }
-          if (ema) ema.update(step);
-          const x0Mse = (out.x0Mse.dataSync() as Float32Array).reduce((a, b) => a + b, 0) / B;
-          tf.dispose([out.value, out.x0Mse, ...Object.values(out.grads)]);
-          history.push(step + 1, loss, x0Mse);
-          return { loss, x0Mse, gradNorm };
+          const outcome = diffusionStep(setup, step, batcher.batch(step));
+          if (Number.isFinite(outcome.loss)) history.push(step + 1, outcome.loss, outcome.x0Mse);
+          return { ...outcome };
         },
       });
 

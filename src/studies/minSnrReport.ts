@@ -7,7 +7,7 @@
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { join } from "node:path";
-import { defineStage } from "../core/stage.ts";
+import { defineStage, type Group } from "../core/stage.ts";
 import { files } from "../core/codec.ts";
 import type { ArmCurves } from "./minSnrCurves.ts";
 import { lineChart } from "../plot/lineChart.ts";
@@ -208,12 +208,12 @@ export const minSnrReportStage = defineStage({
   version: "1",
   module: import.meta.url,
   params: MinSnrReportParams,
-  inputs: "any",
+  inputs: { arms: "many" },
   output: files,
   seeded: false,
-  run: (ctx, p, inputs: Record<string, ArmCurves>) =>
+  run: (ctx, p, inputs: { arms: Group<ArmCurves> }) =>
     Effect.promise(async () => {
-      const arms = Object.values(inputs).sort((a, b) => a.arm.localeCompare(b.arm));
+      const arms = Object.values(inputs.arms).sort((a, b) => a.arm.localeCompare(b.arm));
       const dir = ctx.scratchDir;
       const targets = [...new Set(arms.map((a) => a.target))];
       for (const target of targets) {
