@@ -12,8 +12,6 @@
 import { tf } from "../tensor/tf.ts";
 import { fnv1a, mulberry32 } from "../random/seeded.ts";
 
-export { mulberry32 };
-
 /** How a parameter is initialised. */
 export type Init =
   | { readonly kind: "zeros" }

@@ -6,28 +6,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cli, tempEnv, text } from "../core/helpers.ts";
-import { readManifest } from "../../src/core/runDir.ts";
+import { runSmoke } from "./smoke.ts";
 
 Deno.test("min-snr --profile smoke runs every arm, writes the report, re-runs from cache, and adds a γ without retraining", async () => {
-  const env = await tempEnv();
-  const base = [
-    "run",
-    "experiments/min-snr.ts",
-    "--profile",
-    "smoke",
-    "--store",
-    env.store,
-    "--results",
-    env.results,
-  ];
-  const first = await cli(base).output();
-  assert.equal(first.code, 0, text(first.stderr) + text(first.stdout));
-  const runs = () =>
-    [...Deno.readDirSync(join(env.results, "min-snr"))].map((d) =>
-      join(env.results, "min-snr", d.name)
-    ).sort();
-  const dir = runs()[0]!;
-  const m = await readManifest(dir);
+  await using env = await tempEnv();
+  const run = await runSmoke(env, "min-snr");
+  const { dir, manifest: m } = run;
   assert.equal(m.arms.length, 4);
   assert.equal(
     m.stages.filter((s) => s.stage === "init-diffusion").length,
@@ -44,18 +28,13 @@ Deno.test("min-snr --profile smoke runs every arm, writes the report, re-runs fr
   const summary = await Deno.readTextFile(join(dir, "summary.md"));
   assert.match(summary, /\| target=eps,weighting=min-snr-5 \| eps \| min-snr-5 \| \d/);
 
-  const again = await cli(base).output();
-  assert.match(text(again.stdout), /^0 ran, 36 cached/m);
+  assert.match(await run.again(), /^0 ran, 36 cached/m);
 
-  const withGamma10 = await cli([
-    ...base,
+  const withGamma10 = await run.again([
     "-p",
     'weighting=[{"strategy":"unweighted"},{"strategy":"min-snr","gamma":5},{"strategy":"min-snr","gamma":10}]',
-  ]).output();
-  assert.equal(withGamma10.code, 0, text(withGamma10.stderr));
-  const trained = text(withGamma10.stdout).split("\n").filter((l) =>
-    l.startsWith("✔ train-diffusion")
-  );
+  ]);
+  const trained = withGamma10.split("\n").filter((l) => l.startsWith("✔ train-diffusion"));
   assert.equal(
     trained.length,
     4,
@@ -65,7 +44,7 @@ Deno.test("min-snr --profile smoke runs every arm, writes the report, re-runs fr
 });
 
 Deno.test("min-snr-faces with a missing image folder is a plan error naming the folder; nothing runs", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const out = await cli([
     "run",
     "experiments/min-snr-faces.ts",
