@@ -18,11 +18,11 @@
 import * as v from "valibot";
 import { definePipeline, type Handle } from "../src/core/pipeline.ts";
 import { InvalidCombination } from "../src/core/plan.ts";
-import { DatasetParams } from "../src/stages/dataset.ts";
 import {
   addDataset,
   addDiffusionTraining,
   addFeatureClassifier,
+  StudyDataParam,
 } from "../src/stages/studyBlocks.ts";
 import { ModelSpecSchema } from "../src/stages/models.ts";
 import { engineIdentity } from "../src/stages/engineIdentity.ts";
@@ -44,7 +44,7 @@ export const adaptersPipeline = definePipeline({
   name: "adapters",
   module: import.meta.url,
   params: v.strictObject({
-    data: v.optional(DatasetParams, { source: "fashion-mnist", dir: "" }),
+    data: StudyDataParam,
     /** The base: a conditional UNet with a transformer block (class tokens as CA context). */
     model: v.optional(ModelSpecSchema, {
       kind: "unet",

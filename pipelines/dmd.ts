@@ -16,17 +16,17 @@
 import * as v from "valibot";
 import { definePipeline, type Handle } from "../src/core/pipeline.ts";
 import { InvalidCombination } from "../src/core/plan.ts";
-import { DatasetParams } from "../src/stages/dataset.ts";
 import {
   addDataset,
   addDiffusionTraining,
   addFeatureClassifier,
+  StudyDataParam,
+  StudyModelParam,
 } from "../src/stages/studyBlocks.ts";
 import { evaluateStage, type Evaluation } from "../src/stages/evaluate.ts";
 import type { ModelBundle, WithFiles } from "../src/stages/codecs.ts";
 import type { TrainedConfig } from "../src/stages/trainDiffusion.ts";
 import type { TensorMap } from "../src/tensor/tensorMap.ts";
-import { ModelSpecSchema } from "../src/stages/models.ts";
 import { engineIdentity } from "../src/stages/engineIdentity.ts";
 import { TargetSchema } from "../src/diffusion/targets.ts";
 import { WeightingConfigSchema } from "../src/diffusion/weightings.ts";
@@ -49,14 +49,9 @@ export const dmdPipeline = definePipeline({
   name: "dmd",
   module: import.meta.url,
   params: v.strictObject({
-    data: v.optional(DatasetParams, { source: "fashion-mnist", dir: "" }),
+    data: StudyDataParam,
     // -- the teacher (a class-conditional model trained with label dropout) --
-    model: v.optional(ModelSpecSchema, {
-      kind: "unet",
-      widths: [16, 32, 32],
-      resBlocksPerLevel: 1,
-      headDim: 16,
-    }),
+    model: StudyModelParam,
     /** x0 (or v): the generator is the network at t = T−1, where an ε-model's x̂0 divides by α ≈ 0. */
     target: v.optional(TargetSchema, "x0"),
     weighting: v.optional(WeightingConfigSchema, { strategy: "min-snr", gamma: 5 }),

@@ -10,16 +10,16 @@
 import * as v from "valibot";
 import { definePipeline, type Handle } from "../src/core/pipeline.ts";
 import { InvalidCombination } from "../src/core/plan.ts";
-import { DatasetParams } from "../src/stages/dataset.ts";
 import {
   addDataset,
   addDiffusionTraining,
   addFeatureClassifier,
+  StudyDataParam,
+  StudyModelParam,
 } from "../src/stages/studyBlocks.ts";
 import { evaluateStage, type Evaluation } from "../src/stages/evaluate.ts";
 import { type BinnedLoss, binnedLossStage } from "../src/stages/binnedLoss.ts";
 import type { WithFiles } from "../src/stages/codecs.ts";
-import { ModelSpecSchema } from "../src/stages/models.ts";
 import { engineIdentity } from "../src/stages/engineIdentity.ts";
 import { TargetSchema } from "../src/diffusion/targets.ts";
 import { resolveWeighting, WeightingConfigSchema } from "../src/diffusion/weightings.ts";
@@ -31,14 +31,8 @@ export const minSnrPipeline = definePipeline({
   name: "min-snr",
   module: import.meta.url,
   params: v.strictObject({
-    /** The data: Fashion-MNIST (dir resolved at plan time), an image folder, or procedural shapes. */
-    data: v.optional(DatasetParams, { source: "fashion-mnist", dir: "" }),
-    model: v.optional(ModelSpecSchema, {
-      kind: "unet",
-      widths: [16, 32, 32],
-      resBlocksPerLevel: 1,
-      headDim: 16,
-    }),
+    data: StudyDataParam,
+    model: StudyModelParam,
     target: v.optional(TargetSchema, "eps"),
     weighting: v.optional(WeightingConfigSchema, { strategy: "min-snr", gamma: 5 }),
     steps: v.optional(Int(1), 1500),

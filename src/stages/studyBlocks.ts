@@ -3,16 +3,29 @@
  * FD-clf feature classifier, and a diffusion model trained in cached segments. One definition
  * with one set of defaults, so two studies asking for the same thing get the same cache keys.
  */
+import * as v from "valibot";
 import type { Builder, Handle } from "../core/pipeline.ts";
 import type { DatasetSplits } from "./codecs.ts";
 import {
-  type DatasetParams,
+  DatasetParams,
   datasetStage,
   resolveFashionMnistDir,
   resolveImageFolder,
 } from "./dataset.ts";
 import { classifierStage } from "./classifier.ts";
 import { addTraining, type TrainedSegments, type TrainingPlan } from "./training.ts";
+import { ModelSpecSchema } from "./models.ts";
+
+/** A study's `data` param: Fashion-MNIST (dir resolved at plan time), an image folder, or shapes. */
+export const StudyDataParam = v.optional(DatasetParams, { source: "fashion-mnist", dir: "" });
+
+/** A study's `model` param, by default the small UNet of the studies' small-scale protocols. */
+export const StudyModelParam = v.optional(ModelSpecSchema, {
+  kind: "unet",
+  widths: [16, 32, 32],
+  resBlocksPerLevel: 1,
+  headDim: 16,
+});
 
 /** Adds the dataset stage; data locations are resolved now, so a missing dataset stops the plan. */
 export const addDataset = (b: Builder, data: DatasetParams): Handle<DatasetSplits> => {
