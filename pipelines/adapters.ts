@@ -1,5 +1,5 @@
 /**
- * The adapter design-space study (docs/adapters.md): one arm per adapter (input position,
+ * The adapter design-space study (SPEC.md section 2): one arm per adapter (input position,
  * output position, activation, scale, bottleneck), all tuned from one cached pretrained base on
  * the same target domain with identical batches, t draws and noise.
  *
@@ -19,9 +19,12 @@ import * as v from "valibot";
 import { definePipeline, type Handle } from "../src/core/pipeline.ts";
 import { InvalidCombination } from "../src/core/plan.ts";
 import { replicateArmId } from "../src/core/replicates.ts";
-import { DatasetParams, datasetStage, resolveDatasetParams } from "../src/stages/dataset.ts";
-import { classifierStage } from "../src/stages/classifier.ts";
-import { addTraining } from "../src/stages/training.ts";
+import {
+  addDataset,
+  addDiffusionTraining,
+  addFeatureClassifier,
+  StudyDataParam,
+} from "../src/stages/studyBlocks.ts";
 import { ModelSpecSchema } from "../src/stages/models.ts";
 import { engineIdentity } from "../src/stages/engineIdentity.ts";
 import { checkAdapterPair, POSITIONS } from "../src/models/hooks.ts";
@@ -30,17 +33,19 @@ import { SHIFTS, targetDomainStage } from "../src/studies/adapterData.ts";
 import { conceptDataStage } from "../src/studies/adapterConcept.ts";
 import { type AdapterTuneParams, adapterTuneStage } from "../src/studies/adapterTuning.ts";
 import { type AdapterEval, adapterEvalStage } from "../src/studies/adapterEval.ts";
+import type { TunedBundle } from "../src/studies/adapterModel.ts";
+import type { DatasetSplits, ModelBundle } from "../src/stages/codecs.ts";
+import type { ClassifierBundle } from "../src/stages/classifier.ts";
+import type { TrainedConfig } from "../src/stages/trainDiffusion.ts";
 import { adapterSamplesStage, FROZEN_ARM, FULL_ARM } from "../src/studies/adapterSamples.ts";
 import { adapterReportStage } from "../src/studies/adapterReport.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
-const Positive = v.pipe(v.number(), v.gtValue(0), v.finite());
+import { Int, Positive } from "../src/core/schemas.ts";
 
 export const adaptersPipeline = definePipeline({
   name: "adapters",
   module: import.meta.url,
   params: v.strictObject({
-    data: v.optional(DatasetParams, { source: "fashion-mnist", dir: "" }),
+    data: StudyDataParam,
     /** The base: a conditional UNet with a transformer block (class tokens as CA context). */
     model: v.optional(ModelSpecSchema, {
       kind: "unet",
@@ -77,7 +82,7 @@ export const adaptersPipeline = definePipeline({
     invalidPairs: v.optional(v.picklist(["reject", "skip"]), "reject"),
     tuneSteps: v.optional(Int(1), 200),
     tuneBatch: v.optional(Int(1), 32),
-    /** The paper: AdamW, lr 1e-4 for adapters (docs/adapters.md); the full fine-tune's own lr. */
+    /** SPEC.md: AdamW, lr 1e-4 for the adapters; the full fine-tune's own lr. */
     tuneLr: v.optional(Positive, 1e-4),
     fullLr: v.optional(Positive, 1e-4),
     triples: v.optional(Int(1), 500),
@@ -98,8 +103,7 @@ export const adaptersPipeline = definePipeline({
         `invalid adapter pair ${p.input} → ${p.output}: ${why} (sweeps over every pair: set invalidPairs: "skip")`,
       );
     }
-    const data = resolveDatasetParams(p.data);
-    const dataset = b.stage(datasetStage, data, {});
+    const dataset = addDataset(b, p.data);
     const concept = p.task === "concept";
     const conceptData = (part: "source" | "target") =>
       b.stage(conceptDataStage, {
@@ -111,20 +115,15 @@ export const adaptersPipeline = definePipeline({
       }, { dataset });
     // task (b): the base never sees the concept class, so its token is new to the model
     const source = concept ? conceptData("source") : dataset;
-    const { final: base } = addTraining(b, source, {
-      init: { model: p.model, conditional: true, seed: p.trainSeed },
-      train: {
-        schedule: { family: "cosine" },
-        target: "eps",
-        weighting: { strategy: "unweighted" },
-        batchSize: p.pretrainBatch,
-        lr: p.pretrainLr,
-        warmupSteps: Math.min(100, Math.floor(p.pretrainSteps / 10)),
-        emaDecay: 0.999,
-        seed: p.trainSeed,
-        logEvery: Math.max(1, Math.floor(p.pretrainSteps / 50)),
-        checkpointEvery: Math.max(10, Math.floor(p.pretrainSteps / 5)),
-      },
+    const { final: base } = addDiffusionTraining(b, source, {
+      model: p.model,
+      conditional: true,
+      target: "eps",
+      weighting: { strategy: "unweighted" },
+      batchSize: p.pretrainBatch,
+      lr: p.pretrainLr,
+      warmupSteps: Math.min(100, Math.floor(p.pretrainSteps / 10)),
+      seed: p.trainSeed,
       steps: p.pretrainSteps,
     }, "base");
     const target = concept ? conceptData("target") : b.stage(targetDomainStage, {
@@ -161,12 +160,8 @@ export const adaptersPipeline = definePipeline({
     // the baselines have the same key in every arm: one instance each for the whole sweep
     const full = arm({ ...tuneCommon, method: "full", lr: p.fullLr }, FULL_ARM);
     const frozen = arm({ ...tuneCommon, method: "frozen" }, FROZEN_ARM);
-    const classifier = b.stage(classifierStage, {
-      steps: p.classifierSteps,
-      widths: [32, 64, 128],
-      batchSize: 128,
-      lr: 2e-3,
-    }, { dataset: concept ? dataset : target }); // (b): recognise the concept among all classes
+    // (b): recognise the concept among all classes
+    const classifier = addFeatureClassifier(b, concept ? dataset : target, p.classifierSteps);
     return {
       eval: adapter.evaluation,
       tuned: adapter.tuned,
@@ -186,40 +181,45 @@ export const adaptersPipeline = definePipeline({
       throw new InvalidCombination("input", "every (input, output) pair of the sweep is invalid");
     }
     const o = first.outputs;
+    const evals: Record<string, Handle<AdapterEval>> = {
+      [FULL_ARM]: o.fullEval as Handle<AdapterEval>,
+      [FROZEN_ARM]: o.frozenEval as Handle<AdapterEval>,
+    };
+    const tuned: Record<string, Handle<TunedBundle>> = {
+      [FULL_ARM]: o.fullTuned as Handle<TunedBundle>,
+      [FROZEN_ARM]: o.frozenTuned as Handle<TunedBundle>,
+    };
     // samples and difference images: the lowest replicate seed's arms (all arms without replicates)
-    const sampled = live.filter((a) => a.replicate === first.replicate);
-    const evals: Record<string, Handle<unknown>> = {
-      [`eval:${FULL_ARM}`]: o.fullEval!,
-      [`eval:${FROZEN_ARM}`]: o.frozenEval!,
-    };
-    const tuned: Record<string, Handle<unknown>> = {
-      [`tuned:${FULL_ARM}`]: o.fullTuned!,
-      [`tuned:${FROZEN_ARM}`]: o.frozenTuned!,
-    };
-    for (const a of sampled) {
-      evals[`eval:${a.group}`] = a.outputs.eval as Handle<AdapterEval>;
-      tuned[`tuned:${a.group}`] = a.outputs.tuned!;
+    for (const a of live.filter((a) => a.replicate === first.replicate)) {
+      evals[a.group] = a.outputs.eval as Handle<AdapterEval>;
+      tuned[a.group] = a.outputs.tuned as Handle<TunedBundle>;
     }
     // the report: every arm at every seed, with each seed's baselines
-    const reported: Record<string, Handle<unknown>> = {};
+    const reported: Record<string, Handle<AdapterEval>> = {};
     const seedOf = (a: (typeof live)[number], name: string) =>
       a.replicate === null ? name : replicateArmId(name, a.replicate);
     for (const a of live) {
-      reported[`eval:${a.id}`] = a.outputs.eval as Handle<AdapterEval>;
-      reported[`eval:${seedOf(a, FULL_ARM)}`] = a.outputs.fullEval!;
-      reported[`eval:${seedOf(a, FROZEN_ARM)}`] = a.outputs.frozenEval!;
+      reported[a.id] = a.outputs.eval as Handle<AdapterEval>;
+      reported[seedOf(a, FULL_ARM)] = a.outputs.fullEval as Handle<AdapterEval>;
+      reported[seedOf(a, FROZEN_ARM)] = a.outputs.frozenEval as Handle<AdapterEval>;
     }
     const samples = b.stage(adapterSamplesStage, {
       top: first.params.top,
       samples: first.params.samples,
       samplerSteps: first.params.samplerSteps,
       ...(first.params.task === "concept" ? { conceptLabel: first.params.concept } : {}),
-    }, { base: o.base!, classifier: o.classifier!, target: o.target!, ...evals, ...tuned });
+    }, {
+      base: o.base as Handle<ModelBundle<TrainedConfig>>,
+      classifier: o.classifier as Handle<ClassifierBundle>,
+      target: o.target as Handle<DatasetSplits>,
+      evals,
+      tuned,
+    });
     const q = first.params;
     const task = q.task === "concept"
       ? `(b) new concept: class ${q.concept} of ${q.data.source}, held out of pretraining, learned from ${q.shots} images under its unseen token with ${q.priorImages} prior-preservation images; ${q.tuneSteps} steps at batch ${q.tuneBatch}`
       : `${q.shift} ${q.data.source}, ${q.tuneImages} tuning images, ${q.tuneSteps} steps at batch ${q.tuneBatch}`;
-    const report = b.stage(adapterReportStage, { task }, { samples, ...reported });
+    const report = b.stage(adapterReportStage, { task }, { samples, evals: reported });
     return { samples, report };
   },
   engineIdentity,

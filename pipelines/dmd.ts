@@ -1,5 +1,5 @@
 /**
- * The Distribution Matching Distillation study (docs/dmd.md): one-step generators distilled from a
+ * The Distribution Matching Distillation study (SPEC.md §3): one-step generators distilled from a
  * class-conditional teacher, in four arms (regression only; matching only 1:1; DMD; DMD2-style
  * 5:1), against the teacher's DDIM with 50, 4 and 1 steps.
  *
@@ -17,11 +17,17 @@ import * as v from "valibot";
 import { definePipeline, type Handle } from "../src/core/pipeline.ts";
 import { InvalidCombination } from "../src/core/plan.ts";
 import { replicateArmId } from "../src/core/replicates.ts";
-import { DatasetParams, datasetStage, resolveDatasetParams } from "../src/stages/dataset.ts";
-import { classifierStage } from "../src/stages/classifier.ts";
-import { addTraining } from "../src/stages/training.ts";
-import { evaluateStage } from "../src/stages/evaluate.ts";
-import { ModelSpecSchema } from "../src/stages/models.ts";
+import {
+  addDataset,
+  addDiffusionTraining,
+  addFeatureClassifier,
+  StudyDataParam,
+  StudyModelParam,
+} from "../src/stages/studyBlocks.ts";
+import { evaluateStage, type Evaluation } from "../src/stages/evaluate.ts";
+import type { ModelBundle, WithFiles } from "../src/stages/codecs.ts";
+import type { TrainedConfig } from "../src/stages/trainDiffusion.ts";
+import type { TensorMap } from "../src/tensor/tensorMap.ts";
 import { engineIdentity } from "../src/stages/engineIdentity.ts";
 import { TargetSchema } from "../src/diffusion/targets.ts";
 import { WeightingConfigSchema } from "../src/diffusion/weightings.ts";
@@ -29,11 +35,9 @@ import { PairSamplerSchema, regressionPairsStage } from "../src/stages/regressio
 import { distillStage } from "../src/studies/dmdDistill.ts";
 import { dmdSummaryStage } from "../src/studies/dmdSummary.ts";
 import { dmdReportStage } from "../src/studies/dmdReport.ts";
+import { Int, Positive } from "../src/core/schemas.ts";
 
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
-const Positive = v.pipe(v.number(), v.gtValue(0), v.finite());
-
-/** The four arms of the study's small-scale protocol (docs/dmd.md). */
+/** The four arms of SPEC.md's small-scale protocol. */
 export const DMD_ARMS = {
   regression: { matching: false, ratio: 0, regression: true, describe: "regression only" },
   matching: { matching: true, ratio: 1, regression: false, describe: "matching only, 1:1" },
@@ -46,14 +50,9 @@ export const dmdPipeline = definePipeline({
   name: "dmd",
   module: import.meta.url,
   params: v.strictObject({
-    data: v.optional(DatasetParams, { source: "fashion-mnist", dir: "" }),
+    data: StudyDataParam,
     // -- the teacher (a class-conditional model trained with label dropout) --
-    model: v.optional(ModelSpecSchema, {
-      kind: "unet",
-      widths: [16, 32, 32],
-      resBlocksPerLevel: 1,
-      headDim: 16,
-    }),
+    model: StudyModelParam,
     /** x0 (or v): the generator is the network at t = T−1, where an ε-model's x̂0 divides by α ≈ 0. */
     target: v.optional(TargetSchema, "x0"),
     weighting: v.optional(WeightingConfigSchema, { strategy: "min-snr", gamma: 5 }),
@@ -99,32 +98,21 @@ export const dmdPipeline = definePipeline({
         `shardSize (${p.shardSize}) must divide pairs (${p.pairs}) so that shards can be reused`,
       );
     }
-    const data = resolveDatasetParams(p.data);
-    const dataset = b.stage(datasetStage, data, {});
-    const classifier = b.stage(classifierStage, {
-      steps: p.classifierSteps,
-      widths: [32, 64, 128],
-      batchSize: 128,
-      lr: 2e-3,
-    }, { dataset });
-    // the teacher's stage params follow pipelines/min-snr.ts exactly (segments of
-    // `teacherSegment` steps, same logging and checkpoint cadence, same seed), so a Min-SNR arm
-    // trained with the same model, target, weighting and conditioning has the same cache keys
-    const { final: teacher } = addTraining(b, dataset, {
-      init: { model: p.model, conditional: true, seed: p.trainSeed },
-      train: {
-        schedule: { family: "cosine" },
-        target: p.target,
-        weighting: p.weighting,
-        labelDropout: p.labelDropout,
-        batchSize: p.teacherBatch,
-        lr: p.teacherLr,
-        warmupSteps: p.teacherWarmup,
-        emaDecay: 0.999,
-        seed: p.trainSeed,
-        logEvery: Math.max(1, Math.floor(p.teacherSegment / 25)),
-        checkpointEvery: Math.max(10, Math.floor(p.teacherSegment / 2)),
-      },
+    const dataset = addDataset(b, p.data);
+    const classifier = addFeatureClassifier(b, dataset, p.classifierSteps);
+    // the teacher is trained by the block every study shares (segments of `teacherSegment`
+    // steps, same cadences and seed), so it differs from a Min-SNR arm with the same model,
+    // target and weighting only in being class-conditional
+    const { final: teacher } = addDiffusionTraining(b, dataset, {
+      model: p.model,
+      conditional: true,
+      target: p.target,
+      weighting: p.weighting,
+      labelDropout: p.labelDropout,
+      batchSize: p.teacherBatch,
+      lr: p.teacherLr,
+      warmupSteps: p.teacherWarmup,
+      seed: p.trainSeed,
       steps: p.teacherSteps,
       segmentSteps: p.teacherSegment,
     }, "teacher");
@@ -137,9 +125,9 @@ export const dmdPipeline = definePipeline({
       useEma,
       gridImages: 60,
     });
-    const outputs: Record<string, Handle<unknown>> = {};
+    const teacherEvals: Record<string, Handle<WithFiles<Evaluation>>> = {};
     for (const steps of p.teacherSamplerSteps) {
-      outputs[`teacher@${steps}`] = b.stage(
+      teacherEvals[steps] = b.stage(
         evaluateStage,
         evalParams("ddim", steps, p.guidance, true),
         { model: teacher, classifier, dataset },
@@ -147,10 +135,10 @@ export const dmdPipeline = definePipeline({
       );
     }
     const arm = DMD_ARMS[p.arm];
-    const pairInputs: Record<string, Handle<unknown>> = {};
+    const pairs: Record<string, Handle<TensorMap>> = {};
     if (arm.regression) {
       for (let shard = 0; shard < p.pairs / p.shardSize; shard++) {
-        pairInputs[`pairs.${shard}`] = b.stage(
+        pairs[shard] = b.stage(
           regressionPairsStage,
           {
             sampler: p.pairSampler,
@@ -165,47 +153,49 @@ export const dmdPipeline = definePipeline({
         );
       }
     }
-    const generator = b.stage(distillStage, {
-      matching: arm.matching,
-      lambdaReg: arm.regression ? p.lambdaReg : 0,
-      ratio: arm.ratio,
-      guidance: p.guidance,
-      steps: p.distillSteps,
-      batchSize: p.distillBatch,
-      lr: p.lr,
-      fakeLr: p.fakeLr,
-      seed: p.distillSeed,
-      logEvery: 1,
-      checkpointEvery: Math.max(10, Math.floor(p.distillSteps / 4)),
-    }, {
-      teacher,
-      ...(arm.regression ? { classifier } : {}),
-      ...pairInputs,
-    } as never, { label: p.arm });
+    const generator = b.stage(
+      distillStage,
+      {
+        matching: arm.matching,
+        lambdaReg: arm.regression ? p.lambdaReg : 0,
+        ratio: arm.ratio,
+        guidance: p.guidance,
+        steps: p.distillSteps,
+        batchSize: p.distillBatch,
+        lr: p.lr,
+        fakeLr: p.fakeLr,
+        seed: p.distillSeed,
+        logEvery: 1,
+        checkpointEvery: Math.max(10, Math.floor(p.distillSteps / 4)),
+      },
+      { teacher, ...(arm.regression ? { classifier } : {}), pairs },
+      { label: p.arm },
+    );
     // one step of DDIM under trailing spacing is the network at t = T−1: the generator itself
     const evaluation = b.stage(
       evaluateStage,
       evalParams("ddim", 1, 1, false),
-      { model: generator as never, classifier, dataset },
+      { model: generator, classifier, dataset },
       { label: `${p.arm} one-step` },
     );
-    outputs[`eval:${p.arm}`] = evaluation;
-    outputs[`gen:${p.arm}`] = generator;
-    outputs.summary = b.stage(dmdSummaryStage, { arm: p.arm }, {
-      evaluation,
-      generator: generator as never,
-    });
-    return outputs;
+    const summary = b.stage(dmdSummaryStage, { arm: p.arm }, { evaluation, generator });
+    const teacherOutputs = Object.entries(teacherEvals).map((
+      [steps, h],
+    ) => [`teacher:${steps}`, h]);
+    return { evaluation, generator, summary, ...Object.fromEntries(teacherOutputs) };
   },
   aggregate: (arms, b) => {
-    const inputs: Record<string, Handle<unknown>> = {};
+    const teacher: Record<string, Handle<WithFiles<Evaluation>>> = {};
+    const evals: Record<string, Handle<WithFiles<Evaluation>>> = {};
+    const generators: Record<string, Handle<ModelBundle<TrainedConfig>>> = {};
     for (const a of arms) {
-      for (const [k, h] of Object.entries(a.outputs)) {
-        if (k === "summary") continue;
-        // each replicate's generator under its own name; the teacher is shared by the seeds
-        const shared = k.startsWith("teacher@") || a.replicate === null;
-        inputs[shared ? k : replicateArmId(k, a.replicate!)] = h;
+      for (const steps of a.params.teacherSamplerSteps) {
+        teacher[steps] = a.outputs[`teacher:${steps}`] as Handle<WithFiles<Evaluation>>;
       }
+      // each replicate's generator under its own name; the teacher is shared by the seeds
+      const name = a.replicate === null ? a.params.arm : replicateArmId(a.params.arm, a.replicate);
+      evals[name] = a.outputs.evaluation as Handle<WithFiles<Evaluation>>;
+      generators[name] = a.outputs.generator as Handle<ModelBundle<TrainedConfig>>;
     }
     const first = arms[0]?.params;
     const order = Object.keys(DMD_ARMS) as DmdArm[];
@@ -216,7 +206,7 @@ export const dmdPipeline = definePipeline({
         pairs: first
           ? `${first.pairs} ${first.pairSampler}-${first.pairSteps} pairs (guidance ${first.guidance}) in shards of ${first.shardSize}`
           : "none",
-      }, inputs),
+      }, { teacher, evals, generators }),
     };
   },
   engineIdentity,

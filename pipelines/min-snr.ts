@@ -1,5 +1,5 @@
 /**
- * The Min-SNR-γ study (docs/min-snr.md): one training per (target, weighting) arm from identical
+ * The Min-SNR-γ study (SPEC.md §1): one training per (target, weighting) arm from identical
  * initial weights, batches, timestep draws and noise, evaluated every `evalEvery` steps.
  *
  *   dataset ─┬─ classifier (feature network of FD-clf, shared) ──────────────┐
@@ -10,32 +10,29 @@
 import * as v from "valibot";
 import { definePipeline, type Handle } from "../src/core/pipeline.ts";
 import { InvalidCombination } from "../src/core/plan.ts";
-import { DatasetParams, datasetStage, resolveDatasetParams } from "../src/stages/dataset.ts";
-import { classifierStage } from "../src/stages/classifier.ts";
-import { addTraining } from "../src/stages/training.ts";
-import { evaluateStage } from "../src/stages/evaluate.ts";
-import { binnedLossStage } from "../src/stages/binnedLoss.ts";
-import { ModelSpecSchema } from "../src/stages/models.ts";
+import {
+  addDataset,
+  addDiffusionTraining,
+  addFeatureClassifier,
+  StudyDataParam,
+  StudyModelParam,
+} from "../src/stages/studyBlocks.ts";
+import { evaluateStage, type Evaluation } from "../src/stages/evaluate.ts";
+import { type BinnedLoss, binnedLossStage } from "../src/stages/binnedLoss.ts";
+import type { WithFiles } from "../src/stages/codecs.ts";
 import { engineIdentity } from "../src/stages/engineIdentity.ts";
 import { TargetSchema } from "../src/diffusion/targets.ts";
-import { WeightingConfigSchema } from "../src/diffusion/weightings.ts";
+import { resolveWeighting, WeightingConfigSchema } from "../src/diffusion/weightings.ts";
 import { type ArmCurves, armCurvesStage, armSummaryStage } from "../src/studies/minSnrCurves.ts";
 import { minSnrReportStage } from "../src/studies/minSnrReport.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../src/core/schemas.ts";
 
 export const minSnrPipeline = definePipeline({
   name: "min-snr",
   module: import.meta.url,
   params: v.strictObject({
-    /** The data: Fashion-MNIST (dir resolved at plan time), an image folder, or procedural shapes. */
-    data: v.optional(DatasetParams, { source: "fashion-mnist", dir: "" }),
-    model: v.optional(ModelSpecSchema, {
-      kind: "unet",
-      widths: [16, 32, 32],
-      resBlocksPerLevel: 1,
-      headDim: 16,
-    }),
+    data: StudyDataParam,
+    model: StudyModelParam,
     target: v.optional(TargetSchema, "eps"),
     weighting: v.optional(WeightingConfigSchema, { strategy: "min-snr", gamma: 5 }),
     steps: v.optional(Int(1), 1500),
@@ -61,36 +58,25 @@ export const minSnrPipeline = definePipeline({
         `evalEvery (${p.evalEvery}) must divide steps (${p.steps})`,
       );
     }
-    // data locations are resolved now, so a missing dataset stops the plan before anything runs
-    const data = resolveDatasetParams(p.data);
-    const dataset = b.stage(datasetStage, data, {});
-    const classifier = b.stage(classifierStage, {
-      steps: p.classifierSteps,
-      widths: [32, 64, 128],
-      batchSize: 128,
-      lr: 2e-3,
-    }, { dataset });
-    const { segments, final } = addTraining(b, dataset, {
-      init: { model: p.model, conditional: false, seed: p.trainSeed },
-      train: {
-        schedule: { family: "cosine" },
-        target: p.target,
-        weighting: p.weighting,
-        batchSize: p.batchSize,
-        lr: p.lr,
-        warmupSteps: p.warmupSteps,
-        emaDecay: p.emaDecay,
-        seed: p.trainSeed,
-        logEvery: Math.max(1, Math.floor(p.evalEvery / 25)),
-        checkpointEvery: Math.max(10, Math.floor(p.evalEvery / 2)),
-        onNonFinite: "stop",
-      },
+    const dataset = addDataset(b, p.data);
+    const classifier = addFeatureClassifier(b, dataset, p.classifierSteps);
+    const { segments, final } = addDiffusionTraining(b, dataset, {
+      model: p.model,
+      conditional: false,
+      target: p.target,
+      weighting: p.weighting,
+      batchSize: p.batchSize,
+      lr: p.lr,
+      warmupSteps: p.warmupSteps,
+      emaDecay: p.emaDecay,
+      seed: p.trainSeed,
       steps: p.steps,
       segmentSteps: p.evalEvery,
     });
-    const inputs: Record<string, Handle<unknown>> = { final };
+    const evals: Record<string, Handle<WithFiles<Evaluation>>> = {};
+    const bins: Record<string, Handle<BinnedLoss>> = {};
     for (const { step, model } of segments) {
-      inputs[`eval@${step}`] = b.stage(
+      evals[step] = b.stage(
         evaluateStage,
         {
           sampler: "ddim",
@@ -102,28 +88,26 @@ export const minSnrPipeline = definePipeline({
         { model, classifier, dataset },
         { label: `step ${step}` },
       );
-      inputs[`bins@${step}`] = b.stage(
+      bins[step] = b.stage(
         binnedLossStage,
         { triples: p.triples, bins: p.bins, seed: 0 },
         { model, dataset },
         { label: `step ${step}` },
       );
     }
-    const arm = `${p.target}/${p.weighting.strategy}${
-      "gamma" in p.weighting ? `-${p.weighting.gamma}` : ""
-    }`;
+    const arm = `${p.target}/${resolveWeighting(p.weighting, p.target).label}`;
     const curves = b.stage(
       armCurvesStage,
       { arm, target: p.target, weighting: p.weighting },
-      inputs,
+      { evals, bins, final },
     );
     return { curves, summary: b.stage(armSummaryStage, {}, { curves }) };
   },
   aggregate: (arms, b) => {
-    const inputs: Record<string, Handle<ArmCurves>> = {};
-    for (const a of arms) inputs[a.id] = a.outputs.curves as Handle<ArmCurves>;
+    const curves: Record<string, Handle<ArmCurves>> = {};
+    for (const a of arms) curves[a.id] = a.outputs.curves as Handle<ArmCurves>;
     const threshold = arms[0]?.params.fdThreshold ?? null;
-    return { report: b.stage(minSnrReportStage, { threshold }, inputs) };
+    return { report: b.stage(minSnrReportStage, { threshold }, { arms: curves }) };
   },
   engineIdentity,
   // `replicates: n` runs every arm with trainSeed = 0..n−1 (docs/replicates.md)

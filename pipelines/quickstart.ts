@@ -16,8 +16,7 @@ import { plotTrainingStage } from "../src/stages/plots.ts";
 import { engineIdentity } from "../src/stages/engineIdentity.ts";
 import { TargetSchema } from "../src/diffusion/targets.ts";
 import { WeightingConfigSchema } from "../src/diffusion/weightings.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../src/core/schemas.ts";
 
 export const quickstartPipeline = definePipeline({
   name: "quickstart",

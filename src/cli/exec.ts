@@ -51,9 +51,7 @@ export const executorFor = (a: {
   readonly storeRoot: string;
 }) =>
   Effect.gen(function* () {
-    const choice = yield* Effect.promise(() =>
-      chooseExecutor(a.experiment, opt.orUndefined(a.executor))
-    );
+    const choice = yield* chooseExecutor(a.plan, opt.orUndefined(a.executor));
     if (choice.kind === "local") return {};
     const executor = yield* slurmExecutor({
       plan: a.plan,
@@ -72,13 +70,12 @@ export const executorFor = (a: {
 /** The sbatch lines `plan --executor slurm` adds to the text plan (empty for local). */
 export const slurmPlanText = (
   plan: Plan,
-  experiment: string,
   executor: Option.Option<"local" | "slurm">,
   hits: ReadonlySet<string>,
   storeRoot: string,
 ) =>
-  Effect.promise(async () => {
-    const choice = await chooseExecutor(experiment, opt.orUndefined(executor));
+  Effect.gen(function* () {
+    const choice = yield* chooseExecutor(plan, opt.orUndefined(executor));
     if (choice.kind === "local") return "";
     return formatSlurmPlan(plan, hits, choice.settings, jobCommand(opt.projectRoot(), storeRoot));
   });

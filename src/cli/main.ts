@@ -15,6 +15,7 @@ import * as Option from "effect/Option";
 import { resolve } from "node:path";
 import { Store } from "../store/Store.ts";
 import { loadAndPlan, runPlanned, type RunRequest } from "../core/runner.ts";
+import { htmlRunReport } from "../report/runReport.ts";
 import type { Plan } from "../core/plan.ts";
 import { listRunDirs, readManifest } from "../core/runDir.ts";
 import { compareRuns, explainStage, formatPlan, lastRun, listRuns, showRun } from "./inspect.ts";
@@ -66,6 +67,7 @@ const execute = (
       argv: Deno.args,
       write: (t) => void Deno.stdout.writeSync(new TextEncoder().encode(t)),
       tty: Deno.stdout.isTerminal(),
+      report: htmlRunReport,
     }, store);
     if (outcome.status !== "succeeded") exitCode = 1;
   }).pipe(Effect.provide(Store.layer(storeRoot)));
@@ -139,7 +141,7 @@ const planCommand = Command.make(
       yield* out(formatPlan(plan, hits, a.format));
       if (a.format === "text") {
         const storeRoot = opt.storeRoot(a.store, opt.projectRoot());
-        const jobs = yield* slurmPlanText(plan, a.experiment, a.executor, hits, storeRoot);
+        const jobs = yield* slurmPlanText(plan, a.executor, hits, storeRoot);
         if (jobs) yield* out(jobs);
       }
     }),

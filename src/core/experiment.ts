@@ -10,7 +10,6 @@ import type { AnyPipelineDef, PipelineDef } from "./pipeline.ts";
 import { SweepSpec } from "./sweep.ts";
 import { ReplicatesCount } from "./replicates.ts";
 import { InvalidFile } from "./errors.ts";
-import { ExecutorKind, SlurmSettings } from "../executor/resources.ts";
 
 export interface Profile<P> {
   readonly description?: string;
@@ -35,10 +34,19 @@ export interface ExperimentDef<S extends v.GenericSchema> {
   readonly seed?: number;
   /** Tensor backend unless `--backend` says otherwise. Default "ort". */
   readonly backend?: string;
-  /** Where compute stages run unless `--executor` says otherwise. Default "local". */
-  readonly executor?: ExecutorKind;
-  /** Slurm resources (defaults and per stage), poll interval, retries: see src/executor/. */
-  readonly slurm?: v.InferInput<typeof SlurmSettings>;
+  /** Where compute stages run unless `--executor` says otherwise: "local" (default) or "slurm". */
+  readonly executor?: string;
+  /**
+   * Slurm resources (defaults and per stage), poll interval, retries: carried on the plan as
+   * data and checked by the executor (src/executor/resources.ts).
+   */
+  readonly slurm?: Readonly<Record<string, unknown>>;
+}
+
+/** The experiment file's executor choice and settings, as data; src/executor/ parses them. */
+export interface ExecutorData {
+  readonly kind: string | null;
+  readonly slurm: Readonly<Record<string, unknown>> | null;
 }
 
 export type DeepPartial<T> = T extends readonly unknown[] ? T
@@ -90,8 +98,8 @@ export const ExperimentShape = v.strictObject({
   defaultProfile: v.optional(v.string()),
   seed: v.optional(v.pipe(v.number(), v.integer())),
   backend: v.optional(v.string()),
-  executor: v.optional(ExecutorKind),
-  slurm: v.optional(SlurmSettings),
+  executor: v.optional(v.string()),
+  slurm: v.optional(plainObject),
 });
 
 /** Imports an experiment file and checks its default export. */

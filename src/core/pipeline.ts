@@ -7,7 +7,7 @@
  * stages (speed-up tables, ANOVA, reports) over every arm's outputs.
  */
 import type * as v from "valibot";
-import type { AnyStageDef, StageDef } from "./stage.ts";
+import { type AnyStageDef, type Group, GROUP_SEPARATOR, type StageDef } from "./stage.ts";
 
 /** A reference to a stage instance's output inside a build; `O` is the output type. */
 export interface Handle<O> {
@@ -21,11 +21,17 @@ export interface StageOptions {
   readonly label?: string;
 }
 
+/** What a build passes for a stage's inputs: a handle each, a record of handles for a group. */
+export type InputHandles<I> = {
+  readonly [K in keyof I]: I[K] extends Group<infer T> ? Readonly<Record<string, Handle<T>>>
+    : Handle<I[K]>;
+};
+
 export interface Builder {
   stage<S extends v.GenericSchema, I extends Record<string, unknown>, O>(
     def: StageDef<S, I, O>,
     params: v.InferInput<S>,
-    inputs: { readonly [K in keyof I]: Handle<I[K]> },
+    inputs: InputHandles<I>,
     options?: StageOptions,
   ): Handle<O>;
 }
@@ -88,10 +94,19 @@ export const recordingBuilder = (calls: StageCall[], arm: string | null): Builde
   stage: (def, params, inputs, options) => {
     const nodeId = calls.length;
     const inputIds: Record<string, number> = {};
-    for (const [name, handle] of Object.entries(inputs as Record<string, Handle<unknown>>)) {
-      inputIds[name] = handle.nodeId;
+    for (const [name, given] of Object.entries(inputs as Record<string, unknown>)) {
+      if (isHandle(given)) inputIds[name] = given.nodeId;
+      else {
+        // a group: each member travels as `group.member`
+        for (const [member, handle] of Object.entries(given as Record<string, Handle<unknown>>)) {
+          inputIds[`${name}${GROUP_SEPARATOR}${member}`] = handle.nodeId;
+        }
+      }
     }
     calls.push({ nodeId, def, params, inputs: inputIds, label: options?.label, arm });
     return { nodeId };
   },
 });
+
+const isHandle = (x: unknown): x is Handle<unknown> =>
+  x !== null && typeof x === "object" && typeof (x as { nodeId?: unknown }).nodeId === "number";

@@ -10,9 +10,9 @@ import * as Graph from "effect/Graph";
 import { resolve } from "node:path";
 import type { PlanIssue } from "./errors.ts";
 import { PlanError } from "./errors.ts";
-import type { AnyExperimentDef } from "./experiment.ts";
+import type { AnyExperimentDef, ExecutorData } from "./experiment.ts";
 import { type ArmOutputs, type ArmView, recordingBuilder, type StageCall } from "./pipeline.ts";
-import type { AnyStageDef } from "./stage.ts";
+import { type AnyStageDef, inputProblems } from "./stage.ts";
 import {
   deepMerge,
   expandSweep,
@@ -80,6 +80,7 @@ export interface Plan {
     readonly replicates: number | null;
     readonly backend: string;
     readonly description: string | null;
+    readonly executor: ExecutorData;
   };
   readonly pipeline: { readonly name: string; readonly module: string };
   readonly arms: readonly ArmPlan[];
@@ -269,19 +270,8 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
       continue;
     }
     const given = Object.keys(call.inputs);
-    const declared = new Set<string>(call.def.inputs === "any" ? given : call.def.inputs);
-    for (const name of declared) {
-      if (!given.includes(name)) issue(where, `missing input "${name}"`, name);
-    }
-    for (const name of given) {
-      if (!declared.has(name)) {
-        issue(
-          where,
-          `unknown input "${name}" (declared: ${[...declared].join(", ") || "none"})`,
-          name,
-        );
-      }
-    }
+    const problems = inputProblems(call.def.inputs, given);
+    for (const p of problems) issue(where, p.message, p.name);
     const inputs: Record<string, string> = {};
     let upstreamBroken = false;
     for (const [name, id] of Object.entries(call.inputs)) {
@@ -289,10 +279,7 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
       if (k === undefined) upstreamBroken = true;
       else inputs[name] = k;
     }
-    if (
-      upstreamBroken || given.some((n) => !declared.has(n)) ||
-      [...declared].some((n) => !given.includes(n))
-    ) continue;
+    if (upstreamBroken || problems.length > 0) continue;
     let code: string;
     try {
       code = sourceHash(call.def.module, options.root).hash;
@@ -397,6 +384,7 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
       replicates: replicateCount ?? null,
       backend,
       description: exp.description ?? null,
+      executor: { kind: exp.executor ?? null, slurm: exp.slurm ?? null },
     },
     pipeline: { name: pipeline.name, module: pipeline.module },
     arms: arms.map((a) => ({

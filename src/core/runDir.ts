@@ -4,7 +4,7 @@
  * Holds manifest.json (everything needed to reproduce and to trust the numbers), one log per
  * stage under logs/, metrics.jsonl (every metrics row, cached stages' rows replayed), summary.md
  * (every arm's final metrics), artifacts/ (hard links into the store, not copies), and
- * report.html (src/report/, written last).
+ * whatever report the caller plugs in (the CLI: report.html from src/report/, written last).
  */
 import * as v from "valibot";
 import { join, relative } from "node:path";
@@ -14,7 +14,6 @@ import type { NodeResult, RunEvent } from "./events.ts";
 import { sha256Hex } from "./cacheKey.ts";
 import { InvalidFile } from "./errors.ts";
 import { formatValue } from "./sweep.ts";
-import { writeRunReport } from "../report/runReport.ts";
 
 export const MANIFEST_VERSION = 1;
 
@@ -79,6 +78,13 @@ export const gitInfo = async (root: string) => {
 /** The directory name of a stage label under artifacts/ and logs/. */
 export const sanitiseLabel = (label: string): string =>
   label.replace(/[^\w.=,-]+/g, "_").slice(0, 120);
+
+/** A report written into a finished run directory from its files (the CLI plugs in report.html). */
+export interface RunReportWriter {
+  /** The file it writes, for the log line of a failure. */
+  readonly name: string;
+  write(runDir: string): Promise<void>;
+}
 
 export interface RunDirInit {
   readonly resultsRoot: string;
@@ -227,11 +233,12 @@ export const createRunDir = async (init: RunDirInit) => {
     }
   };
 
-  /** Links every finished artifact, writes summary.md and the final manifest. */
+  /** Links every finished artifact, writes summary.md, the final manifest, then the report. */
   const finish = async (
     status: RunStatus,
     artifactDir: (key: string) => string,
     summaries: ReadonlyMap<string, Record<string, unknown>>,
+    writeReport?: RunReportWriter,
   ) => {
     metricsFile.close();
     for (const node of plan.nodes.values()) {
@@ -244,10 +251,13 @@ export const createRunDir = async (init: RunDirInit) => {
       summaryMarkdown(plan, results, summaries, status),
     );
     await writeManifest(status, new Date().toISOString());
-    // the HTML report reads only what was just written; a failure to render it is logged, and
-    // never turns a finished run into a failed one
-    await writeRunReport(dir).catch((e) =>
-      appendLog("report.html", `could not write report.html: ${e instanceof Error ? e.message : e}`)
+    // the report reads only what was just written; a failure to render it is logged, and never
+    // turns a finished run into a failed one
+    await writeReport?.write(dir).catch((e) =>
+      appendLog(
+        writeReport.name,
+        `could not write ${writeReport.name}: ${e instanceof Error ? e.message : e}`,
+      )
     );
   };
 

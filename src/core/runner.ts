@@ -11,7 +11,7 @@ import * as Option from "effect/Option";
 import { join, relative, resolve } from "node:path";
 import { loadExperimentModule } from "./experiment.ts";
 import { type Plan, planExperiment } from "./plan.ts";
-import { createRunDir, type RunStatus } from "./runDir.ts";
+import { createRunDir, type RunReportWriter, type RunStatus } from "./runDir.ts";
 import { type NodeResult, RunEvents } from "./events.ts";
 import { runPlan, type StageExecutor } from "./scheduler.ts";
 import { makeProgress } from "./progress.ts";
@@ -33,6 +33,8 @@ export interface RunRequest {
   readonly tty: boolean;
   /** Runs compute stages elsewhere (Slurm), given the run directory; absent: all run here. */
   readonly executor?: (runDir: string) => StageExecutor;
+  /** Writes the report of the closed run directory (the CLI: report.html); absent: none. */
+  readonly report?: RunReportWriter;
 }
 
 export interface RunOutcome {
@@ -102,7 +104,9 @@ export const runPlanned = Effect.fnUntraced(
             summaries.set(arm.id, value.value as Record<string, unknown>);
           }
         }
-        yield* Effect.promise(() => runDir.finish(status, (k) => store.artifactDir(k), summaries));
+        yield* Effect.promise(() =>
+          runDir.finish(status, (k) => store.artifactDir(k), summaries, req.report)
+        );
         req.write(`${progress.summary()}\n`);
         const rel = relative(Deno.cwd(), runDir.dir);
         const shown = rel === "" || rel.startsWith("..") ? runDir.dir : rel;

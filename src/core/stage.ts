@@ -57,10 +57,10 @@ export interface StageDef<S extends v.GenericSchema, I extends Record<string, un
   /** Validates (and fills defaults of) the params a pipeline passes; its output enters the key. */
   readonly params: S;
   /**
-   * Input names; `"any"` takes whatever inputs the pipeline passes (aggregate stages over a
-   * sweep's arms, whose number varies), all of the same kind.
+   * Input names (every one required), or each input's kind: "one", "optional", or "many" (a
+   * group whose members, e.g. one per arm or per shard, `run` receives as a record).
    */
-  readonly inputs: readonly (keyof I & string)[] | "any";
+  readonly inputs: readonly (keyof I & string)[] | InputSpec<I>;
   readonly output: Codec<O>;
   readonly resources?: StageResources;
   /** Set false for deterministic stages so the experiment seed does not enter their key. */
@@ -73,6 +73,68 @@ export interface StageDef<S extends v.GenericSchema, I extends Record<string, un
     inputs: I,
   ) => Effect.Effect<O, unknown>;
 }
+
+/** How a stage takes one input: exactly one, at most one, or a group of any size. */
+export type InputKind = "one" | "optional" | "many";
+export type InputSpec<I> = { readonly [K in keyof I]-?: InputKind };
+
+declare const groupBrand: unique symbol;
+/**
+ * The members of a "many" input, by member name (an arm id, a shard number, a step). The brand
+ * (types only) tells a group from a single input whose value happens to be a record.
+ */
+export type Group<T> = Readonly<Record<string, T>> & { readonly [groupBrand]: "group" };
+
+/** Group members travel as `group.member` (in plans, keys and manifests). */
+export const GROUP_SEPARATOR = ".";
+
+const kindsOf = (declared: AnyStageDef["inputs"]): Record<string, InputKind> =>
+  Array.isArray(declared)
+    ? Object.fromEntries(declared.map((name: string) => [name, "one"]))
+    : declared as Record<string, InputKind>;
+
+const groupOf = (name: string) => name.split(GROUP_SEPARATOR, 1)[0]!;
+
+/** What is wrong with the (flat) input names a pipeline gives a stage: missing and unknown ones. */
+export const inputProblems = (
+  declared: AnyStageDef["inputs"],
+  given: readonly string[],
+): { readonly name: string; readonly message: string }[] => {
+  const kinds = kindsOf(declared);
+  const names = Object.keys(kinds);
+  const missing = names.filter((n) => kinds[n] === "one" && !given.includes(n));
+  const unknown = given.filter((n) =>
+    kinds[groupOf(n)] === "many" ? !n.includes(GROUP_SEPARATOR) : kinds[n] === undefined ||
+      kinds[n] === "many"
+  );
+  return [
+    ...missing.map((name) => ({ name, message: `missing input "${name}"` })),
+    ...unknown.map((name) => ({
+      name,
+      message: `unknown input "${name}" (declared: ${
+        names.map((n) => kinds[n] === "many" ? `${n}${GROUP_SEPARATOR}…` : n).join(", ") ||
+        "none"
+      })`,
+    })),
+  ];
+};
+
+/** The flat inputs as `run` takes them: each "many" group gathered into a record. */
+export const structuredInputs = (
+  declared: AnyStageDef["inputs"],
+  flat: Readonly<Record<string, unknown>>,
+): Record<string, unknown> => {
+  const kinds = kindsOf(declared);
+  const out: Record<string, unknown> = {};
+  for (const [name, kind] of Object.entries(kinds)) if (kind === "many") out[name] = {};
+  for (const [name, value] of Object.entries(flat)) {
+    const group = groupOf(name);
+    if (kinds[group] === "many" && name !== group) {
+      (out[group] as Record<string, unknown>)[name.slice(group.length + 1)] = value;
+    } else out[name] = value;
+  }
+  return out;
+};
 
 // deno-lint-ignore no-explicit-any
 export type AnyStageDef = StageDef<any, any, any>;

@@ -8,6 +8,7 @@
  */
 import * as v from "valibot";
 import { canonicalJson } from "./canonicalJson.ts";
+import { mulberry32 } from "../random/seeded.ts";
 
 const distribution = v.union([
   v.strictObject({ uniform: v.tuple([v.number(), v.number()]) }),
@@ -43,14 +44,6 @@ export interface ArmAssignment {
   /** Dotted param path -> value, for the swept params only. */
   readonly values: Readonly<Record<string, unknown>>;
 }
-
-/** mulberry32: tiny, seeded, good enough to pick sweep points (not used for numerics). */
-const mulberry32 = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
 
 const draw = (d: Distribution, rand: () => number): unknown => {
   if ("uniform" in d) return d.uniform[0] + rand() * (d.uniform[1] - d.uniform[0]);

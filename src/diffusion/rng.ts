@@ -3,13 +3,14 @@
  * sampler noise. Same seed → same numbers on every backend and machine, which is what lets the
  * training arms of a study share identical t draws and noise (tf.random* depends on backend).
  *
- * Generator: xoshiro128** (Blackman & Vigna, "Scrambled linear pseudorandom number generators",
- * 2021), 128-bit state, seeded by splitmix32 so that nearby seeds give unrelated streams. Normals
- * use the Box–Muller transform. Not cryptographic; not for anything but experiments.
+ * Generator: xoshiro128** from src/random/seeded.ts, seeded from a seed and a path of labels,
+ * giving 53-bit floats. Normals use the Box–Muller transform. Not cryptographic; not for anything
+ * but experiments.
  */
+import { fnv1a, Xoshiro128, type XoshiroState, xoshiroState } from "../random/seeded.ts";
 
 /** A snapshot of a generator, e.g. to store in a checkpoint and resume the exact stream. */
-export type RngState = readonly [number, number, number, number];
+export type RngState = XoshiroState;
 
 export interface Rng {
   /** Next raw 32-bit output as an unsigned integer. */
@@ -31,25 +32,6 @@ export interface Rng {
   fork(label: string): Rng;
 }
 
-/** splitmix32 (a 32-bit variant of Steele et al.'s SplitMix): the seeding function. */
-function splitmix32(state: { x: number }): number {
-  state.x = (state.x + 0x9e3779b9) | 0;
-  let z = state.x;
-  z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
-  z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
-  return (z ^ (z >>> 15)) >>> 0;
-}
-
-/** FNV-1a over UTF-16 code units: turns a fork label into 32 bits. */
-function fnv1a(text: string, basis = 0x811c9dc5): number {
-  let h = basis >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
 function checkSeed(seed: number): void {
   if (!Number.isSafeInteger(seed) || seed < 0) {
     throw new RangeError(`rng seed must be a non-negative safe integer, got ${seed}`);
@@ -67,32 +49,9 @@ export function deriveSeed(seed: number, ...labels: string[]): number {
   return h;
 }
 
-class Xoshiro128 implements Rng {
-  #s0: number;
-  #s1: number;
-  #s2: number;
-  #s3: number;
-
+class DiffusionRng extends Xoshiro128 implements Rng {
   constructor(state: RngState, readonly seedPath: string) {
-    [this.#s0, this.#s1, this.#s2, this.#s3] = state;
-    if ((this.#s0 | this.#s1 | this.#s2 | this.#s3) === 0) {
-      // The all-zero state is the one fixed point of xoshiro: it would output zeros forever.
-      throw new RangeError("rng state must not be all zeros");
-    }
-  }
-
-  nextUint32(): number {
-    const s1 = this.#s1;
-    const mul5 = Math.imul(s1, 5);
-    const result = Math.imul((mul5 << 7) | (mul5 >>> 25), 9) >>> 0;
-    const t = s1 << 9;
-    this.#s2 ^= this.#s0;
-    this.#s3 ^= this.#s1;
-    this.#s1 ^= this.#s2;
-    this.#s0 ^= this.#s3;
-    this.#s2 ^= t;
-    this.#s3 = (this.#s3 << 11) | (this.#s3 >>> 21);
-    return result;
+    super(state);
   }
 
   nextFloat(): number {
@@ -133,10 +92,6 @@ class Xoshiro128 implements Rng {
     return out;
   }
 
-  state(): RngState {
-    return [this.#s0, this.#s1, this.#s2, this.#s3];
-  }
-
   fork(label: string): Rng {
     const path = `${this.seedPath}/${label}`;
     return seeded(fnv1a(path), path);
@@ -148,8 +103,8 @@ function checkCount(n: number): void {
 }
 
 function seeded(seed: number, path: string): Rng {
-  const sm = { x: (seed >>> 0) ^ Math.imul(Math.floor(seed / 2 ** 32), 0x85ebca6b) };
-  return new Xoshiro128([splitmix32(sm), splitmix32(sm), splitmix32(sm), splitmix32(sm)], path);
+  const folded = (seed >>> 0) ^ Math.imul(Math.floor(seed / 2 ** 32), 0x85ebca6b);
+  return new DiffusionRng(xoshiroState(folded), path);
 }
 
 /** A generator for `seed` (a non-negative safe integer). */
@@ -166,7 +121,7 @@ export function rngFromState(state: RngState): Rng {
   if (state.length !== 4 || state.some((w) => !Number.isInteger(w))) {
     throw new RangeError(`rng state must be 4 integers, got ${JSON.stringify(state)}`);
   }
-  return new Xoshiro128(
+  return new DiffusionRng(
     [state[0] | 0, state[1] | 0, state[2] | 0, state[3] | 0],
     `state:${state.join(",")}`,
   );

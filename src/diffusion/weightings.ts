@@ -50,6 +50,53 @@ export function parseWeightingConfig(raw: unknown): WeightingConfig {
   return parseConfig("weighting config", WeightingConfigSchema, raw);
 }
 
+/** A weighting resolved for one target: checked once, then used by training and reports. */
+export interface ResolvedWeighting {
+  readonly config: WeightingConfig;
+  readonly target: Target;
+  /** The multiplier m(t) on the target's own MSE at a given SNR (SPEC.md §1 table). */
+  multiplier(snr: number): number;
+  /** Short name for arms, series and tables, e.g. `min-snr-5`, `unweighted`. */
+  readonly label: string;
+  /**
+   * A sentence for reports saying which weighting ran, and in particular which "constant":
+   * e.g. `unweighted: multiplier 1 on the eps-MSE (the Min-SNR authors' code's "constant" loss
+   * type; x0-space weight SNR)`.
+   */
+  readonly describe: string;
+}
+
+/** Resolves (and checks) a weighting config for `target`. */
+export function resolveWeighting(config: WeightingConfig, target: Target): ResolvedWeighting {
+  checkTarget(target);
+  const gamma = checkGamma(config.strategy, "gamma" in config ? config.gamma : undefined);
+  const w = { strategy: config.strategy, gamma };
+  return {
+    config,
+    target,
+    multiplier: (snr) => {
+      checkSnr(snr);
+      if (w.strategy === "unweighted" || snr === 0) return 1;
+      const weight = x0Weight(w, snr, target);
+      switch (target) {
+        case "x0":
+          return weight;
+        case "eps":
+          return weight / snr;
+        case "v":
+          // The (SNR+1) divisor: v-MSE = (SNR+1)·x_0-MSE. Dividing by SNR was a bug in early trainers.
+          return weight / (snr + 1);
+      }
+    },
+    label: `${w.strategy}${Number.isNaN(gamma) ? "" : `-${gamma}`}`,
+    describe: describe(w, target),
+  };
+}
+
+/** The config of a strategy name and optional γ (checked by `resolveWeighting`). */
+const configOf = (strategy: Weighting, gamma?: number) =>
+  (gamma === undefined ? { strategy } : { strategy, gamma }) as WeightingConfig;
+
 /**
  * The paper's x_0-space weight w(t). `unweighted` has no fixed w: it depends on the target
  * (SNR for eps, SNR+1 for v, 1 for x0), so it needs `target`.
@@ -62,29 +109,18 @@ export function xZeroSpaceWeight(
 ): number {
   checkSnr(snr);
   const g = checkGamma(strategy, gamma);
-  switch (strategy) {
-    case "unweighted":
-      if (target === undefined) {
-        throw new DiffusionConfigError("weighting", [
-          {
-            field: "target",
-            message: `"unweighted" has an x0-space weight only for a given target`,
-          },
-        ]);
-      }
-      checkTarget(target);
-      return target === "eps" ? snr : target === "v" ? snr + 1 : 1;
-    case "constant":
-      return 1;
-    case "snr":
-      return snr;
-    case "max-snr":
-      return Math.max(snr, g);
-    case "min-snr":
-      return Math.min(snr, g);
-    case "truncated-snr":
-      return Math.max(snr, 1);
+  if (strategy === "unweighted") {
+    if (target === undefined) {
+      throw new DiffusionConfigError("weighting", [
+        {
+          field: "target",
+          message: `"unweighted" has an x0-space weight only for a given target`,
+        },
+      ]);
+    }
+    checkTarget(target);
   }
+  return x0Weight({ strategy, gamma: g }, snr, target ?? "x0");
 }
 
 /** The multiplier m(t) on the target's own MSE (docs/methods.md#weightings); 1 wherever SNR = 0. */
@@ -94,38 +130,43 @@ export function lossMultiplier(
   snr: number,
   gamma?: number,
 ): number {
-  checkTarget(target);
-  const w = xZeroSpaceWeight(strategy, snr, gamma, target);
-  if (strategy === "unweighted" || snr === 0) return 1;
-  switch (target) {
-    case "x0":
-      return w;
-    case "eps":
-      return w / snr;
-    case "v":
-      // The (SNR+1) divisor: v-MSE = (SNR+1)·x_0-MSE. Dividing by SNR was a bug in early trainers.
-      return w / (snr + 1);
+  return resolveWeighting(configOf(strategy, gamma), target).multiplier(snr);
+}
+
+/** The multiplier for every t of a schedule: the table a training loop gathers by t. */
+export function lossMultiplierTable(
+  weighting: ResolvedWeighting,
+  schedule: Schedule,
+): Float64Array {
+  return schedule.snr.map(weighting.multiplier);
+}
+
+// ---- private ----
+
+/** A checked strategy and its γ (NaN for strategies without one). */
+interface Checked {
+  readonly strategy: Weighting;
+  readonly gamma: number;
+}
+
+function x0Weight({ strategy, gamma }: Checked, snr: number, target: Target): number {
+  switch (strategy) {
+    case "unweighted":
+      return target === "eps" ? snr : target === "v" ? snr + 1 : 1;
+    case "constant":
+      return 1;
+    case "snr":
+      return snr;
+    case "max-snr":
+      return Math.max(snr, gamma);
+    case "min-snr":
+      return Math.min(snr, gamma);
+    case "truncated-snr":
+      return Math.max(snr, 1);
   }
 }
 
-/** `lossMultiplier` for every t of a schedule: the table a training loop gathers by t. */
-export function lossMultiplierTable(
-  config: WeightingConfig,
-  target: Target,
-  schedule: Schedule,
-): Float64Array {
-  const gamma = "gamma" in config ? config.gamma : undefined;
-  return schedule.snr.map((snr) => lossMultiplier(config.strategy, target, snr, gamma));
-}
-
-/**
- * A sentence for reports saying which weighting ran, and in particular which "constant":
- * e.g. `unweighted: multiplier 1 on the eps-MSE (the Min-SNR authors' code's "constant" loss
- * type; x0-space weight SNR)`.
- */
-export function describeWeighting(strategy: Weighting, target: Target, gamma?: number): string {
-  checkTarget(target);
-  const g = checkGamma(strategy, gamma);
+function describe({ strategy, gamma: g }: Checked, target: Target): string {
   const multiplierOf = (w: string) =>
     target === "x0" ? w : target === "eps" ? `${w}/SNR` : `${w}/(SNR+1)`;
   const tail = `on the ${target}-MSE, 1 where SNR = 0`;
@@ -154,8 +195,6 @@ export function describeWeighting(strategy: Weighting, target: Target, gamma?: n
       } ${tail})`;
   }
 }
-
-// ---- private ----
 
 function checkSnr(snr: number): void {
   if (!(snr >= 0 && Number.isFinite(snr))) {

@@ -5,11 +5,10 @@
 import * as Effect from "effect/Effect";
 import { resolve } from "node:path";
 import { UsageError } from "../core/errors.ts";
-import { loadExperimentModule } from "../core/experiment.ts";
+import * as v from "valibot";
 import type { Plan } from "../core/plan.ts";
 import type { StageExecutor } from "../core/scheduler.ts";
-import type { ExecutorKind, SlurmSettings } from "./resources.ts";
-import { unknownStageNames } from "./resources.ts";
+import { ExecutorKind, SlurmSettings, unknownStageNames } from "./resources.ts";
 import type { JobCommand } from "./sbatch.ts";
 import { requireSlurm } from "./slurmCli.ts";
 import { makeSlurmExecutor } from "./slurm.ts";
@@ -49,17 +48,30 @@ export interface ExecutorChoice {
   readonly settings: SlurmSettings | undefined;
 }
 
-/** `--executor` wins over the experiment file's `executor`; the default is local. */
-export const chooseExecutor = async (
-  experimentFile: string,
+const invalid = (file: string, field: string, issues: v.BaseIssue<unknown>[]) =>
+  new UsageError({
+    reason: issues.map((i) => {
+      const path = v.getDotPath(i);
+      return `${file}: ${path === null ? field : `${field}.${path}`}: ${i.message}`;
+    }).join("; "),
+  });
+
+/**
+ * `--executor` wins over the experiment file's `executor`; the default is local. The file's
+ * choice and Slurm settings come with the plan as data and are checked here.
+ */
+export const chooseExecutor = (
+  plan: Plan,
   flag: ExecutorKind | undefined,
-): Promise<ExecutorChoice> => {
-  const def = await loadExperimentModule(experimentFile);
-  return {
-    kind: flag ?? def.executor ?? "local",
-    settings: def.slurm as SlurmSettings | undefined,
-  };
-};
+): Effect.Effect<ExecutorChoice, UsageError> =>
+  Effect.gen(function* () {
+    const { file, executor } = plan.experiment;
+    const kind = v.safeParse(ExecutorKind, executor.kind ?? "local");
+    if (!kind.success) return yield* Effect.fail(invalid(file, "executor", kind.issues));
+    const settings = v.safeParse(v.optional(SlurmSettings), executor.slurm ?? undefined);
+    if (!settings.success) return yield* Effect.fail(invalid(file, "slurm", settings.issues));
+    return { kind: flag ?? kind.output, settings: settings.output };
+  });
 
 /** Stage names in `slurm.stages` must exist in the plan (a typo is an error, not a default). */
 export const checkStageNames = (plan: Plan, settings: SlurmSettings | undefined) => {

@@ -10,6 +10,7 @@
  * ε_i from `noiseSeed[i]`, e.g. `makeRng(noiseSeed[i]).normal(h * w * c)` from `src/diffusion/rng.ts`.
  */
 import { checkFinite, checkInt, type FloatArray, MetricsInputError } from "./errors.ts";
+import { mix32, splitmixStream } from "../random/seeded.ts";
 
 /** Mean loss per equal-width timestep bin. */
 export interface TimestepBins {
@@ -117,24 +118,6 @@ export interface EvalTriples {
   readonly noiseSeed: Uint32Array;
 }
 
-/** splitmix32 output function (a 32-bit variant of Steele et al.'s SplitMix finaliser). */
-function mix32(x: number): number {
-  let z = x | 0;
-  z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
-  z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
-  return (z ^ (z >>> 15)) >>> 0;
-}
-
-/** A splitmix32 stream: next() returns uint32. Local so that metrics need no other module. */
-function splitmix32(seed: number): { next(): number; float(): number } {
-  let state = seed | 0;
-  const next = () => {
-    state = (state + 0x9e3779b9) | 0;
-    return mix32(state);
-  };
-  return { next, float: () => next() / 2 ** 32 };
-}
-
 /** A 32-bit stream seed from a safe-integer seed and a purpose tag, so purposes never share draws. */
 function streamSeed(seed: number, purpose: number): number {
   const lo = seed >>> 0;
@@ -186,18 +169,18 @@ export function evalTriples(
   // Images: one seeded permutation of all eval images, cycled.
   const perm = new Int32Array(numImages);
   for (let i = 0; i < numImages; i++) perm[i] = i;
-  shuffle(perm, splitmix32(streamSeed(seed, PURPOSE_INDEX)));
+  shuffle(perm, splitmixStream(streamSeed(seed, PURPOSE_INDEX)));
   const index = new Int32Array(n);
   for (let i = 0; i < n; i++) index[i] = perm[i % numImages]!;
 
   // Timesteps.
-  const tRng = splitmix32(streamSeed(seed, PURPOSE_T));
+  const tRng = splitmixStream(streamSeed(seed, PURPOSE_T));
   const t = new Int32Array(n);
   if (timesteps === "uniform") {
     for (let i = 0; i < n; i++) t[i] = Math.min(T - 1, Math.floor(tRng.float() * T));
   } else {
     for (let i = 0; i < n; i++) t[i] = Math.min(T - 1, Math.floor(((i + tRng.float()) * T) / n));
-    shuffle(t, splitmix32(streamSeed(seed, PURPOSE_T_ORDER)));
+    shuffle(t, splitmixStream(streamSeed(seed, PURPOSE_T_ORDER)));
   }
 
   // Noise seeds: a hash of (seed, i), so a longer set extends a shorter one's noise.

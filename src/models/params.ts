@@ -10,6 +10,7 @@
  * What it does not do: optimisers, EMA, or file I/O (the store/ and training code own those).
  */
 import { tf } from "../tensor/tf.ts";
+import { fnv1a, mulberry32 } from "../random/seeded.ts";
 
 /** How a parameter is initialised. */
 export type Init =
@@ -30,27 +31,6 @@ export type ParamMatch = readonly string[] | RegExp | ((name: string) => boolean
 
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness: FNV-1a hash of (seed, name) → mulberry32 stream → uniform / Box–Muller normal.
-
-const fnv1a = (s: string): number => {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-};
-
-/** A deterministic uniform [0, 1) generator (mulberry32). */
-export const mulberry32 = (seed: number): () => number => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 /** Initial values of one parameter, a pure function of (seed, name, shape, init). */
 export const initValues = (

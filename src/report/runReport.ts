@@ -14,6 +14,7 @@ import { type LiveState, page } from "./page.ts";
 import { readRun, type RunData } from "./runData.ts";
 import { aggregateSeeds, seedAggregateTable } from "./seedAggregate.ts";
 import { summaryRows } from "./compareReport.ts";
+import type { RunReportWriter } from "../core/runDir.ts";
 
 export const REPORT_FILE = "report.html";
 
@@ -90,4 +91,10 @@ export const writeRunReport = async (dir: string): Promise<string> => {
   await Deno.writeTextFile(tmp, html);
   await Deno.rename(tmp, path);
   return path;
+};
+
+/** report.html as the run's report, for the runner's `report` hook. */
+export const htmlRunReport: RunReportWriter = {
+  name: REPORT_FILE,
+  write: async (dir) => void await writeRunReport(dir),
 };

@@ -12,14 +12,12 @@ import { json } from "../core/codec.ts";
 import type { DatasetSplits, ModelBundle } from "./codecs.ts";
 import type { TrainedConfig } from "./trainDiffusion.ts";
 import { useEngine } from "./engine.ts";
-import { loadDenoiser } from "./models.ts";
+import { loadForSampling } from "./models.ts";
 import { makeSchedule } from "../diffusion/schedules.ts";
 import { predX0 } from "../diffusion/targets.ts";
-import { timestepCoefs } from "../diffusion/noising.ts";
-import { tripleBatch } from "./tripleBatch.ts";
+import { scoreTriples } from "./tripleScores.ts";
 import { binLossesByTimestep, evalTriples } from "../metrics/timestepBins.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../core/schemas.ts";
 
 export const BinnedLossParams = v.strictObject({
   /** Number of (x0, ε, t) triples. */
@@ -62,38 +60,26 @@ export const binnedLossStage = defineStage({
       const target = cfgT.target;
       const schedule = makeSchedule(cfgT.schedule);
       const test = inputs.dataset.test;
-      const { height: h, width: w, channels: c } = test.shape;
       const triples = evalTriples(p.triples, schedule.T, p.seed, { numImages: test.shape.n });
-      const model = loadDenoiser(
-        bundle.kind,
-        cfgT.model,
-        p.useEma && bundle.ema ? bundle.ema : bundle.params,
-      );
-      const losses = new Float64Array(p.triples);
-      for (let i = 0; i < p.triples; i += p.batchSize) {
-        const b = Math.min(p.batchSize, p.triples - i);
-        const { x0, eps, y, t } = tripleBatch(test, triples, i, b);
-        // a conditional model sees the true class, as when sampling at guidance 1
-        const mse = tf.tidy(() => {
-          const x0t = tf.tensor4d(x0, [b, h, w, c]);
-          const { alpha, sigma } = timestepCoefs(schedule, t, 4);
-          const xt = tf.add(
-            tf.mul(x0t, alpha),
-            tf.mul(tf.tensor4d(eps, [b, h, w, c]), sigma),
-          ) as tf.Tensor4D;
-          const labels = cfgT.conditional ? tf.tensor1d(y, "int32") : undefined;
-          const out = model.forward(xt, tf.tensor1d(Float32Array.from(t)), labels);
+      const model = loadForSampling(bundle, p.useEma);
+      const losses = yield* scoreTriples({
+        split: test,
+        triples,
+        batchSize: p.batchSize,
+        schedule,
+        forward: (xt, t, labels) => model.forward(xt, t, labels),
+        conditional: cfgT.conditional,
+        // the unweighted x0-space error, x̂0 clipped to the data range as samplers do
+        score: ({ x0, xt, alpha, sigma, output }) => {
           const x0Hat = tf.clipByValue(
-            predX0(target, out, xt, target === "eps" ? tf.maximum(alpha, 1e-4) : alpha, sigma),
+            predX0(target, output, xt, target === "eps" ? tf.maximum(alpha, 1e-4) : alpha, sigma),
             -1,
             1,
           );
-          return tf.mean(tf.square(tf.sub(x0Hat, x0t)), [1, 2, 3]).dataSync() as Float32Array;
-        });
-        losses.set(mse, i);
-        yield* ctx.progress(i + b, p.triples);
-        yield* Effect.yieldNow;
-      }
+          return tf.mean(tf.square(tf.sub(x0Hat, x0)), [1, 2, 3]) as tf.Tensor1D;
+        },
+        progress: ctx.progress,
+      });
       model.params.dispose();
       const binned = binLossesByTimestep(losses, triples.t, schedule.T, p.bins);
       return {

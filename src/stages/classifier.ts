@@ -7,15 +7,17 @@ import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { tf } from "../tensor/tf.ts";
 import { defineStage } from "../core/stage.ts";
-import { type DatasetSplits, modelCodec } from "./codecs.ts";
+import { type DatasetSplits, type ModelBundle, modelCodec } from "./codecs.ts";
 import { classifierConfig, createClassifier } from "../models/classifier.ts";
-import type { TensorMap } from "../core/codec.ts";
+import type { TensorMap } from "../tensor/tensorMap.ts";
 import { Batcher } from "../data/batching.ts";
 import { makeAdamW } from "../train/adamw.ts";
 import { runTrainingLoop } from "../train/loop.ts";
+import { loopContext } from "./loopContext.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
 import { useEngine } from "./engine.ts";
 import { numClasses } from "../data/dataset.ts";
+import { Int } from "../core/schemas.ts";
 
 export const ClassifierConfigSchema = v.strictObject({
   channels: v.number(),
@@ -23,10 +25,10 @@ export const ClassifierConfigSchema = v.strictObject({
   numClasses: v.number(),
   groups: v.number(),
 });
+/** A trained classifier as stored. */
+export type ClassifierBundle = ModelBundle<v.InferOutput<typeof ClassifierConfigSchema>>;
 
 export const classifierCodec = modelCodec(ClassifierConfigSchema);
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
 
 export const ClassifierParams = v.strictObject({
   widths: v.optional(v.array(Int(1)), [32, 64, 128]),
@@ -123,7 +125,7 @@ export const classifierStage = defineStage({
       yield* ctx.info(
         `classifier: ${model.parameterCount()} parameters, ${config.numClasses} classes`,
       );
-      yield* runTrainingLoop(ctx, {
+      yield* runTrainingLoop(loopContext(ctx), {
         steps: p.steps,
         checkpointEvery: Math.max(50, Math.floor(p.steps / 4)),
         logEvery: Math.max(1, Math.floor(p.steps / 20)),

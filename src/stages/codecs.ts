@@ -4,13 +4,9 @@
  */
 import * as v from "valibot";
 import { join } from "node:path";
-import {
-  type Codec,
-  CodecError,
-  decodeSafetensors,
-  encodeSafetensors,
-  type TensorMap,
-} from "../core/codec.ts";
+import { type Codec, CodecError } from "../core/codec.ts";
+import { decodeSafetensors, encodeSafetensors } from "../tensor/safetensors.ts";
+import type { TensorMap } from "../tensor/tensorMap.ts";
 import type { Dataset } from "../data/dataset.ts";
 
 const readJson = async (path: string, codec: string): Promise<unknown> => {

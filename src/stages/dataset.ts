@@ -22,8 +22,8 @@ import { filesIdentity } from "../data/fingerprint.ts";
 import { probePath } from "../data/pathProbe.ts";
 import { trainTestSplit } from "../data/batching.ts";
 import { padImages, takeFirst } from "../data/dataset.ts";
+import { Int } from "../core/schemas.ts";
 
-const Count = v.pipe(v.number(), v.integer(), v.minValue(1));
 /** Filled at plan time by `resolveDatasetParams` (any value given is replaced): the identity of
  * the data files (fingerprint.ts), so that it enters the cache key. */
 const Contents = v.optional(v.string());
@@ -32,19 +32,19 @@ export const DatasetParams = v.variant("source", [
   v.strictObject({
     source: v.literal("shapes"),
     /** Images in total (train + test). */
-    n: Count,
+    n: Int(1),
     size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(8), v.maxValue(128)), 16),
     channels: v.optional(v.picklist([1, 3]), 3),
     testFraction: v.optional(v.pipe(v.number(), v.minValue(0.01), v.maxValue(0.9)), 0.2),
-    seed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
+    seed: v.optional(Int(0), 0),
   }),
   v.strictObject({
     source: v.literal("fashion-mnist"),
     /** The directory holding the IDX files; "" = $FASHION_MNIST_DIR, else Debian's location. */
     dir: v.string(),
     contents: Contents,
-    trainLimit: v.optional(Count),
-    testLimit: v.optional(Count),
+    trainLimit: v.optional(Int(1)),
+    testLimit: v.optional(Int(1)),
     pad32: v.optional(v.boolean(), false),
   }),
   v.strictObject({
@@ -54,14 +54,14 @@ export const DatasetParams = v.variant("source", [
     size: v.pipe(v.number(), v.integer(), v.minValue(8), v.maxValue(512)),
     /** Centre crop before resizing: a square side in pixels (e.g. 140 for CelebA), or "square". */
     crop: v.optional(
-      v.union([v.pipe(v.number(), v.integer(), v.minValue(1)), v.literal("square")]),
+      v.union([Int(1), v.literal("square")]),
       "square",
     ),
     channels: v.optional(v.picklist([1, 3]), 3),
     labels: v.optional(v.picklist(["none", "subfolders"]), "none"),
-    limit: v.optional(Count),
+    limit: v.optional(Int(1)),
     testFraction: v.optional(v.pipe(v.number(), v.minValue(0.01), v.maxValue(0.9)), 0.1),
-    seed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
+    seed: v.optional(Int(0), 0),
   }),
 ]);
 export type DatasetParams = v.InferInput<typeof DatasetParams>;

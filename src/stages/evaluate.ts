@@ -17,8 +17,7 @@ import { type ClassifierConfigSchema, classifyAll, loadClassifier } from "./clas
 import { writeImageGrid } from "../data/imageGrid.ts";
 import { featureStats, frechetDistance } from "../metrics/frechet.ts";
 import { classEntropy, classHistogram } from "../metrics/classes.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../core/schemas.ts";
 
 export const EvaluateParams = v.strictObject({
   sampler: v.optional(v.string(), "ddim"),

@@ -11,7 +11,7 @@ import { sample } from "../diffusion/samplers.ts";
 import { makeRng } from "../diffusion/rng.ts";
 import type { ModelBundle } from "./codecs.ts";
 import type { TrainedConfig } from "./trainDiffusion.ts";
-import { loadDenoiser } from "./models.ts";
+import { loadForSampling } from "./models.ts";
 
 export interface GenerateOptions {
   readonly sampler: string;
@@ -43,11 +43,7 @@ export const generateImages = (bundle: ModelBundle<TrainedConfig>, o: GenerateOp
     }
     const target = cfgT.target;
     const [h, w, c] = cfgT.imageShape;
-    const model = loadDenoiser(
-      bundle.kind,
-      cfgT.model,
-      o.useEma && bundle.ema ? bundle.ema : bundle.params,
-    );
+    const model = loadForSampling(bundle, o.useEma);
     const schedule = makeSchedule(cfgT.schedule);
     const classes = cfgT.conditional ? cfgT.numClasses : 0;
     const raw: ModelFn = (x, t, cond) =>

@@ -6,10 +6,9 @@ import * as v from "valibot";
 import { createUNet, unetConfig } from "../models/unet.ts";
 import { createViT, vitConfig } from "../models/vit.ts";
 import type { Denoiser } from "../models/model.ts";
-import type { TensorMap } from "../core/codec.ts";
+import type { TensorMap } from "../tensor/tensorMap.ts";
 import { toParamRecord } from "../train/params.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../core/schemas.ts";
 
 const ModelSpecShape = v.variant("kind", [
   v.strictObject({
@@ -104,3 +103,19 @@ export const loadDenoiser = (
   fresh.params.import(toParamRecord(params));
   return fresh as Denoiser<unknown>;
 };
+
+/** A stored diffusion model, as far as loading it needs. */
+interface StoredDenoiser {
+  readonly kind: string;
+  readonly config: { readonly model: unknown };
+  readonly params: TensorMap;
+  readonly ema: TensorMap | null;
+}
+
+/** The weights a model is sampled and evaluated with: its EMA when it has one and `useEma`. */
+export const samplingWeights = (bundle: StoredDenoiser, useEma = true): TensorMap =>
+  useEma && bundle.ema ? bundle.ema : bundle.params;
+
+/** A trained model loaded for sampling and evaluation (its sampling weights). */
+export const loadForSampling = (bundle: StoredDenoiser, useEma = true): Denoiser<unknown> =>
+  loadDenoiser(bundle.kind, bundle.config.model, samplingWeights(bundle, useEma));

@@ -15,17 +15,17 @@ import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { tf } from "../tensor/tf.ts";
 import { defineStage } from "../core/stage.ts";
-import { type TensorMap, tensors } from "../core/codec.ts";
+import type { TensorMap } from "../tensor/tensorMap.ts";
+import { tensors } from "../tensor/safetensors.ts";
 import type { ModelBundle } from "./codecs.ts";
 import type { TrainedConfig } from "./trainDiffusion.ts";
 import { useEngine } from "./engine.ts";
-import { loadDenoiser } from "./models.ts";
+import { loadForSampling } from "./models.ts";
 import { makeSchedule } from "../diffusion/schedules.ts";
 import { cfg, clipDenoiser, makeDenoiser, type ModelFn } from "../diffusion/denoiser.ts";
 import { sample } from "../diffusion/samplers.ts";
 import { deriveSeed, makeRng } from "../diffusion/rng.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../core/schemas.ts";
 
 /** Deterministic ODE samplers only: a pair must be a function of its noise. */
 export const PairSamplerSchema = v.picklist(["ddim", "heun", "dpmpp-2m"]);
@@ -73,11 +73,7 @@ export const regressionPairsStage = defineStage({
       const [h, w, c] = cfgT.imageShape;
       const n = h * w * c;
       const classes = cfgT.numClasses;
-      const teacher = loadDenoiser(
-        inputs.teacher.kind,
-        cfgT.model,
-        inputs.teacher.ema ?? inputs.teacher.params,
-      );
+      const teacher = loadForSampling(inputs.teacher);
       const schedule = makeSchedule(cfgT.schedule);
       const raw: ModelFn = (x, t, cond) =>
         teacher.forward(x as tf.Tensor4D, t, cond as tf.Tensor1D | undefined);

@@ -23,20 +23,19 @@ import { Batcher } from "../data/batching.ts";
 import { makeSchedule, ScheduleConfigSchema } from "../diffusion/schedules.ts";
 import { TargetSchema } from "../diffusion/targets.ts";
 import {
-  describeWeighting,
   lossMultiplierTable,
+  resolveWeighting,
   WeightingConfigSchema,
 } from "../diffusion/weightings.ts";
-import { deriveSeed, makeRng } from "../diffusion/rng.ts";
+import { deriveSeed } from "../diffusion/rng.ts";
 import { makeAdamW } from "../train/adamw.ts";
 import { makeEma } from "../train/ema.ts";
-import { diffusionLoss } from "../train/diffusionLoss.ts";
+import { diffusionStep } from "../train/diffusionStep.ts";
 import { runTrainingLoop } from "../train/loop.ts";
+import { loopContext } from "./loopContext.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
 import { buildDenoiser, loadDenoiser, ModelSpecSchema } from "./models.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
-const Positive = v.pipe(v.number(), v.gtValue(0), v.finite());
+import { Int, Positive } from "../core/schemas.ts";
 
 /** What a diffusion model artifact records about how it was made and how to sample it. */
 export const TrainedConfigSchema = v.strictObject({
@@ -187,7 +186,8 @@ export const trainDiffusionStage = defineStage({
       const { height: h, width: w, channels: c } = train.shape;
       const classes = start.config.numClasses;
       const seed = p.seed ?? ctx.seed;
-      const multipliers = lossMultiplierTable(p.weighting, p.target, schedule);
+      const weighting = resolveWeighting(p.weighting, p.target);
+      const multipliers = lossMultiplierTable(weighting, schedule);
       const model = loadDenoiser(start.kind, start.config.model, start.params);
       const opt = makeAdamW(model.params, {
         lr: p.lr,
@@ -208,16 +208,26 @@ export const trainDiffusionStage = defineStage({
       const previous = v.parse(HistorySchema, start.info.history ?? { columns: [], rows: [] }).rows
         .flat();
       const history: number[] = [...previous]; // flat [step, loss, x0Mse] triples, all segments
-      const weightingText = describeWeighting(
-        p.weighting.strategy,
-        p.target,
-        "gamma" in p.weighting ? p.weighting.gamma : undefined,
-      );
+      const weightingText = weighting.describe;
       yield* ctx.info(
         `${model.kind}: ${model.parameterCount()} parameters; steps ${p.fromStep}→${p.toStep}; target ${p.target}; ${weightingText}`,
       );
 
-      const outcome = yield* runTrainingLoop(ctx, {
+      const setup = {
+        params: model.params,
+        forward: (xt: tf.Tensor4D, tt: tf.Tensor1D, yy: tf.Tensor1D | undefined) =>
+          model.forward(xt, tt, yy),
+        optimizer: opt,
+        ema,
+        schedule,
+        target: p.target,
+        multipliers,
+        seed,
+        classes,
+        labelDropout: p.labelDropout,
+        imageShape: [h, w, c] as const,
+      };
+      const outcome = yield* runTrainingLoop(loopContext(ctx), {
         onNonFinite: p.onNonFinite,
         firstStep: p.fromStep,
         steps: p.toStep,
@@ -237,53 +247,9 @@ export const trainDiffusionStage = defineStage({
           return opt.step();
         },
         step: (step) => {
-          const batch = batcher.batch(step);
-          const B = batch.size;
-          const rng = makeRng(deriveSeed(seed, "step", String(step)));
-          const t = rng.integers(B, 0, schedule.T); // uniform t, identical across arms sharing `seed`
-          const eps = rng.normal(B * h * w * c);
-          let labels: Int32Array | undefined;
-          if (classes > 0) {
-            const drop = rng.uniform(B);
-            labels = Int32Array.from(
-              batch.labels!,
-              (y, i) => (drop[i]! < p.labelDropout ? classes : y),
-            );
-          }
-          const out = tf.tidy(() => {
-            const x0 = tf.tensor4d(batch.images, [B, h, w, c]);
-            const noise = tf.tensor4d(eps, [B, h, w, c]);
-            const y = labels ? tf.tensor1d(labels, "int32") : undefined;
-            let x0Mse: tf.Tensor1D | null = null;
-            const { value, grads } = model.params.valueAndGrads(() => {
-              const r = diffusionLoss(
-                (xt, tt, yy) => model.forward(xt, tt, yy),
-                { x0, labels: y, t, eps: noise },
-                schedule,
-                p.target,
-                multipliers,
-              );
-              x0Mse = tf.keep(r.x0Mse);
-              return r.loss;
-            });
-            return { value, grads, x0Mse: x0Mse! as tf.Tensor1D };
-          });
-          const loss = out.value.dataSync()[0]!;
-          if (!Number.isFinite(loss)) {
-            // never apply a non-finite update: the last good weights stay intact
-            tf.dispose([out.value, out.x0Mse, ...Object.values(out.grads)]);
-            return { loss, x0Mse: NaN, gradNorm: NaN };
-          }
-          const gradNorm = opt.update(out.grads);
-          if (!Number.isFinite(gradNorm)) {
-            tf.dispose([out.value, out.x0Mse, ...Object.values(out.grads)]);
-            return { loss: NaN, x0Mse: NaN, gradNorm };
-          }
-          if (ema) ema.update(step);
-          const x0Mse = (out.x0Mse.dataSync() as Float32Array).reduce((a, b) => a + b, 0) / B;
-          tf.dispose([out.value, out.x0Mse, ...Object.values(out.grads)]);
-          history.push(step + 1, loss, x0Mse);
-          return { loss, x0Mse, gradNorm };
+          const outcome = diffusionStep(setup, step, batcher.batch(step));
+          if (Number.isFinite(outcome.loss)) history.push(step + 1, outcome.loss, outcome.x0Mse);
+          return { ...outcome };
         },
       });
 

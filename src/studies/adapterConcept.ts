@@ -17,8 +17,7 @@ import * as Effect from "effect/Effect";
 import { defineStage } from "../core/stage.ts";
 import { datasetCodec, type DatasetSplits } from "../stages/codecs.ts";
 import { type Dataset, numClasses, subsetDataset } from "../data/dataset.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../core/schemas.ts";
 
 export const ConceptDataParams = v.strictObject({
   part: v.picklist(["source", "target"]),

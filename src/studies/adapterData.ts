@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect";
 import { defineStage } from "../core/stage.ts";
 import { datasetCodec, type DatasetSplits } from "../stages/codecs.ts";
 import { type Dataset, takeFirst } from "../data/dataset.ts";
+import { Int } from "../core/schemas.ts";
 
 export const SHIFTS = ["rotate90", "invert", "none"] as const;
 export type Shift = (typeof SHIFTS)[number];
@@ -49,9 +50,9 @@ export const shiftDataset = (ds: Dataset, shift: Shift): Dataset => {
 export const TargetDomainParams = v.strictObject({
   shift: v.picklist(SHIFTS),
   /** Tuning images (the first ones of the train split). */
-  trainImages: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  trainImages: Int(1),
   /** Evaluation images (the first ones of the test split). */
-  testImages: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  testImages: Int(1),
 });
 
 export const targetDomainStage = defineStage({

@@ -13,12 +13,10 @@ import type { TrainedConfig } from "../stages/trainDiffusion.ts";
 import { useEngine } from "../stages/engine.ts";
 import { makeSchedule } from "../diffusion/schedules.ts";
 import { targetTensor } from "../diffusion/targets.ts";
-import { timestepCoefs } from "../diffusion/noising.ts";
-import { tripleBatch } from "../stages/tripleBatch.ts";
+import { scoreTriples } from "../stages/tripleScores.ts";
 import { evalTriples } from "../metrics/timestepBins.ts";
 import { loadTuned, type TunedBundle, TunedConfigSchema } from "./adapterModel.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../core/schemas.ts";
 
 export const AdapterEvalParams = v.strictObject({
   triples: v.optional(Int(1), 500),
@@ -58,27 +56,22 @@ export const adapterEvalStage = defineStage({
       const schedule = makeSchedule(base.config.schedule);
       const target = base.config.target!;
       const test = inputs.target.test;
-      const { height: h, width: w, channels: c } = test.shape;
       const triples = evalTriples(p.triples, schedule.T, p.seed, { numImages: test.shape.n });
       const model = loadTuned(base, inputs.tuned);
-      const mse = new Float64Array(p.triples);
-      for (let i = 0; i < p.triples; i += p.batchSize) {
-        const b = Math.min(p.batchSize, p.triples - i);
-        const { x0, eps, y, t } = tripleBatch(test, triples, i, b);
-        const out = tf.tidy(() => {
-          const x0t = tf.tensor4d(x0, [b, h, w, c]);
-          const noise = tf.tensor4d(eps, [b, h, w, c]);
-          const { alpha, sigma } = timestepCoefs(schedule, t, 4); // [b,1,1,1] each
-          const xt = tf.add(tf.mul(x0t, alpha), tf.mul(noise, sigma)) as tf.Tensor4D;
-          const goal = targetTensor(target, x0t, noise, alpha, sigma); // [b,H,W,C]
-          const labels = base.config.conditional ? tf.tensor1d(y, "int32") : undefined;
-          const pred = model.forward(xt, tf.tensor1d(Float32Array.from(t)), labels); // [b,H,W,C]
-          return tf.mean(tf.square(tf.sub(goal, pred)), [1, 2, 3]).dataSync() as Float32Array; // [b]
-        });
-        mse.set(out, i);
-        yield* ctx.progress(i + b, p.triples);
-        yield* Effect.yieldNow;
-      }
+      const mse = yield* scoreTriples({
+        split: test,
+        triples,
+        batchSize: p.batchSize,
+        schedule,
+        forward: model.forward,
+        conditional: base.config.conditional,
+        score: ({ x0, eps, alpha, sigma, output }) =>
+          tf.mean(
+            tf.square(tf.sub(targetTensor(target, x0, eps, alpha, sigma), output)),
+            [1, 2, 3],
+          ) as tf.Tensor1D,
+        progress: ctx.progress,
+      });
       model.dispose();
       const n = mse.length;
       const mean = mse.reduce((a, b) => a + b, 0) / n;

@@ -7,7 +7,7 @@ import * as v from "valibot";
 import { tf } from "../tensor/tf.ts";
 import { type ModelBundle, modelCodec } from "../stages/codecs.ts";
 import type { TrainedConfig } from "../stages/trainDiffusion.ts";
-import { loadDenoiser } from "../stages/models.ts";
+import { loadDenoiser, loadForSampling } from "../stages/models.ts";
 import { toParamRecord } from "../train/params.ts";
 import { adapterHooks, AdapterSpecSchema, initAdapters } from "../models/adapters.ts";
 import type { UNetConfig } from "../models/unet.ts";
@@ -39,13 +39,10 @@ export interface LoadedTuned {
   dispose(): void;
 }
 
-/** The base model's sampling weights: its EMA when it has one. */
-export const baseWeights = (base: ModelBundle<TrainedConfig>) => base.ema ?? base.params;
-
 /** Rebuilds a tuned model (base + adapter, or fine-tuned weights) for evaluation. */
 export const loadTuned = (base: ModelBundle<TrainedConfig>, tuned: TunedBundle): LoadedTuned => {
   if (base.kind !== "unet") throw new Error(`adapters need a UNet base, got ${base.kind}`);
-  const model = loadDenoiser(base.kind, base.config.model, baseWeights(base));
+  const model = loadForSampling(base);
   const frozen = model.forward.bind(model);
   if (tuned.config.method === "full") {
     const ft = loadDenoiser(base.kind, base.config.model, tuned.params);

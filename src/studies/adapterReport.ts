@@ -10,7 +10,7 @@
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { join } from "node:path";
-import { defineStage } from "../core/stage.ts";
+import { defineStage, type Group } from "../core/stage.ts";
 import { files } from "../core/codec.ts";
 import type { WithFiles } from "../stages/codecs.ts";
 import { heatmap } from "../plot/heatmap.ts";
@@ -70,17 +70,18 @@ export const adapterReportStage = defineStage({
   version: "1",
   module: import.meta.url,
   params: AdapterReportParams,
-  inputs: "any",
+  inputs: { evals: "many", samples: "optional" },
   output: files,
   seeded: false,
-  run: (ctx, p, inputs: Record<string, unknown>) =>
+  run: (
+    ctx,
+    p,
+    inputs: { evals: Group<AdapterEval>; samples?: WithFiles<AdapterSamples> },
+  ) =>
     Effect.promise(async () => {
       const dir = ctx.scratchDir;
-      const evals: Record<string, AdapterEval> = {};
-      for (const [k, val] of Object.entries(inputs)) {
-        if (k.startsWith("eval:")) evals[k.slice(5)] = val as AdapterEval;
-      }
-      const samples = inputs.samples as WithFiles<AdapterSamples> | undefined;
+      const evals: Record<string, AdapterEval> = { ...inputs.evals };
+      const samples = inputs.samples;
       const fullBySeed = baselineBySeed(evals, "full");
       const frozenBySeed = baselineBySeed(evals, "frozen");
       const full = intervalCell(fullBySeed)?.mean ?? null;

@@ -14,7 +14,7 @@ import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { join } from "node:path";
 import { tf } from "../tensor/tf.ts";
-import { defineStage } from "../core/stage.ts";
+import { defineStage, type Group } from "../core/stage.ts";
 import type { DatasetSplits, ModelBundle, WithFiles } from "../stages/codecs.ts";
 import { jsonWithFiles } from "../stages/codecs.ts";
 import type { TrainedConfig } from "../stages/trainDiffusion.ts";
@@ -31,8 +31,7 @@ import { writeImageGrid } from "../data/imageGrid.ts";
 import { type ForwardFn, loadTuned, type TunedBundle } from "./adapterModel.ts";
 import type { AdapterEval } from "./adapterEval.ts";
 import { POSITIONS } from "../models/hooks.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { Int } from "../core/schemas.ts";
 
 export const AdapterSamplesParams = v.strictObject({
   /** Arms sampled for FD-clf: the best `top` by target MSE (plus both baselines). */
@@ -97,24 +96,30 @@ export const adapterSamplesStage = defineStage({
   version: "1",
   module: import.meta.url,
   params: AdapterSamplesParams,
-  inputs: "any",
+  inputs: { base: "one", target: "one", classifier: "one", evals: "many", tuned: "many" },
   output: jsonWithFiles(AdapterSamplesSchema),
   resources: { compute: 1 },
   engineSensitive: true,
-  run: (ctx, p, inputs: Record<string, unknown>) =>
+  run: (
+    ctx,
+    p,
+    inputs: {
+      base: ModelBundle<TrainedConfig>;
+      target: DatasetSplits;
+      classifier: ModelBundle<v.InferOutput<typeof ClassifierConfigSchema>>;
+      /** Every arm's evaluation and tuned model, by arm (baselines included). */
+      evals: Group<AdapterEval>;
+      tuned: Group<TunedBundle>;
+    },
+  ) =>
     Effect.gen(function* () {
       yield* useEngine(ctx);
-      const base = inputs.base as ModelBundle<TrainedConfig>;
-      const target = inputs.target as DatasetSplits;
-      const clf = inputs.classifier as ModelBundle<v.InferOutput<typeof ClassifierConfigSchema>>;
-      const arms = Object.keys(inputs).filter((k) => k.startsWith("eval:")).map((k) => {
-        const id = k.slice(5);
-        return {
-          id,
-          eval: inputs[k] as AdapterEval,
-          tuned: inputs[`tuned:${id}`] as TunedBundle,
-        };
-      });
+      const { base, target, classifier: clf } = inputs;
+      const arms = Object.entries(inputs.evals).map(([id, evaluation]) => ({
+        id,
+        eval: evaluation,
+        tuned: inputs.tuned[id]!,
+      }));
       const adapterArms = arms.filter((a) => a.eval.tuned.method === "adapter").sort((a, b) =>
         a.eval.targetMse - b.eval.targetMse
       );

@@ -13,20 +13,20 @@ import { defineStage } from "../core/stage.ts";
 import type { DatasetSplits, ModelBundle } from "../stages/codecs.ts";
 import type { TrainedConfig } from "../stages/trainDiffusion.ts";
 import { useEngine } from "../stages/engine.ts";
-import { loadDenoiser } from "../stages/models.ts";
+import { loadDenoiser, samplingWeights } from "../stages/models.ts";
 import { Batcher } from "../data/batching.ts";
 import { makeSchedule } from "../diffusion/schedules.ts";
-import { deriveSeed, makeRng } from "../diffusion/rng.ts";
+import { deriveSeed } from "../diffusion/rng.ts";
 import { makeAdamW } from "../train/adamw.ts";
-import { diffusionLoss } from "../train/diffusionLoss.ts";
+import { diffusionStep } from "../train/diffusionStep.ts";
 import { runTrainingLoop } from "../train/loop.ts";
+import { loopContext } from "../stages/loopContext.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
 import { adapterHooks, AdapterSpecSchema, initAdapters } from "../models/adapters.ts";
 import type { UNetConfig } from "../models/unet.ts";
 import type { ParamStore } from "../models/params.ts";
-import { baseWeights, METHODS, type TunedBundle, tunedCodec } from "./adapterModel.ts";
-
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+import { METHODS, type TunedBundle, tunedCodec } from "./adapterModel.ts";
+import { Int } from "../core/schemas.ts";
 
 export const AdapterTuneParams = v.strictObject({
   method: v.picklist(METHODS),
@@ -67,7 +67,7 @@ export const adapterTuneStage = defineStage({
           ),
         );
       }
-      const loaded = baseWeights(base);
+      const loaded = samplingWeights(base);
       const model = loadDenoiser(base.kind, base.config.model, loaded);
       const config = model.config as UNetConfig;
       const baseCount = model.parameterCount();
@@ -93,7 +93,6 @@ export const adapterTuneStage = defineStage({
       );
       const schedule = makeSchedule(base.config.schedule);
       const target = base.config.target;
-      const ones = new Float64Array(schedule.T).fill(1);
       const opt = makeAdamW(trained, {
         lr: p.lr,
         beta1: 0.9,
@@ -111,8 +110,20 @@ export const adapterTuneStage = defineStage({
         seed: deriveSeed(p.seed, "batches"),
       });
       const history: number[] = [];
+      const setup = {
+        params: trained,
+        forward,
+        optimizer: opt,
+        schedule,
+        target,
+        multipliers: new Float64Array(schedule.T).fill(1), // the base's objective, unweighted
+        seed: p.seed,
+        classes,
+        labelDropout: p.labelDropout,
+        imageShape: [h, w, c] as const,
+      };
       const steps = p.method === "frozen" ? 0 : p.steps;
-      yield* runTrainingLoop(ctx, {
+      yield* runTrainingLoop(loopContext(ctx), {
         steps,
         checkpointEvery: p.checkpointEvery,
         logEvery: p.logEvery,
@@ -128,30 +139,7 @@ export const adapterTuneStage = defineStage({
           return opt.step();
         },
         step: (step) => {
-          const batch = batcher.batch(step);
-          const B = batch.size;
-          const rng = makeRng(deriveSeed(p.seed, "step", String(step)));
-          const t = rng.integers(B, 0, schedule.T);
-          const eps = rng.normal(B * h * w * c);
-          let labels: Int32Array | undefined;
-          if (classes > 0) {
-            const drop = rng.uniform(B);
-            labels = Int32Array.from(
-              batch.labels!,
-              (y, i) => (drop[i]! < p.labelDropout ? classes : y),
-            );
-          }
-          const out = tf.tidy(() => {
-            const x0 = tf.tensor4d(batch.images, [B, h, w, c]);
-            const noise = tf.tensor4d(eps, [B, h, w, c]);
-            const y = labels ? tf.tensor1d(labels, "int32") : undefined;
-            return trained.valueAndGrads(() =>
-              diffusionLoss(forward, { x0, labels: y, t, eps: noise }, schedule, target, ones).loss
-            );
-          });
-          const loss = out.value.dataSync()[0]!;
-          const gradNorm = Number.isFinite(loss) ? opt.update(out.grads) : NaN;
-          tf.dispose([out.value, ...Object.values(out.grads)]);
+          const { loss, gradNorm } = diffusionStep(setup, step, batcher.batch(step));
           history.push(step + 1, loss);
           return { loss, gradNorm };
         },

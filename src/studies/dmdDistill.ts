@@ -15,21 +15,21 @@
  */
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
-import { defineStage } from "../core/stage.ts";
-import type { TensorMap } from "../core/codec.ts";
+import { defineStage, type Group } from "../core/stage.ts";
+import type { TensorMap } from "../tensor/tensorMap.ts";
 import type { ModelBundle } from "../stages/codecs.ts";
 import { diffusionModelCodec, type TrainedConfig } from "../stages/trainDiffusion.ts";
 import { useEngine } from "../stages/engine.ts";
-import { loadDenoiser } from "../stages/models.ts";
+import { loadForSampling } from "../stages/models.ts";
 import { type ClassifierConfigSchema, loadClassifier } from "../stages/classifier.ts";
 import { concatShards } from "../stages/regressionPairs.ts";
 import { makeSchedule } from "../diffusion/schedules.ts";
 import { runTrainingLoop } from "../train/loop.ts";
+import { loopContext } from "../stages/loopContext.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
 import { makeDistiller } from "../distill/distiller.ts";
+import { Int, Positive } from "../core/schemas.ts";
 
-const Int = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
-const Positive = v.pipe(v.number(), v.gtValue(0), v.finite());
 const Fraction = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
 
 export const DistillParams = v.pipe(
@@ -63,9 +63,12 @@ export type DistillParams = v.InferInput<typeof DistillParams>;
 
 const COLUMNS = ["step", "loss", "dm", "reg", "fake"] as const;
 
-type Inputs = Record<string, unknown> & {
+type Inputs = {
   teacher: ModelBundle<TrainedConfig>;
+  /** The perceptual distance's feature network (regression arms). */
   classifier?: ModelBundle<v.InferOutput<typeof ClassifierConfigSchema>>;
+  /** Regression pair shards by shard number (regression arms). */
+  pairs: Group<TensorMap>;
 };
 
 export const distillStage = defineStage({
@@ -73,7 +76,7 @@ export const distillStage = defineStage({
   version: "1",
   module: import.meta.url,
   params: DistillParams,
-  inputs: "any",
+  inputs: { teacher: "one", classifier: "optional", pairs: "many" },
   output: diffusionModelCodec,
   resources: { compute: 1 },
   engineSensitive: true,
@@ -87,18 +90,14 @@ export const distillStage = defineStage({
           new Error("distillation needs a trained class-conditional teacher"),
         );
       }
-      const shardNames = Object.keys(inputs).filter((k) => k.startsWith("pairs."))
-        .sort((a, b) => Number(a.slice(6)) - Number(b.slice(6)));
+      const shardNames = Object.keys(inputs.pairs).sort((a, b) => Number(a) - Number(b));
       if (p.lambdaReg > 0 && (shardNames.length === 0 || !inputs.classifier)) {
         return yield* Effect.fail(
           new Error("lambdaReg > 0 needs pair shards (pairs.0, …) and a classifier input"),
         );
       }
-      const pairs = p.lambdaReg > 0
-        ? concatShards(shardNames.map((k) => inputs[k] as TensorMap))
-        : null;
-      const weights = teacherBundle.ema ?? teacherBundle.params;
-      const load = () => loadDenoiser(teacherBundle.kind, tc.model, weights);
+      const pairs = p.lambdaReg > 0 ? concatShards(shardNames.map((k) => inputs.pairs[k]!)) : null;
+      const load = () => loadForSampling(teacherBundle);
       const teacher = load();
       const generator = load();
       const fake = p.matching ? load() : null;
@@ -136,7 +135,7 @@ export const distillStage = defineStage({
       const history: number[] = [];
       let counts = { generator: 0, fake: 0 };
       const started = performance.now();
-      yield* runTrainingLoop(ctx, {
+      yield* runTrainingLoop(loopContext(ctx), {
         steps: p.steps,
         checkpointEvery: p.checkpointEvery,
         logEvery: p.logEvery,

@@ -4,15 +4,15 @@
  * sample grids of every arm and the teacher from the same noise, loss curves of the generators
  * and fake scores, and a verdict on the paper's ablation order with the numbers.
  *
- * Inputs: `teacher@<steps>` (evaluate outputs of the teacher), `eval:<arm>` (evaluate outputs
- * of each arm's generator, one step) and `gen:<arm>` (the generator bundles, for their loss
- * histories); with replicates `eval:<arm>/seed=<s>` and `gen:<arm>/seed=<s>`. Numbers aggregate
- * the seeds (mean ± 95% CI, n); grids and loss curves show each arm's lowest seed. Writes report.md, tables.json, data.json, loss plots (SVG + PNG) and grids.
+ * Inputs: `teacher` (evaluate outputs of the teacher, by sampler steps), `evals` (evaluate
+ * outputs of each arm's generator, one step, by arm) and `generators` (the generator bundles, by
+ * arm, for their loss histories); with replicates the arm keys are `<arm>/seed=<s>`. Numbers
+ * aggregate the seeds (mean ± 95% CI, n); grids and loss curves show each arm's lowest seed. Writes report.md, tables.json, data.json, loss plots (SVG + PNG) and grids.
  */
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { join } from "node:path";
-import { defineStage } from "../core/stage.ts";
+import { defineStage, type Group } from "../core/stage.ts";
 import { files } from "../core/codec.ts";
 import type { ModelBundle, WithFiles } from "../stages/codecs.ts";
 import type { Evaluation } from "../stages/evaluate.ts";
@@ -62,26 +62,34 @@ export const dmdReportStage = defineStage({
   version: "1",
   module: import.meta.url,
   params: DmdReportParams,
-  inputs: "any",
+  inputs: { teacher: "many", evals: "many", generators: "many" },
   output: files,
   seeded: false,
-  run: (ctx, p, inputs: Record<string, unknown>) =>
+  run: (
+    ctx,
+    p,
+    inputs: {
+      teacher: Group<WithFiles<Evaluation>>;
+      evals: Group<WithFiles<Evaluation>>;
+      generators: Group<ModelBundle<TrainedConfig>>;
+    },
+  ) =>
     Effect.promise(async () => {
       const dir = ctx.scratchDir;
-      const teacher = Object.entries(inputs).filter(([k]) => k.startsWith("teacher@"))
-        .map(([k, e]) => ({ steps: Number(k.slice(8)), e: e as WithFiles<Evaluation> }))
+      const teacher = Object.entries(inputs.teacher)
+        .map(([steps, e]) => ({ steps: Number(steps), e }))
         .sort((a, b) => b.steps - a.steps);
-      const runs = Object.keys(inputs).filter((k) => k.startsWith("eval:")).map((k) => {
-        const { group, replicate } = parseArmId(k.slice(5));
-        return { id: k.slice(5), name: group, seed: replicate ?? 0 };
+      const runs = Object.keys(inputs.evals).map((id) => {
+        const { group, replicate } = parseArmId(id);
+        return { id, name: group, seed: replicate ?? 0 };
       });
       const order = p.arms.map((a) => a.name);
       const results: (ArmResult & { gen: ModelBundle<TrainedConfig>; dir: string })[] = runs
         .filter((r) => order.includes(r.name))
         .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name) || a.seed - b.seed)
         .map((r) => {
-          const e = inputs[`eval:${r.id}`] as WithFiles<Evaluation>;
-          const gen = inputs[`gen:${r.id}`] as ModelBundle<TrainedConfig>;
+          const e = inputs.evals[r.id]!;
+          const gen = inputs.generators[r.id]!;
           const updates = gen.info.updates as { generator: number; fake: number } | undefined;
           return {
             name: r.name,

@@ -4,14 +4,14 @@
  */
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
-import { defineStage } from "../core/stage.ts";
+import { defineStage, type Group } from "../core/stage.ts";
 import { json } from "../core/codec.ts";
 import type { ModelBundle, WithFiles } from "../stages/codecs.ts";
 import type { TrainedConfig } from "../stages/trainDiffusion.ts";
 import type { Evaluation } from "../stages/evaluate.ts";
 import type { BinnedLoss } from "../stages/binnedLoss.ts";
 import { TargetSchema } from "../diffusion/targets.ts";
-import { describeWeighting, WeightingConfigSchema } from "../diffusion/weightings.ts";
+import { resolveWeighting, WeightingConfigSchema } from "../diffusion/weightings.ts";
 
 export const ArmCurvesSchema = v.strictObject({
   arm: v.string(),
@@ -30,7 +30,7 @@ export const ArmCurvesSchema = v.strictObject({
 });
 export type ArmCurves = v.InferOutput<typeof ArmCurvesSchema>;
 
-/** Inputs: `eval@<step>` and `bins@<step>` for every evaluated segment, and `final` (the model). */
+/** Inputs: the evaluation and the binned loss of every segment (by step), and the final model. */
 export const armCurvesStage = defineStage({
   name: "min-snr-curves",
   version: "1",
@@ -40,17 +40,23 @@ export const armCurvesStage = defineStage({
     target: TargetSchema,
     weighting: WeightingConfigSchema,
   }),
-  inputs: "any",
+  inputs: { evals: "many", bins: "many", final: "one" },
   output: json(ArmCurvesSchema),
   seeded: false,
-  run: (_ctx, p, inputs: Record<string, unknown>) =>
+  run: (
+    _ctx,
+    p,
+    inputs: {
+      evals: Group<WithFiles<Evaluation>>;
+      bins: Group<BinnedLoss>;
+      final: ModelBundle<TrainedConfig>;
+    },
+  ) =>
     Effect.sync(() => {
-      const steps = Object.keys(inputs).filter((k) => k.startsWith("eval@")).map((k) =>
-        Number(k.slice(5))
-      ).sort((a, b) => a - b);
+      const steps = Object.keys(inputs.evals).map(Number).sort((a, b) => a - b);
       const points = steps.map((step) => {
-        const e = (inputs[`eval@${step}`] as WithFiles<Evaluation>).data;
-        const b = inputs[`bins@${step}`] as BinnedLoss;
+        const e = inputs.evals[step]!.data;
+        const b = inputs.bins[step]!;
         return {
           step,
           fdClf: e.fdClf,
@@ -60,17 +66,12 @@ export const armCurvesStage = defineStage({
           overallLoss: b.overall,
         };
       });
-      const final = inputs.final as ModelBundle<TrainedConfig> | undefined;
-      const divergedAt = final?.info.divergedAt;
+      const divergedAt = inputs.final.info.divergedAt;
       return {
         arm: p.arm,
         target: p.target,
         weighting: p.weighting,
-        describe: describeWeighting(
-          p.weighting.strategy,
-          p.target,
-          "gamma" in p.weighting ? p.weighting.gamma : undefined,
-        ),
+        describe: resolveWeighting(p.weighting, p.target).describe,
         divergedAt: typeof divergedAt === "number" ? divergedAt : null,
         points,
       };

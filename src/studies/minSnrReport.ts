@@ -7,7 +7,7 @@
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { join } from "node:path";
-import { defineStage } from "../core/stage.ts";
+import { defineStage, type Group } from "../core/stage.ts";
 import { files } from "../core/codec.ts";
 import type { ArmCurves } from "./minSnrCurves.ts";
 import {
@@ -23,7 +23,7 @@ import { intervalCell } from "../stats/intervalCell.ts";
 import { lineChart } from "../plot/lineChart.ts";
 import { svgToPng } from "../plot/png.ts";
 import { makeSchedule } from "../diffusion/schedules.ts";
-import { lossMultiplier } from "../diffusion/weightings.ts";
+import { resolveWeighting } from "../diffusion/weightings.ts";
 
 export const MinSnrReportParams = v.strictObject({
   /** FD-clf threshold for "steps to reach"; null: each target's unweighted baseline's final FD × thresholdFactor. */
@@ -129,12 +129,12 @@ export const minSnrReportStage = defineStage({
   version: "1",
   module: import.meta.url,
   params: MinSnrReportParams,
-  inputs: "any",
+  inputs: { arms: "many" },
   output: files,
   seeded: false,
-  run: (ctx, p, inputs: Record<string, ArmCurves>) =>
+  run: (ctx, p, inputs: { arms: Group<ArmCurves> }) =>
     Effect.promise(async () => {
-      const groups = groupRuns(inputs);
+      const groups = groupRuns(inputs.arms);
       const seeds = seedsOf(groups);
       const dir = ctx.scratchDir;
       const targets = [...new Set(groups.map((g) => g.target))];
@@ -212,19 +212,16 @@ export const minSnrReportStage = defineStage({
             xLabel: "log-SNR",
             yLabel: "multiplier m(t)",
             yScale: "log",
-            series: strategies.map((w) => ({
-              name: `${w.strategy}${"gamma" in w ? `-${w.gamma}` : ""}`,
-              points: Array.from(schedule.logSnr, (l, t) =>
-                [
-                  l,
-                  lossMultiplier(
-                    w.strategy,
-                    target,
-                    schedule.snr[t]!,
-                    "gamma" in w ? w.gamma : undefined,
-                  ),
-                ] as [number, number]),
-            })),
+            series: strategies.map((config) => {
+              const w = resolveWeighting(config, target);
+              return {
+                name: w.label,
+                points: Array.from(
+                  schedule.logSnr,
+                  (l, t) => [l, w.multiplier(schedule.snr[t]!)] as [number, number],
+                ),
+              };
+            }),
           }),
         );
       }

@@ -8,6 +8,7 @@ import { parseArmId } from "../core/replicates.ts";
 import { type IntervalCell, intervalCell } from "../stats/intervalCell.ts";
 import { pairedVerdict } from "../stats/pairedVerdict.ts";
 import type { ArmCurves } from "./minSnrCurves.ts";
+import { resolveWeighting } from "../diffusion/weightings.ts";
 
 /** One arm of the sweep with its run at every seed. */
 export interface ArmRuns {
@@ -21,7 +22,7 @@ export interface ArmRuns {
 }
 
 export const armLabel = (c: Pick<ArmCurves, "target" | "weighting">) =>
-  `${c.target} · ${c.weighting.strategy}${"gamma" in c.weighting ? `-${c.weighting.gamma}` : ""}`;
+  `${c.target} · ${resolveWeighting(c.weighting, c.target).label}`;
 
 /** Groups the report's inputs (arm id → curves) by arm, keyed by replicate seed. */
 export const groupRuns = (inputs: Readonly<Record<string, ArmCurves>>): ArmRuns[] => {

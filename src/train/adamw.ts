@@ -7,7 +7,7 @@
  */
 import { tf } from "../tensor/tf.ts";
 import type { ParamStore } from "../models/params.ts";
-import type { TensorMap } from "../core/codec.ts";
+import type { TensorMap } from "../tensor/tensorMap.ts";
 
 export interface AdamWConfig {
   /** Peak learning rate, reached after `warmupSteps`. */

@@ -5,9 +5,23 @@
  */
 import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
-import { type TensorMap, tensors } from "../core/codec.ts";
-import type { StageContext } from "../core/stage.ts";
+import type { TensorMap } from "../tensor/tensorMap.ts";
 import { createLeakGuard } from "../engine/leakGuard.ts";
+
+/**
+ * What the loop asks of whoever runs it (a stage passes its runner context through
+ * src/stages/loopContext.ts). Aborting is Effect interruption: the loop yields after every step.
+ */
+export interface LoopContext {
+  progress(done: number, total: number): Effect.Effect<void>;
+  /** One metrics row (`{ step, loss, … }`). */
+  metrics(row: Record<string, number>): Effect.Effect<void>;
+  info(message: string): Effect.Effect<void>;
+  /** Saves the resumable state, replacing the previous checkpoint. */
+  checkpoint(state: TensorMap): Effect.Effect<void>;
+  /** The state a previous attempt checkpointed, if any. */
+  resume(): Effect.Effect<Option.Option<TensorMap>>;
+}
 
 export class NonFiniteLoss extends Error {
   constructor(readonly step: number, readonly lastCheckpoint: number | null, value: number) {
@@ -49,11 +63,11 @@ export interface LoopOutcome {
 }
 
 /** Runs the loop to `steps`; returns the step it started or resumed from. */
-export const runTrainingLoop = (ctx: StageContext, loop: TrainingLoop) =>
+export const runTrainingLoop = (ctx: LoopContext, loop: TrainingLoop) =>
   Effect.gen(function* () {
     let start = loop.firstStep ?? 0;
     const first = start;
-    const resumed = yield* ctx.resume(tensors);
+    const resumed = yield* ctx.resume();
     if (Option.isSome(resumed)) {
       start = loop.restore(resumed.value);
       yield* ctx.info(`resumed from the checkpoint at step ${start}`);
@@ -69,10 +83,10 @@ export const runTrainingLoop = (ctx: StageContext, loop: TrainingLoop) =>
       guard.check();
       const done = step + 1;
       if (done % loop.logEvery === 0 || done === loop.steps) {
-        yield* ctx.log({ step: done, ...metrics });
+        yield* ctx.metrics({ step: done, ...metrics });
       }
       if (done % loop.checkpointEvery === 0 && done < loop.steps) {
-        yield* ctx.checkpoint(tensors, loop.save());
+        yield* ctx.checkpoint(loop.save());
         lastCheckpoint = done;
       }
       yield* ctx.progress(done - first, loop.steps - first);

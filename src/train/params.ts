@@ -1,5 +1,5 @@
 /** Conversions between a model's ParamStore snapshots and stored tensor maps. */
-import type { TensorMap } from "../core/codec.ts";
+import type { TensorMap } from "../tensor/tensorMap.ts";
 import type { ParamRecord } from "../models/params.ts";
 
 export const toTensorMap = (record: ParamRecord): TensorMap =>

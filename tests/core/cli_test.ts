@@ -45,7 +45,7 @@ const run = async (args: string[], env: Record<string, string> = {}) => {
 };
 
 Deno.test("diffrun run with invalid params exits 2, names the field, and leaves the store untouched", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const r = await run([
     "run",
     toyExperiment,
@@ -65,14 +65,14 @@ Deno.test("diffrun run with invalid params exits 2, names the field, and leaves 
 });
 
 Deno.test("diffrun run of a missing file exits 2 with the path", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const r = await run(["run", "experiments/does-not-exist.ts", "--store", env.store]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /does-not-exist\.ts: cannot import/);
 });
 
 Deno.test("diffrun plan shows misses, then hits after a run; explain names the changed param", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const common = ["--store", env.store, "--results", env.results];
   const storeOnly = ["--store", env.store];
   const before = await run(["plan", toyExperiment, ...storeOnly]);
@@ -102,7 +102,7 @@ Deno.test("diffrun plan shows misses, then hits after a run; explain names the c
 });
 
 Deno.test("diffrun ls, show, compare and rerun read run directories", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const common = ["--store", env.store, "--results", env.results];
   await run(["run", toyExperiment, ...common]);
   await run(["run", toyExperiment, ...common, "-p", "n=6"]);
@@ -124,7 +124,7 @@ Deno.test("diffrun ls, show, compare and rerun read run directories", async () =
 });
 
 Deno.test("two diffrun processes on one store compute each stage once", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const args = [
     "run",
     toyExperiment,
@@ -151,7 +151,7 @@ Deno.test("two diffrun processes on one store compute each stage once", async ()
 });
 
 Deno.test("kill -9 in the middle of a stage leaves no entry; the re-run resumes and gets the right result", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const args = slowRun(env);
   const child = cli(args, { DIFFRUN_TEST_COUNTER: env.counter }).spawn();
   await checkpointed(env.store, 1000);
@@ -166,7 +166,7 @@ Deno.test("kill -9 in the middle of a stage leaves no entry; the re-run resumes 
   ).sort();
   const m = await readManifest(dirs.at(-1)!);
   assert.equal(m.status, "succeeded");
-  const fresh = await tempEnv();
+  await using fresh = await tempEnv();
   const clean = await run([
     "run",
     toyExperiment,
@@ -189,7 +189,7 @@ Deno.test("kill -9 in the middle of a stage leaves no entry; the re-run resumes 
 });
 
 Deno.test("diffrun gc removes entries no run directory references, and --dry-run removes nothing", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const common = ["--store", env.store, "--results", env.results];
   await run(["run", toyExperiment, ...common]);
   const first = [...Deno.readDirSync(join(env.results, "toy"))][0]!.name;
@@ -207,7 +207,7 @@ Deno.test("diffrun gc removes entries no run directory references, and --dry-run
 });
 
 Deno.test("Ctrl-C (SIGINT) stops a run cleanly: exit 130, run marked interrupted, no entry, no lock, no staging left", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const child = cli(slowRun(env)).spawn();
   await checkpointed(env.store, 500);
   child.kill("SIGINT");

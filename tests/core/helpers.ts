@@ -3,11 +3,12 @@ import * as Effect from "effect/Effect";
 import { join, resolve } from "node:path";
 import { loadAndPlan, runPlanned } from "../../src/core/runner.ts";
 import { Store } from "../../src/store/Store.ts";
+import { htmlRunReport } from "../../src/report/runReport.ts";
 
 export const projectRoot = resolve(new URL("../..", import.meta.url).pathname);
 export const toyExperiment = resolve(projectRoot, "tests/core/testdata/toy_experiment.ts");
 
-export interface TempEnv {
+export interface TempEnv extends AsyncDisposable {
   readonly dir: string;
   readonly store: string;
   readonly results: string;
@@ -15,11 +16,19 @@ export interface TempEnv {
   counts(): Record<string, number>;
 }
 
+/**
+ * A temporary store, results folder and stage counter; `await using env = await tempEnv()`
+ * removes them (and the counter variable) when the test ends.
+ */
 export const tempEnv = async (): Promise<TempEnv> => {
   const dir = await Deno.makeTempDir({ prefix: "diffrun-test-" });
   const counter = join(dir, "counter.txt");
   Deno.env.set("DIFFRUN_TEST_COUNTER", counter);
   return {
+    [Symbol.asyncDispose]: async () => {
+      if (Deno.env.get("DIFFRUN_TEST_COUNTER") === counter) Deno.env.delete("DIFFRUN_TEST_COUNTER");
+      await Deno.remove(dir, { recursive: true }).catch(() => undefined);
+    },
     dir,
     store: join(dir, "store"),
     results: join(dir, "results"),
@@ -72,6 +81,7 @@ export const runToy = (
         argv: [],
         write: () => {},
         tty: false,
+        report: htmlRunReport,
       }, store);
     }).pipe(Effect.provide(Store.layer(env.store))),
   );
@@ -83,14 +93,18 @@ export const diffrunPermissions: string[] = (() => {
   return task.split(/\s+/).filter((a) => a.startsWith("--allow-"));
 })();
 
-/** Runs the CLI in a subprocess. */
-export const cli = (args: string[], env: Record<string, string> = {}) =>
+/** The CLI as a subprocess with the task's permissions (`.output()` it, or `.spawn()` it). */
+export const cli = (
+  args: string[],
+  env: Record<string, string> = {},
+  stdio: { stdout?: "piped" | "null"; stderr?: "piped" | "null" } = {},
+) =>
   new Deno.Command(Deno.execPath(), {
     args: ["run", ...diffrunPermissions, resolve(projectRoot, "src/cli/main.ts"), ...args],
     cwd: projectRoot,
     env,
-    stdout: "piped",
-    stderr: "piped",
+    stdout: stdio.stdout ?? "piped",
+    stderr: stdio.stderr ?? "piped",
   });
 
 export const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);

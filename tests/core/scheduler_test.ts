@@ -9,7 +9,7 @@ import { readManifest } from "../../src/core/runDir.ts";
 import { projectRoot, runToy, tempEnv, toyExperiment } from "./helpers.ts";
 
 Deno.test("runPlanned() runs a shared upstream stage once for every arm", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const outcome = await runToy(env);
   assert.equal(outcome.status, "succeeded");
   const c = env.counts();
@@ -21,7 +21,7 @@ Deno.test("runPlanned() runs a shared upstream stage once for every arm", async 
 });
 
 Deno.test("runPlanned() re-run is a full cache hit with the same summary", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const first = await runToy(env);
   const before = JSON.stringify(env.counts());
   const second = await runToy(env);
@@ -34,7 +34,7 @@ Deno.test("runPlanned() re-run is a full cache hit with the same summary", async
 });
 
 Deno.test("runPlanned() adding an arm runs only that arm's stages", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   await runToy(env);
   await runToy(env, { overrides: ["factor=[1,2,3,10]"] });
   const c = env.counts();
@@ -45,7 +45,7 @@ Deno.test("runPlanned() adding an arm runs only that arm's stages", async () => 
 });
 
 Deno.test("runPlanned() fails fast and records the failure in the manifest", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const outcome = await runToy(env, { overrides: ["failFactor=2", "steps=4"], jobs: 1 });
   assert.equal(outcome.status, "failed");
   const m = await readManifest(outcome.runDir);
@@ -56,7 +56,7 @@ Deno.test("runPlanned() fails fast and records the failure in the manifest", asy
 });
 
 Deno.test("runPlanned() with keepGoing finishes independent arms and skips dependants", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const outcome = await runToy(env, { overrides: ["failFactor=2", "steps=4"], keepGoing: true });
   const byLabel = new Map([...outcome.results.values()].map((r) => [r.label, r.status]));
   assert.equal(byLabel.get("scale[factor=2]"), "failed");
@@ -67,7 +67,7 @@ Deno.test("runPlanned() with keepGoing finishes independent arms and skips depen
 });
 
 Deno.test("runPlanned() never runs more compute stages at once than --jobs", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const outcome = await runToy(env, { overrides: ["sleepMs=30", "steps=3"], jobs: 1 });
   const m = await readManifest(outcome.runDir);
   const spans = m.stages.filter((s) => s.stage === "scale").map((s) => {
@@ -80,7 +80,7 @@ Deno.test("runPlanned() never runs more compute stages at once than --jobs", asy
 });
 
 Deno.test("runPlanned() interrupted mid-stage leaves no entry, marks the run, and resumes from the checkpoint", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const plan = await loadAndPlan({
     experimentFile: toyExperiment,
     profile: "slow",
@@ -131,7 +131,7 @@ Deno.test("runPlanned() interrupted mid-stage leaves no entry, marks the run, an
   const log = Deno.readTextFileSync(join(again.runDir, "logs", "scale.log"));
   assert.match(log, /resumed at step [1-9]\d*/);
   // the resumed result equals an uninterrupted computation
-  const fresh = await tempEnv();
+  await using fresh = await tempEnv();
   const clean = await runToy(fresh, { profile: "slow", overrides: ["sleepMs=0"] });
   const total = (dir: string) =>
     Deno.readTextFileSync(join(dir, "summary.md")).split("## Stages")[0]!;
@@ -139,7 +139,7 @@ Deno.test("runPlanned() interrupted mid-stage leaves no entry, marks the run, an
 });
 
 Deno.test("runPlanned() recomputes an input whose entry is corrupt instead of using it", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const first = await runToy(env);
   const numbersKey = [...first.plan.nodes.values()].find((n) => n.def.name === "numbers")!.key;
   const valueFile = join(

@@ -10,19 +10,3 @@ export async function tempDir(
 
 /** The float32 value in [-1, 1] that a byte maps to. */
 export const u = (b: number): number => Math.fround(b / 127.5 - 1);
-
-/** Asserts |a - b| ≤ tol for every element, naming the first mismatch. */
-export function assertClose(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  tol: number,
-): void {
-  if (actual.length !== expected.length) {
-    throw new Error(`length ${actual.length} != expected ${expected.length}`);
-  }
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i] as number;
-    const e = expected[i] as number;
-    if (!(Math.abs(a - e) <= tol)) throw new Error(`element ${i}: ${a} != ${e} (tol ${tol})`);
-  }
-}

@@ -6,7 +6,8 @@ import {
   loadImageFolder,
   readImage,
 } from "../../src/data/imageFolder.ts";
-import { assertClose, tempDir, u } from "./_helpers.ts";
+import { tempDir, u } from "./_helpers.ts";
+import { assertClose } from "../helpers/assert.ts";
 import { writeImage } from "./_images.ts";
 
 const solid = (rgb: readonly number[]) => () => rgb;
@@ -42,7 +43,7 @@ Deno.test("loadImageFolder() labels by sub-folder, in sorted path order, with ex
     const expected = [[10, 10, 200], [255, 255, 0], [0, 128, 255], [10, 200, 10], [200, 10, 10]];
     expected.forEach((rgb, i) => {
       const want = Array.from({ length: 16 }, () => rgb.map(u)).flat();
-      assertClose(imageAt(ds.images, i, 48), want, 1e-6);
+      assertClose(imageAt(ds.images, i, 48), want, { atol: 1e-6 }, `image ${i}`);
     });
     assert.equal(ds.source, `image-folder:${dir}`);
     const listed = await listImageFiles(dir, "subfolders");
@@ -122,13 +123,18 @@ Deno.test("readImage() converts colour: gray → RGB, RGB → gray, alpha onto b
     await writeImage(`${dir}/graycolour.png`, 6, 6, 3, solid([90, 90, 90]));
     const gray = await readImage(`${dir}/graycolour.png`, { size: 3, channels: 1 });
     assert.equal(gray.channels, 1);
-    assertClose(gray.data, new Array(9).fill(90), 1);
+    assertClose(gray.data, new Array(9).fill(90), { atol: 1 }, "gray");
     await writeImage(`${dir}/clear.png`, 6, 6, 4, solid([255, 255, 255, 0]));
     const black = await readImage(`${dir}/clear.png`, { size: 3 });
     assert.deepEqual(black.data, new Uint8Array(27));
     await writeImage(`${dir}/photo.jpg`, 16, 16, 3, solid([40, 160, 220]));
     const jpeg = await readImage(`${dir}/photo.jpg`, { size: 4 });
-    assertClose(jpeg.data, Array.from({ length: 16 }, () => [40, 160, 220]).flat(), 3);
+    assertClose(
+      jpeg.data,
+      Array.from({ length: 16 }, () => [40, 160, 220]).flat(),
+      { atol: 3 },
+      "jpeg",
+    );
   } finally {
     await cleanup();
   }

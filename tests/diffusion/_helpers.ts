@@ -1,18 +1,5 @@
 /** Small assertion and statistics helpers shared by the diffusion tests. */
-import assert from "node:assert/strict";
-
-/** |a - b| ≤ atol + rtol·|b|, with a message naming what was compared. */
-export function assertClose(
-  actual: number,
-  expected: number,
-  tol: { atol?: number; rtol?: number },
-  what = "",
-) {
-  const atol = tol.atol ?? 0;
-  const rtol = tol.rtol ?? 0;
-  const ok = Math.abs(actual - expected) <= atol + rtol * Math.abs(expected);
-  assert.ok(ok, `${what} expected ${expected} ± (${atol} + ${rtol}·|x|), got ${actual}`);
-}
+export { assertClose } from "../helpers/assert.ts";
 
 export function meanStd(values: ArrayLike<number>): { mean: number; std: number } {
   let sum = 0;

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { DiffusionConfigError } from "../../src/diffusion/errors.ts";
 import { makeSchedule, SCHEDULE_FAMILIES, scheduleCosine } from "../../src/diffusion/schedules.ts";
-import { TARGETS } from "../../src/diffusion/targets.ts";
+import { type Target, TARGETS } from "../../src/diffusion/targets.ts";
 import {
-  describeWeighting,
   lossMultiplier,
   lossMultiplierTable,
   parseWeightingConfig,
+  resolveWeighting,
   type Weighting,
+  type WeightingConfig,
   WEIGHTINGS,
   xZeroSpaceWeight,
 } from "../../src/diffusion/weightings.ts";
@@ -119,7 +120,7 @@ Deno.test("lossMultiplierTable() is finite and positive at every t of every sche
         gammaFor(strategy) === undefined ? { strategy } : { strategy, gamma: G },
       );
       for (const target of TARGETS) {
-        const table = lossMultiplierTable(config, target, s);
+        const table = lossMultiplierTable(resolveWeighting(config, target), s);
         assert.equal(table.length, 1000);
         assert.ok(
           table.every((m) => Number.isFinite(m) && m > 0),
@@ -149,7 +150,28 @@ Deno.test("lossMultiplier() rejects unknown strategies, bad γ and non-finite SN
   assert.throws(() => parseWeightingConfig({ strategy: "uniform" }), /field "strategy"/);
 });
 
-Deno.test("describeWeighting() says which 'constant' ran", () => {
+const describeWeighting = (strategy: Weighting, target: Target, gamma?: number) =>
+  resolveWeighting(
+    (gamma === undefined ? { strategy } : { strategy, gamma }) as WeightingConfig,
+    target,
+  ).describe;
+
+Deno.test("resolveWeighting() gives the label, the report sentence and the multiplier of one arm", () => {
+  const w = resolveWeighting({ strategy: "min-snr", gamma: 5 }, "eps");
+  assert.equal(w.label, "min-snr-5");
+  assert.equal(resolveWeighting({ strategy: "unweighted" }, "v").label, "unweighted");
+  assert.match(w.describe, /min-SNR-γ \(γ=5\)/);
+  // eps: m = min(SNR, γ)/SNR
+  assert.equal(w.multiplier(10), 0.5);
+  assert.equal(w.multiplier(2), 1);
+  assert.equal(w.multiplier(0), 1);
+  assert.throws(
+    () => resolveWeighting({ strategy: "max-snr" } as unknown as WeightingConfig, "x0"),
+    /field "gamma"/,
+  );
+});
+
+Deno.test("resolveWeighting().describe says which 'constant' ran", () => {
   const unweighted = describeWeighting("unweighted", "eps");
   assert.match(unweighted, /authors' code's "constant"/);
   assert.match(unweighted, /x0-space weight SNR\)/);

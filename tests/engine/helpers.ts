@@ -6,19 +6,8 @@ import { tf } from "../../src/tensor/tf.ts";
 import { selectBackend } from "../../src/engine/backend.ts";
 import { ortThresholds, setOrtThresholds } from "../../src/engine/ort/kernels/util.ts";
 
-/** Uniform in [-1, 1), reproducible (mulberry32). */
-export function randomArray(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
+/** Uniform in [-1, 1), reproducible (the tests' seeded generator). */
+export { uniformArray as randomArray } from "../helpers/random.ts";
 
 export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;

@@ -28,7 +28,7 @@ const manifestKeys = async (results: string) => {
 };
 
 Deno.test("run --executor slurm without sbatch fails with exit 2, naming sbatch; nothing runs", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const PATH = await pathWithoutSlurm(env.dir);
   const out = await cli(
     ["run", experiment, "--executor", "slurm", "--store", env.store, "--results", env.results],
@@ -44,7 +44,7 @@ Deno.test("run --executor slurm without sbatch fails with exit 2, naming sbatch;
 });
 
 Deno.test("run --executor local without Slurm runs every stage here, with the default's keys", async () => {
-  const local = await tempEnv();
+  await using local = await tempEnv();
   const PATH = await pathWithoutSlurm(local.dir);
   const a = await cli(
     ["run", experiment, "--executor", "local", "--store", local.store, "--results", local.results],
@@ -56,7 +56,7 @@ Deno.test("run --executor local without Slurm runs every stage here, with the de
   await assert.rejects(() => Deno.stat(join(withFlag.dir, "jobs.jsonl")));
   await assert.rejects(() => Deno.stat(join(local.store, "jobs")));
 
-  const plain = await tempEnv();
+  await using plain = await tempEnv();
   const b = await cli(["run", experiment, "--store", plain.store, "--results", plain.results], {
     PATH,
   }).output();
@@ -66,7 +66,7 @@ Deno.test("run --executor local without Slurm runs every stage here, with the de
 });
 
 Deno.test("plan --executor slurm prints the sbatch line of every compute stage, submitting nothing", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const PATH = await pathWithoutSlurm(env.dir);
   const out = await cli(["plan", experiment, "--executor", "slurm", "--store", env.store], { PATH })
     .output();
@@ -86,7 +86,7 @@ Deno.test("plan --executor slurm prints the sbatch line of every compute stage, 
 });
 
 Deno.test("run --executor slurm with a slurm.stages name the plan lacks fails, naming it", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const file = join(env.dir, "typo.ts");
   await Deno.writeTextFile(
     file,

@@ -7,7 +7,10 @@ import {
   SlurmSettings,
   unknownStageNames,
 } from "../../src/executor/resources.ts";
+import * as Effect from "effect/Effect";
 import { loadExperimentModule } from "../../src/core/experiment.ts";
+import { planExperiment } from "../../src/core/plan.ts";
+import { chooseExecutor } from "../../src/executor/setup.ts";
 import { toFileUrl } from "../../src/core/paths.ts";
 import { projectRoot } from "../core/helpers.ts";
 
@@ -93,10 +96,15 @@ const writeExperiment = async (body: string) => {
   return { file, cleanup: () => Deno.remove(dir, { recursive: true }) };
 };
 
-Deno.test("loadExperimentModule() rejects an unknown field of slurm resources, naming it", async () => {
+const executorOf = async (file: string, flag?: "local" | "slurm") => {
+  const plan = planExperiment(await loadExperimentModule(file), { file, root: projectRoot });
+  return Effect.runPromise(chooseExecutor(plan, flag));
+};
+
+Deno.test("chooseExecutor() rejects an unknown field of slurm resources, naming it", async () => {
   const exp = await writeExperiment(`slurm: { resources: { cpus: 2, partiton: "gpu" } }`);
   try {
-    await assert.rejects(() => loadExperimentModule(exp.file), (e: Error) => {
+    await assert.rejects(() => executorOf(exp.file), (e: Error) => {
       assert.match(e.message, /slurm\.resources\.partiton/);
       return true;
     });
@@ -105,16 +113,17 @@ Deno.test("loadExperimentModule() rejects an unknown field of slurm resources, n
   }
 });
 
-Deno.test("loadExperimentModule() accepts executor and slurm settings, rejects a bad executor", async () => {
+Deno.test("chooseExecutor() accepts executor and slurm settings, rejects a bad executor", async () => {
   const good = await writeExperiment(
     `executor: "slurm", slurm: { resources: { cpus: 2 }, stages: { scale: { gpus: 1 } }, pollSeconds: 1, retries: 2 }`,
   );
   const bad = await writeExperiment(`executor: "kubernetes"`);
   try {
-    const def = await loadExperimentModule(good.file);
-    assert.equal(def.executor, "slurm");
-    assert.equal(def.slurm?.stages?.scale?.gpus, 1);
-    await assert.rejects(() => loadExperimentModule(bad.file), /executor/);
+    const choice = await executorOf(good.file);
+    assert.equal(choice.kind, "slurm");
+    assert.equal(choice.settings?.stages?.scale?.gpus, 1);
+    assert.equal((await executorOf(good.file, "local")).kind, "local", "--executor wins");
+    await assert.rejects(() => executorOf(bad.file), /executor/);
   } finally {
     await good.cleanup();
     await bad.cleanup();

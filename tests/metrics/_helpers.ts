@@ -1,18 +1,9 @@
-/** Seeded random numbers and tolerance asserts shared by the metrics tests. */
+/** Seeded matrices and array distances shared by the metrics tests. */
 import assert from "node:assert/strict";
+import { testRng } from "../helpers/random.ts";
 
-/** |a − b| ≤ atol + rtol·|b|, with a message naming what was compared. */
-export function assertClose(
-  actual: number,
-  expected: number,
-  tol: { atol?: number; rtol?: number },
-  what = "",
-): void {
-  const atol = tol.atol ?? 0;
-  const rtol = tol.rtol ?? 0;
-  const ok = Math.abs(actual - expected) <= atol + rtol * Math.abs(expected);
-  assert.ok(ok, `${what} expected ${expected} ± (${atol} + ${rtol}·|x|), got ${actual}`);
-}
+export { assertClose } from "../helpers/assert.ts";
+export { testRng };
 
 /** Largest |a[i] − b[i]|. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -20,22 +11,6 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
-}
-
-/** A small seeded generator (mulberry32 + Box–Muller), independent of the code under test. */
-export function testRng(seed: number): { uniform(): number; normal(): number } {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = () => {
-    const u = 1 - uniform();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
-  };
-  return { uniform, normal };
 }
 
 /** A random symmetric d × d matrix with N(0, 1) entries above the diagonal. */

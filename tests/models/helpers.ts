@@ -1,37 +1,18 @@
 /** Shared test helpers for tests/models/: cpu backend, seeded tensors, finite-difference checks. */
 import assert from "node:assert/strict";
 import { tf } from "../../src/tensor/tf.ts";
-import { mulberry32, type ParamStore } from "../../src/models/params.ts";
+import type { ParamStore } from "../../src/models/params.ts";
+import { normalArray, testRng } from "../helpers/random.ts";
+
+export { assertClose } from "../helpers/assert.ts";
 
 await tf.setBackend("cpu");
 
 export { tf };
 
 /** A seeded standard-normal tensor (values from a JS generator, reproducible across runs). */
-export const randn = (shape: number[], seed: number, scale = 1): tf.Tensor => {
-  const rand = mulberry32(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    data[i] = scale * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  }
-  return tf.tensor(data, shape);
-};
-
-export const assertClose = (
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  atol = 1e-5,
-  msg = "",
-) => {
-  assert.equal(actual.length, expected.length, `${msg} length`);
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
-    if (!(Math.abs(a - e) <= atol + 1e-5 * Math.abs(e))) {
-      assert.fail(`${msg} index ${i}: got ${a}, expected ${e} (atol ${atol})`);
-    }
-  }
-};
+export const randn = (shape: number[], seed: number, scale = 1): tf.Tensor =>
+  tf.tensor(normalArray(shape.reduce((a, b) => a * b, 1), seed, scale), shape);
 
 /**
  * Checks the gradient of L(x) = Σ f(x)·r (r a fixed random tensor) with respect to x at a few
@@ -58,7 +39,7 @@ export const gradCheck = (
   const gData = g.dataSync();
   const gmax = Math.max(...Array.from(gData, Math.abs));
   const xData = x.dataSync();
-  const rand = mulberry32(seed);
+  const rand = testRng(seed).uniform;
   for (let k = 0; k < coords; k++) {
     const i = Math.floor(rand() * xData.length);
     const plus = new Float32Array(xData), minus = new Float32Array(xData);
@@ -99,7 +80,7 @@ export const paramGradCheck = (
     tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
     return tf.tidy(() => loss().dataSync()[0]!);
   };
-  const rand = mulberry32(seed);
+  const rand = testRng(seed).uniform;
   for (let k = 0; k < coords; k++) {
     const i = Math.floor(rand() * orig.length);
     const plus = new Float32Array(orig), minus = new Float32Array(orig);

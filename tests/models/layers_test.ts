@@ -32,7 +32,7 @@ Deno.test("groupNorm() matches a loop reference", () => {
       }
     }
   }
-  assertClose(y, expected, 1e-4);
+  assertClose(y, expected, { atol: 1e-4, rtol: 1e-5 }, "groupNorm");
   tf.dispose([x, gamma, beta]);
 });
 
@@ -50,7 +50,7 @@ Deno.test("groupNorm() works on tokens [B, N, C]", () => {
   const y = groupNorm(x, tf.ones([4]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D, 1);
   assert.deepEqual(y.shape, [2, 5, 4]);
   const m = tf.mean(y, [1, 2]).dataSync();
-  assertClose(m, [0, 0], 1e-5);
+  assertClose(m, [0, 0], { atol: 1e-5, rtol: 1e-5 }, "mean");
   tf.dispose([x, y]);
 });
 
@@ -140,8 +140,13 @@ Deno.test("conv2d() keeps size at stride 1 and halves (rounding up) at stride 2"
 
 Deno.test("timestepEmbedding() is [cos(t f), sin(t f)] with geometric frequencies", () => {
   const e = timestepEmbedding(tf.tensor1d([0, 10]), 8).arraySync() as number[][];
-  assertClose(e[0]!, [1, 1, 1, 1, 0, 0, 0, 0], 1e-6);
+  assertClose(e[0]!, [1, 1, 1, 1, 0, 0, 0, 0], { atol: 1e-6, rtol: 1e-5 }, "t = 0");
   const f = [0, 1, 2, 3].map((i) => Math.exp(-Math.log(10000) * i / 4));
-  assertClose(e[1]!, [...f.map((x) => Math.cos(10 * x)), ...f.map((x) => Math.sin(10 * x))], 1e-5);
+  assertClose(
+    e[1]!,
+    [...f.map((x) => Math.cos(10 * x)), ...f.map((x) => Math.sin(10 * x))],
+    { atol: 1e-5, rtol: 1e-5 },
+    "t = 10",
+  );
   assert.throws(() => timestepEmbedding(tf.tensor1d([1]), 7), /even/);
 });

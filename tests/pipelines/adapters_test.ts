@@ -7,29 +7,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cli, tempEnv, text } from "../core/helpers.ts";
-import { readManifest } from "../../src/core/runDir.ts";
-import { decodeSafetensors } from "../../src/core/codec.ts";
+import { runSmoke } from "./smoke.ts";
+import { decodeSafetensors } from "../../src/tensor/safetensors.ts";
 
 Deno.test("adapters --profile smoke tunes every valid pair from one base, writes the report, re-runs from cache, and adds a scale without retraining", async () => {
-  const env = await tempEnv();
-  const base = [
-    "run",
-    "experiments/adapters.ts",
-    "--profile",
-    "smoke",
-    "--store",
-    env.store,
-    "--results",
-    env.results,
-  ];
-  const first = await cli(base).output();
-  assert.equal(first.code, 0, text(first.stderr) + text(first.stdout));
-  const runs = () =>
-    [...Deno.readDirSync(join(env.results, "adapters"))].map((d) =>
-      join(env.results, "adapters", d.name)
-    ).sort();
-  const dir = runs()[0]!;
-  const m = await readManifest(dir);
+  await using env = await tempEnv();
+  const run = await runSmoke(env, "adapters");
+  const { dir, manifest: m } = run;
   const count = (stage: string) => m.stages.filter((s) => s.stage === stage).length;
   assert.equal(count("train-diffusion"), 1, "one shared pretrained base");
   // 3 inputs × 2 outputs: CA_out → Res_out and SA_in → Res_out are invalid and skipped
@@ -70,26 +54,21 @@ Deno.test("adapters --profile smoke tunes every valid pair from one base, writes
     Object.keys(weights).join(),
   );
 
-  const again = await cli(base).output();
-  assert.equal(again.code, 0, text(again.stderr));
-  assert.match(text(again.stdout), /^0 ran, \d+ cached/m);
+  assert.match(await run.again(), /^0 ran, \d+ cached/m);
 
-  const withScale2 = await cli([...base, "-p", "scale=[1,2]"]).output();
-  assert.equal(withScale2.code, 0, text(withScale2.stderr));
-  const tunedNow = text(withScale2.stdout).split("\n").filter((l) =>
-    l.startsWith("✔ adapter-tune")
-  );
+  const withScale2 = await run.again(["-p", "scale=[1,2]"]);
+  const tunedNow = withScale2.split("\n").filter((l) => l.startsWith("✔ adapter-tune"));
   assert.equal(tunedNow.length, 4, `only the four new arms tune:\n${tunedNow.join("\n")}`);
   assert.ok(tunedNow.every((l) => l.includes("scale=2")), tunedNow.join("\n"));
   assert.equal(
-    text(withScale2.stdout).split("\n").filter((l) => l.startsWith("✔ train-diffusion")).length,
+    withScale2.split("\n").filter((l) => l.startsWith("✔ train-diffusion")).length,
     0,
     "the base is not retrained",
   );
 });
 
 Deno.test("adapters with an invalid pair and invalidPairs reject is a plan error naming the pair; nothing runs", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const out = await cli([
     "run",
     "experiments/adapters.ts",
@@ -111,7 +90,7 @@ Deno.test("adapters with an invalid pair and invalidPairs reject is a plan error
 });
 
 Deno.test("adapters --profile concept-smoke pretrains without the concept class and reports recognition and the new-token difference", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const out = await cli([
     "run",
     "experiments/adapters.ts",

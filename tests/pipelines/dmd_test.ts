@@ -5,25 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cli, tempEnv, text } from "../core/helpers.ts";
-import { readManifest } from "../../src/core/runDir.ts";
+import { tempEnv } from "../core/helpers.ts";
+import { runSmoke } from "./smoke.ts";
 
 Deno.test("dmd --profile smoke distils four arms, writes the report, re-runs from cache, and extends the pairs by one shard", async () => {
-  const env = await tempEnv();
-  const base = [
-    "run",
-    "experiments/dmd.ts",
-    "--profile",
-    "smoke",
-    "--store",
-    env.store,
-    "--results",
-    env.results,
-  ];
-  const first = await cli(base).output();
-  assert.equal(first.code, 0, text(first.stderr) + text(first.stdout));
-  const dir = join(env.results, "dmd", [...Deno.readDirSync(join(env.results, "dmd"))][0]!.name);
-  const m = await readManifest(dir);
+  await using env = await tempEnv();
+  const run = await runSmoke(env, "dmd");
+  const { dir, manifest: m } = run;
   assert.equal(m.arms.length, 4);
   const count = (stage: string) => m.stages.filter((s) => s.stage === stage).length;
   assert.equal(count("train-diffusion"), 1, "one shared teacher");
@@ -56,13 +44,10 @@ Deno.test("dmd --profile smoke distils four arms, writes the report, re-runs fro
     assert.ok((await Deno.stat(join(reportDir, f))).size > 0, f);
   }
 
-  const again = await cli(base).output();
-  assert.equal(again.code, 0, text(again.stderr));
-  assert.match(text(again.stdout), /^0 ran, 21 cached/m);
+  assert.match(await run.again(), /^0 ran, 21 cached/m);
 
-  const more = await cli([...base, "-p", "pairs=24"]).output();
-  assert.equal(more.code, 0, text(more.stderr));
-  const pairs = text(more.stdout).split("\n").filter((l) => l.startsWith("✔ regression-pairs"));
+  const more = await run.again(["-p", "pairs=24"]);
+  const pairs = more.split("\n").filter((l) => l.startsWith("✔ regression-pairs"));
   assert.deepEqual(pairs.map((l) => l.replace(/ ran in .*/, "")), [
     "✔ regression-pairs:shard 2",
   ], "only the new shard is computed");

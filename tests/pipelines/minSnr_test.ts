@@ -6,29 +6,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cli, tempEnv, text } from "../core/helpers.ts";
-import { readManifest } from "../../src/core/runDir.ts";
+import { runSmoke } from "./smoke.ts";
 import { writeImage } from "../data/_images.ts";
+import { readManifest } from "../../src/core/runDir.ts";
 
 Deno.test("min-snr --profile smoke runs every arm, writes the report, re-runs from cache, and adds a γ without retraining", async () => {
-  const env = await tempEnv();
-  const base = [
-    "run",
-    "experiments/min-snr.ts",
-    "--profile",
-    "smoke",
-    "--store",
-    env.store,
-    "--results",
-    env.results,
-  ];
-  const first = await cli(base).output();
-  assert.equal(first.code, 0, text(first.stderr) + text(first.stdout));
-  const runs = () =>
-    [...Deno.readDirSync(join(env.results, "min-snr"))].map((d) =>
-      join(env.results, "min-snr", d.name)
-    ).sort();
-  const dir = runs()[0]!;
-  const m = await readManifest(dir);
+  await using env = await tempEnv();
+  const run = await runSmoke(env, "min-snr");
+  const { dir, manifest: m } = run;
   assert.equal(m.arms.length, 8, "four arms × two seeds");
   assert.equal(
     m.stages.filter((s) => s.stage === "init-diffusion").length,
@@ -60,18 +45,13 @@ Deno.test("min-snr --profile smoke runs every arm, writes the report, re-runs fr
   const summary = await Deno.readTextFile(join(dir, "summary.md"));
   assert.match(summary, /\| target=eps,weighting=min-snr-5\/seed=1 \| eps \| min-snr-5 \| 1 \| \d/);
 
-  const again = await cli(base).output();
-  assert.match(text(again.stdout), new RegExp(`^0 ran, ${m.stages.length} cached`, "m"));
+  assert.match(await run.again(), new RegExp(`^0 ran, ${m.stages.length} cached`, "m"));
 
-  const withGamma10 = await cli([
-    ...base,
+  const withGamma10 = await run.again([
     "-p",
     'weighting=[{"strategy":"unweighted"},{"strategy":"min-snr","gamma":5},{"strategy":"min-snr","gamma":10}]',
-  ]).output();
-  assert.equal(withGamma10.code, 0, text(withGamma10.stderr));
-  const trained = text(withGamma10.stdout).split("\n").filter((l) =>
-    l.startsWith("✔ train-diffusion")
-  );
+  ]);
+  const trained = withGamma10.split("\n").filter((l) => l.startsWith("✔ train-diffusion"));
   assert.equal(
     trained.length,
     8,
@@ -81,7 +61,7 @@ Deno.test("min-snr --profile smoke runs every arm, writes the report, re-runs fr
 });
 
 Deno.test("min-snr-faces with a missing image folder is a plan error naming the folder; nothing runs", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const out = await cli([
     "run",
     "experiments/min-snr-faces.ts",
@@ -101,7 +81,7 @@ Deno.test("min-snr-faces with a missing image folder is a plan error naming the 
 });
 
 Deno.test("min-snr-faces --profile smoke trains on an unlabelled image folder (rotation-pretext classifier)", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const faces = join(env.dir, "faces");
   await Deno.mkdir(faces);
   for (let i = 0; i < 20; i++) {
@@ -135,7 +115,7 @@ Deno.test("min-snr-faces --profile smoke trains on an unlabelled image folder (r
 });
 
 Deno.test("min-snr-faces with a folder outside Deno's read permission says so and names the flag", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   // /etc exists but is not in the diffrun task's --allow-read list (.,/usr/share/datasets,/tmp,/proc)
   const out = await cli([
     "run",
@@ -154,7 +134,7 @@ Deno.test("min-snr-faces with a folder outside Deno's read permission says so an
 });
 
 Deno.test("diffrun plan with FASHION_MNIST_DIR set to a folder that does not work fails naming it, never using the system copy", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const plan = (dir: string) =>
     cli(["plan", "experiments/min-snr.ts", "--store", env.store], { FASHION_MNIST_DIR: dir })
       .output();

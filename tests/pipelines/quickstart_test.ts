@@ -6,29 +6,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import sharp from "sharp";
-import { cli, tempEnv, text } from "../core/helpers.ts";
+import { tempEnv } from "../core/helpers.ts";
+import { runSmoke } from "./smoke.ts";
 import { readManifest } from "../../src/core/runDir.ts";
 
 Deno.test("quickstart --profile smoke trains, samples, measures and writes a complete run directory", async () => {
-  const env = await tempEnv();
-  const args = [
-    "run",
-    "experiments/quickstart.ts",
-    "--profile",
-    "smoke",
-    "--store",
-    env.store,
-    "--results",
-    env.results,
-  ];
-  const first = await cli(args).output();
-  assert.equal(first.code, 0, text(first.stderr) + text(first.stdout));
-  const runDir = join(
-    env.results,
-    "quickstart",
-    [...Deno.readDirSync(join(env.results, "quickstart"))][0]!.name,
-  );
-  const m = await readManifest(runDir);
+  await using env = await tempEnv();
+  const run = await runSmoke(env, "quickstart");
+  const { dir: runDir, manifest: m } = run;
   assert.equal(m.status, "succeeded");
   assert.equal(
     (m as unknown as { engine: { backend: string } }).engine.backend,
@@ -43,7 +28,7 @@ Deno.test("quickstart --profile smoke trains, samples, measures and writes a com
     "the manifest records the engine that ran the stage",
   );
   assert.ok(trained.annotations.engine.threads >= 1);
-  assert.match(text(first.stdout), /image: +\S+artifacts\/evaluate\/samples\.png/);
+  assert.match(run.stdout, /image: +\S+artifacts\/evaluate\/samples\.png/);
   const summary = await Deno.readTextFile(join(runDir, "summary.md"));
   assert.match(summary, /\| default \| \d+(\.\d+)? \| /, "the arm row carries numbers");
   const evaluation = JSON.parse(
@@ -65,16 +50,8 @@ Deno.test("quickstart --profile smoke trains, samples, measures and writes a com
     metrics.some((r) => String(r.stage).startsWith("train-diffusion") && Number.isFinite(r.loss)),
   );
 
-  const second = await cli(args).output();
-  assert.equal(second.code, 0);
-  assert.match(text(second.stdout), /0 ran, 7 cached/);
-  const again = await readManifest(
-    join(
-      env.results,
-      "quickstart",
-      [...Deno.readDirSync(join(env.results, "quickstart"))].map((d) => d.name).sort().at(-1)!,
-    ),
-  );
+  assert.match(await run.again(), /0 ran, 7 cached/);
+  const again = await readManifest(run.runs().at(-1)!);
   const cached = again.stages.find((s) => s.stage === "train-diffusion") as unknown as {
     status: string;
     annotations: { engine: { backend: string } };

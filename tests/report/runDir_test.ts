@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { runToy, tempEnv } from "../core/helpers.ts";
 
 Deno.test("a finished run writes report.html with its stages and metrics", async () => {
-  const env = await tempEnv();
+  await using env = await tempEnv();
   const outcome = await runToy(env);
   assert.equal(outcome.status, "succeeded");
   const html = await Deno.readTextFile(join(outcome.runDir, "report.html"));

@@ -4,14 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join, resolve } from "node:path";
-import {
-  cli,
-  diffrunPermissions,
-  projectRoot,
-  type TempEnv,
-  tempEnv,
-  text,
-} from "../core/helpers.ts";
+import { cli, projectRoot, type TempEnv, tempEnv, text } from "../core/helpers.ts";
 import { type Cluster, slurmMissing, startCluster } from "./cluster.ts";
 import { readJobEvents } from "../../src/executor/jobRecords.ts";
 import { jobName } from "../../src/executor/sbatch.ts";
@@ -161,9 +154,6 @@ Deno.test({
           const env = await fresh();
           const args = [
             "run",
-            ...diffrunPermissions,
-            resolve(projectRoot, "src/cli/main.ts"),
-            "run",
             experiment,
             "--profile",
             "slow",
@@ -174,13 +164,7 @@ Deno.test({
             "--results",
             env.results,
           ];
-          const head = new Deno.Command(Deno.execPath(), {
-            args,
-            cwd: projectRoot,
-            env: cluster.env,
-            stdout: "null",
-            stderr: "null",
-          }).spawn();
+          const head = cli(args, cluster.env, { stdout: "null", stderr: "null" }).spawn();
           // wait until both jobs of the slow profile are submitted, then kill the head
           const until = Date.now() + 60_000;
           let submitted = 0;
@@ -243,11 +227,8 @@ Deno.test({
 
       await t.step("Ctrl-C on the head leaves its jobs running and says so", async () => {
         const env = await fresh();
-        const head = new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            ...diffrunPermissions,
-            resolve(projectRoot, "src/cli/main.ts"),
+        const head = cli(
+          [
             "run",
             experiment,
             "--profile",
@@ -259,11 +240,9 @@ Deno.test({
             "--results",
             env.results,
           ],
-          cwd: projectRoot,
-          env: cluster.env,
-          stdout: "null",
-          stderr: "piped",
-        }).spawn();
+          cluster.env,
+          { stdout: "null", stderr: "piped" },
+        ).spawn();
         let events: Awaited<ReturnType<typeof readJobEvents>> = [];
         const until = Date.now() + 60_000;
         while (Date.now() < until && events.length < 2) {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../../src/tensor/tf.ts";
 import { diffusionLoss } from "../../src/train/diffusionLoss.ts";
 import { makeSchedule } from "../../src/diffusion/schedules.ts";
-import { lossMultiplierTable } from "../../src/diffusion/weightings.ts";
+import { lossMultiplierTable, resolveWeighting } from "../../src/diffusion/weightings.ts";
 
 await tf.setBackend("cpu");
 const schedule = makeSchedule({ family: "cosine" });
@@ -11,7 +11,10 @@ Deno.test("diffusionLoss() weights each sample's target MSE by m(t) (hand-comput
   const x0 = tf.tensor4d([0.5, -0.5], [2, 1, 1, 1]);
   const eps = tf.tensor4d([1, 2], [2, 1, 1, 1]);
   const t = Int32Array.from([10, 900]);
-  const mult = lossMultiplierTable({ strategy: "min-snr", gamma: 5 }, "eps", schedule);
+  const mult = lossMultiplierTable(
+    resolveWeighting({ strategy: "min-snr", gamma: 5 }, "eps"),
+    schedule,
+  );
   // a model that predicts 0: target MSE is ε², per sample
   const r = diffusionLoss(
     (xt) => tf.zerosLike(xt),
@@ -39,7 +42,7 @@ Deno.test("diffusionLoss() of a perfect v-prediction is zero", () => {
   const t = Int32Array.from([400]);
   const a = schedule.alpha[400]!, s = schedule.sigma[400]!;
   const v = tf.sub(tf.mul(eps, a), tf.mul(x0, s)) as tf.Tensor4D;
-  const mult = lossMultiplierTable({ strategy: "unweighted" }, "v", schedule);
+  const mult = lossMultiplierTable(resolveWeighting({ strategy: "unweighted" }, "v"), schedule);
   const r = diffusionLoss(() => v, { x0, labels: undefined, t, eps }, schedule, "v", mult);
   assert.ok(r.loss.dataSync()[0]! < 1e-10);
   assert.ok(r.x0Mse.dataSync()[0]! < 1e-10);
