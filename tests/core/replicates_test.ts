@@ -202,7 +202,7 @@ Deno.test("planExperiment() on dmd smoke shares the teacher across replicates an
   assert.equal(k2.get("dmd-distill")!.size, 2 * k1.get("dmd-distill")!.size);
   const report = [...two.nodes.values()].find((n) => n.def.name === "dmd-report")!;
   assert.equal(
-    Object.keys(report.inputs).filter((k) => k.startsWith("gen:")).length,
+    Object.keys(report.inputs).filter((k) => k.startsWith("generators.")).length,
     k2.get("dmd-distill")!.size,
     "the report sees every seed's generator",
   );
@@ -215,10 +215,10 @@ Deno.test("planExperiment() on adapters smoke reports every seed's arms and base
   assert.equal(keys.get("dataset")!.size, 1);
   const report = [...two.nodes.values()].find((n) => n.def.name === "adapter-report")!;
   const names = Object.keys(report.inputs);
-  assert.ok(names.includes("eval:full fine-tune/seed=1"), names.join(", "));
-  assert.ok(names.some((n) => n.startsWith("eval:") && n.endsWith("/seed=1")));
+  assert.ok(names.includes("evals.full fine-tune/seed=1"), names.join(", "));
+  assert.ok(names.some((n) => n.startsWith("evals.") && n.endsWith("/seed=1")));
   assert.equal(
-    names.filter((n) => n.startsWith("eval:")).length,
+    names.filter((n) => n.startsWith("evals.")).length,
     keys.get("adapter-eval")!.size,
     "every evaluation reaches the report",
   );

@@ -9,7 +9,12 @@ import { defineStage } from "../../../src/core/stage.ts";
 import { definePipeline } from "../../../src/core/pipeline.ts";
 import { json } from "../../../src/core/codec.ts";
 
-const stage = (name: string, params: v.GenericSchema, inputs: string[], seeded = true) =>
+const stage = (
+  name: string,
+  params: v.GenericSchema,
+  inputs: string[] | Record<string, "many">,
+  seeded = true,
+) =>
   defineStage({
     name,
     version: "1",
@@ -34,7 +39,7 @@ export const scoreStage = stage("score", v.object({}), ["model", "net"]);
 export const reportStage = stage(
   "report",
   v.object({ groups: v.array(v.string()) }),
-  "any" as never,
+  { arms: "many" },
   false,
 );
 
@@ -59,7 +64,7 @@ export const replicatePipeline = definePipeline({
   aggregate: (arms, b) => {
     const inputs = Object.fromEntries(arms.map((a) => [a.id, a.outputs.summary!]));
     const groups = arms.map((a) => `${a.group}@${a.replicate}`);
-    return { report: b.stage(reportStage, { groups }, inputs) };
+    return { report: b.stage(reportStage, { groups }, { arms: inputs } as never) };
   },
   replicateSeed: "trainSeed",
 });
