@@ -4,7 +4,8 @@
  * An entry is the output of one stage instance, keyed by its 64-hex cache key (computed elsewhere,
  * see `src/core/`): a folder of artifact files plus `meta.json` with their checksums. This module
  * gathers the store's operations behind the `Store` service; each concept lives in its own file:
- * `entries.ts` (lookup, verify, atomic write, list, remove), `lock.ts` (cross-process, cross-host
+ * `entries.ts` (lookup, verify, atomic write, list, remove), `integrity.ts` and `stamps.ts` (what
+ * is checked on every reuse), `lock.ts` (cross-process, cross-host
  * per-key locks), `checkpoint.ts`, `gc.ts`, `meta.ts` (the validated `meta.json`), `layout.ts`
  * (paths) and `checksum.ts`. The store is ML-agnostic: it moves files, never tensors; what the
  * files mean is the codec's business.
@@ -55,7 +56,11 @@ export type { GcOptions, GcReport, LockOptions, WriteInfo };
 export interface StoreShape {
   /** Absolute or project-relative root the store was opened at. */
   readonly root: string;
-  /** The entry's metadata, read and validated, no hashing. Corrupt → `None`, a warning, removed. */
+  /**
+   * The entry's metadata, if the entry is complete and checks out: file list and sizes always,
+   * contents re-hashed for every file whose stat stamp changed (`integrity.ts`). Corrupt →
+   * `None`, a warning naming the key and the file, removed.
+   */
   lookup(key: string): Effect.Effect<Option.Option<EntryMeta>, StoreIoError>;
   /** Re-hashes every artifact file against `meta.json`; a corrupt entry is removed and reported. */
   verify(key: string): Effect.Effect<EntryMeta, CorruptEntry | MissingEntry | StoreIoError>;
