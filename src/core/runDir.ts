@@ -15,6 +15,8 @@ import { sha256Hex } from "./cacheKey.ts";
 import { InvalidFile } from "./errors.ts";
 import { formatValue } from "./sweep.ts";
 import { writeRunReport } from "../report/runReport.ts";
+import { killPoint } from "../store/killPoint.ts";
+import { holdRunLock } from "./runLiveness.ts";
 
 export const MANIFEST_VERSION = 1;
 
@@ -120,6 +122,7 @@ export const createRunDir = async (init: RunDirInit) => {
     join(init.resultsRoot, plan.experiment.name),
     `${stamp}-${planHash}`,
   );
+  const liveness = await holdRunLock(dir);
   await Deno.mkdir(join(dir, "logs"), { recursive: true });
   await Deno.mkdir(join(dir, "artifacts"), { recursive: true });
   const g = await gitInfo(init.projectRoot);
@@ -175,6 +178,7 @@ export const createRunDir = async (init: RunDirInit) => {
       memoryBytes: totalmem(),
     },
     store: init.storeRoot,
+    process: { pid: Deno.pid, hostname: hostname() },
   });
   const writeManifest = async (status: RunStatus, finishedAt: string | null) => {
     const tmp = join(dir, `.manifest.${crypto.randomUUID().slice(0, 8)}.tmp`);
@@ -239,11 +243,13 @@ export const createRunDir = async (init: RunDirInit) => {
       if (r?.status !== "ran" && r?.status !== "cached") continue;
       await linkTree(artifactDir(node.key), join(dir, "artifacts", sanitiseLabel(node.label)));
     }
+    killPoint("run-folder");
     await Deno.writeTextFile(
       join(dir, "summary.md"),
       summaryMarkdown(plan, results, summaries, status),
     );
     await writeManifest(status, new Date().toISOString());
+    await liveness.release();
     // the HTML report reads only what was just written; a failure to render it is logged, and
     // never turns a finished run into a failed one
     await writeRunReport(dir).catch((e) =>

@@ -2,11 +2,14 @@
  * The scheduler: runs a plan's stage instances concurrently under a compute budget, reusing
  * every entry already in the store.
  *
- * Every node is "materialised": a store hit costs one metadata read; a miss runs the stage
- * once (memoised per key inside the process, and under the store's per-key lock across
- * processes), after loading its inputs. An input is read back from the store only when a
- * stage that needs it has to run; reading verifies the entry's checksum, and a corrupt entry is
- * reported, removed and recomputed, never used.
+ * Every node is "materialised": a store hit costs one checked lookup (metadata, file list and
+ * sizes, and a re-hash of any file whose stat stamp changed: see `src/store/integrity.ts`); a
+ * miss runs the stage once (memoised per key inside the process, and under the store's per-key
+ * lock across processes), after loading its inputs. An input is read back from the store only
+ * when a stage that needs it has to run, again through a checked lookup; a corrupt entry is
+ * reported, removed and recomputed, never used. A stage waits for its key's lock before it takes
+ * a compute slot, so a key held by another process never idles a slot that unrelated stages
+ * could use.
  *
  * Fail-fast by default: the first failure interrupts every running stage (their staging
  * directories are removed, their locks released). With `keepGoing`, independent branches go on
@@ -26,6 +29,7 @@ import type { Codec } from "./codec.ts";
 import type { StageContext } from "./stage.ts";
 import type { Json } from "./canonicalJson.ts";
 import { Store } from "../store/Store.ts";
+import { killPoint } from "../store/killPoint.ts";
 import type { StageExecutor } from "./stageExecutor.ts";
 
 export type { StageExecutor };
@@ -95,19 +99,9 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
       key,
       Effect.gen(function* () {
         const node = nodeOf(key);
-        const verified = yield* Effect.exit(store.verify(key));
-        if (Exit.isSuccess(verified)) {
-          return yield* Effect.tryPromise({
-            try: () => node.def.output.read(store.artifactDir(key)),
-            catch: (cause) => new StageFailed({ stage: node.label, key, cause }),
-          });
-        }
-        if (store_has_entry(verified)) {
-          yield* Effect.logWarning(
-            `entry ${key.slice(0, 12)} of ${node.label} is corrupt; recomputing it`,
-          );
-          yield* store.remove(key).pipe(Effect.ignore);
-        }
+        // a corrupt entry is reported and removed by the lookup, then recomputed here
+        const hit = yield* store.lookup(key).pipe(Effect.mapError(asStageFailure(node)));
+        if (Option.isSome(hit)) return yield* readStored(node);
         const value = yield* compute(node);
         return elsewhere(node) ? yield* readStored(node) : value;
       }),
@@ -180,44 +174,41 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
             inputs[name] = yield* load(upstream).pipe(Effect.mapError(upstreamFailure(upstream)));
           }
         }
+        const slotsNeeded = node.def.resources?.compute ?? 0;
+        // the lock is waited for first, holding no compute slot
         const run = store.withLock(
           node.key,
           Effect.gen(function* () {
             // another process may have produced it while we waited for the lock
             const raced = yield* store.lookup(node.key).pipe(Effect.mapError(asStageFailure(node)));
             if (Option.isSome(raced)) {
-              const value = yield* Effect.tryPromise({
-                try: () => node.def.output.read(store.artifactDir(node.key)),
-                catch: (cause) => new StageFailed({ stage: node.label, key: node.key, cause }),
-              });
-              return { value, ran: false, resumed: false };
+              return { value: yield* readStored(node), ran: false, resumed: false };
             }
-            return yield* execute(node, inputs);
+            return yield* (slotsNeeded > 0
+              ? Semaphore.withPermits(slots, Math.min(slotsNeeded, options.jobs))(
+                execute(node, inputs),
+              )
+              : execute(node, inputs));
           }),
         ).pipe(Effect.mapError(asStageFailure(node)));
-        const slotsNeeded = node.def.resources?.compute ?? 0;
         // the cluster schedules jobs: they take no local compute slot
-        const outcome = yield* (executor
-          ? computeElsewhere(node, executor)
-          : slotsNeeded > 0
-          ? Semaphore.withPermits(slots, Math.min(slotsNeeded, options.jobs))(run)
-          : run).pipe(
-            // the failing stage records itself at once: fail-fast interrupts everyone else after
-            Effect.tapError((e) =>
-              e._tag === "StageFailed" && e.key === node.key && !results.has(node.key)
-                ? record(node, {
-                  key: node.key,
-                  label: node.label,
-                  status: "failed",
-                  startedAt: null,
-                  finishedAt: now(),
-                  durationMs: null,
-                  resumed: false,
-                  error: e.message,
-                })
-                : Effect.void
-            ),
-          );
+        const outcome = yield* (executor ? computeElsewhere(node, executor) : run).pipe(
+          // the failing stage records itself at once: fail-fast interrupts everyone else after
+          Effect.tapError((e) =>
+            e._tag === "StageFailed" && e.key === node.key && !results.has(node.key)
+              ? record(node, {
+                key: node.key,
+                label: node.label,
+                status: "failed",
+                startedAt: null,
+                finishedAt: now(),
+                durationMs: null,
+                resumed: false,
+                error: e.message,
+              })
+              : Effect.void
+          ),
+        );
         return outcome.value;
       }),
     );
@@ -234,11 +225,8 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
       yield* events.emit({ type: "started", node });
       const scratchDir = yield* Effect.acquireRelease(
         Effect.promise(async () => {
-          const dir = join(
-            store.root,
-            "tmp",
-            `scratch-${node.key.slice(0, 16)}-${crypto.randomUUID().slice(0, 8)}`,
-          );
+          // named like the store's own tmp items, so a killed run's scratch is swept with them
+          const dir = join(store.root, "tmp", `${node.key}.${crypto.randomUUID()}.scratch`);
           await Deno.mkdir(dir, { recursive: true });
           return dir;
         }),
@@ -285,6 +273,7 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
         ),
       );
       const finishedAt = now();
+      killPoint("mid-stage");
       yield* store.write(node.key, {
         stage: node.def.name,
         version: node.def.version,
@@ -442,8 +431,3 @@ export const runPlan = Effect.fnUntraced(function* (plan: Plan, options: RunOpti
   }
   return { results, exit };
 });
-
-// A verify failure that is not "missing" means an entry exists but is corrupt.
-const store_has_entry = (exit: Exit.Exit<unknown, { readonly _tag: string }>): boolean =>
-  Exit.isFailure(exit) &&
-  Option.exists(Exit.findErrorOption(exit), (e) => e._tag === "CorruptEntry");

@@ -22,6 +22,7 @@ import * as Equivalence from "effect/Equivalence";
 import * as Option from "effect/Option";
 import { combinedChecksum, listFiles, scanArtifact, totalSize } from "./checksum.ts";
 import { checkArtifact, type CheckDepth } from "./integrity.ts";
+import { killPoint } from "./killPoint.ts";
 import { currentStamps, encodeStamps, pinTimes, STAMPS_FILE } from "./stamps.ts";
 import { CorruptEntry, MissingEntry, StoreIoError } from "./errors.ts";
 import {
@@ -102,13 +103,15 @@ const warnCorrupt = (key: string, reason: string) =>
   Effect.logWarning(`store: entry ${key} is corrupt (${reason}); removed, it will be recomputed`);
 
 /**
- * The entry of `key` if it is complete and checks out at `depth`; a bad one is reported, removed
- * and `Corrupt`. A problem is only believed after a second read of `meta.json` (see the header).
+ * The entry of `key` if it is complete and checks out at `depth`; a bad one is `Corrupt` and,
+ * when `discardBad` (every read path), reported and removed. A problem is only believed after a
+ * second read of `meta.json` (see the header).
  */
-const checked = (
+export const checkEntry = (
   L: Layout,
   key: string,
   depth: CheckDepth,
+  discardBad = true,
 ): Effect.Effect<Checked, StoreIoError> =>
   Effect.gen(function* () {
     assertKey(key);
@@ -125,15 +128,17 @@ const checked = (
       const unchanged = attempt > 0 && Option.makeEquivalence(Equivalence.String)(text, judged);
       if (unchanged || attempt > 2) {
         const reason = problems.join("; ");
-        yield* warnCorrupt(key, reason);
-        yield* discard(L, key, text);
+        if (discardBad) {
+          yield* warnCorrupt(key, reason);
+          yield* discard(L, key, text);
+        }
         return { _tag: "Corrupt", reason };
       }
       judged = text;
     }
   });
 
-type Checked =
+export type Checked =
   | { readonly _tag: "Missing" }
   | { readonly _tag: "Corrupt"; readonly reason: string }
   | { readonly _tag: "Ok"; readonly meta: EntryMeta };
@@ -142,7 +147,7 @@ type Checked =
 export const lookup =
   (L: Layout) => (key: string): Effect.Effect<Option.Option<EntryMeta>, StoreIoError> =>
     Effect.map(
-      Effect.suspend(() => checked(L, key, "stamped")),
+      Effect.suspend(() => checkEntry(L, key, "stamped")),
       (c) => (c._tag === "Ok" ? Option.some(c.meta) : Option.none()),
     );
 
@@ -150,7 +155,7 @@ export const lookup =
 export const verify =
   (L: Layout) =>
   (key: string): Effect.Effect<EntryMeta, CorruptEntry | MissingEntry | StoreIoError> =>
-    Effect.suspend(() => checked(L, key, "full")).pipe(
+    Effect.suspend(() => checkEntry(L, key, "full")).pipe(
       Effect.flatMap((c): Effect.Effect<EntryMeta, CorruptEntry | MissingEntry> =>
         c._tag === "Ok"
           ? Effect.succeed(c.meta)
@@ -253,6 +258,7 @@ const writeChecked = <E, R>(
         };
         if (pinned) yield* writeText(join(staging, STAMPS_FILE), encodeStamps(stamps));
         yield* writeText(join(staging, META_FILE), encodeMeta(meta));
+        killPoint("committing");
         return yield* commit(L, key, staging, meta);
       }),
     // After a commit the staging path is gone and this is a no-op.
