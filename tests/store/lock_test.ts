@@ -346,6 +346,30 @@ Deno.test("withLock() takes a key at its first attempt when the holder process w
   }
 });
 
+Deno.test("withLock() takes over at once a record of this host whose OS lock is free, even from another pid namespace", async () => {
+  // a holder killed in another container on this machine: its pid cannot be checked from here,
+  // but the kernel says nobody holds the file
+  const key = keyOf("other-container");
+  const logs: Logs = { lines: [] };
+  await runTest(
+    Effect.gen(function* () {
+      const store = yield* Store;
+      yield* TestClock.setTime(Date.now());
+      yield* plantLock(store.root, key, {
+        host: Deno.hostname(),
+        pidNs: "pid:[4026599999]",
+        pid: 1,
+        token: "container",
+        acquiredAt: new Date().toISOString(),
+        leaseUntil: new Date(Date.now() + 3_600_000).toISOString(),
+      });
+      assert.equal(yield* store.withLock(key, Effect.succeed("mine"), { timeoutMs: 0 }), "mine");
+    }).pipe(Effect.provide(TestClock.layer())),
+    logs,
+  );
+  assert.ok(!logs.lines.some((l) => l.includes("waiting")), logs.lines.join("\n"));
+});
+
 Deno.test("withLock() interrupted while waiting or while holding leaves no lock of its own", async () => {
   const key = keyOf("interrupt-lock");
   await runTest(Effect.gen(function* () {
