@@ -87,7 +87,7 @@ for (const c of cases) {
       assert.equal(second.status, "succeeded");
       const warnings = second.logs.filter((l) => l.startsWith("Warn"));
       assert.equal(warnings.length, 1, warnings.join("\n"));
-      assert.ok(warnings[0]!.includes(key), warnings[0]);
+      assert.ok(warnings[0]!.includes(key), warnings.join("\n"));
       assert.match(warnings[0]!, c.mentions);
       assert.equal(env.counts()[c.stage], 2, "the damaged stage ran again");
       assert.equal(env.counts()["summary"], 1, "its cached dependant did not");
