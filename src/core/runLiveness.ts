@@ -18,7 +18,13 @@ export const RUNNING_LOCK = "running.lock";
 export const holdRunLock = async (dir: string) => {
   const path = join(dir, RUNNING_LOCK);
   const file = await Deno.open(path, { create: true, write: true });
-  await file.lock(true); // a fresh folder: nobody else has it
+  // a fresh folder: nobody else has it. Without flock (some network filesystems) the run goes on
+  // without a liveness lock, and later runs leave its folder alone whatever becomes of it.
+  if (!(await file.tryLock(true).catch(() => false))) {
+    file.close();
+    await Deno.remove(path).catch(() => undefined);
+    return { release: () => Promise.resolve() };
+  }
   await file.write(new TextEncoder().encode(`${Deno.pid} ${hostname()}\n`));
   return {
     release: async () => {

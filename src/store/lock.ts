@@ -106,6 +106,14 @@ export interface HeldFile {
   readonly path: string;
 }
 
+/** A filesystem without flock (Lustre mounted without `-o flock`, some FUSE): say so plainly. */
+const noFlock = (e: unknown): never => {
+  throw new Error(
+    `the store's filesystem refused an OS file lock (flock); diffrun needs it to keep runs apart ` +
+      `(on Lustre, mount with -o flock or -o localflock): ${e instanceof Error ? e.message : e}`,
+  );
+};
+
 type Grab =
   | { readonly _tag: "Got"; readonly held: HeldFile }
   | { readonly _tag: "Busy" }
@@ -126,7 +134,7 @@ const grab = (path: string, create: boolean): Effect.Effect<Grab, StoreIoError> 
         throw e;
       }
       try {
-        if (!(await file.tryLock(true))) {
+        if (!(await file.tryLock(true).catch(noFlock))) {
           file.close();
           return { _tag: "Busy" };
         }
