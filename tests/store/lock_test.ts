@@ -23,7 +23,8 @@ const readLock = (root: string, key: string) =>
     try {
       return JSON.parse(await Deno.readTextFile(lockPath(root, key))) as Record<string, unknown>;
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return undefined;
+      // absent, or created and not yet written
+      if (e instanceof Deno.errors.NotFound || e instanceof SyntaxError) return undefined;
       throw e;
     }
   });
@@ -207,32 +208,40 @@ Deno.test("withLock() breaks another host's lock whose lease expired", async () 
   }));
 });
 
-Deno.test("withLock() respects another host's unexpired lease and fails with LockTimeout", async () => {
+Deno.test("withLock() respects another host's unexpired lease and fails with LockTimeout (TestClock)", async () => {
   const key = keyOf("live-lease");
-  await runTest(Effect.gen(function* () {
-    const store = yield* Store;
-    const now = Date.now();
-    const planted = {
-      host: "elsewhere.invalid",
-      pid: 1,
-      token: "remote",
-      acquiredAt: new Date(now).toISOString(),
-      leaseUntil: new Date(now + 3_600_000).toISOString(),
-    };
-    yield* plantLock(store.root, key, planted);
-    let ran = false;
-    const error = yield* Effect.flip(
-      store.withLock(key, Effect.sync(() => (ran = true)), { pollMs: 20, timeoutMs: 200 }),
-    );
-    assert.equal(error._tag, "LockTimeout");
-    assert.ok(
-      error._tag === "LockTimeout" && error.holder.includes("elsewhere.invalid"),
-      error.message,
-    );
-    assert.ok(error.message.includes(key), error.message);
-    assert.equal(ran, false);
-    assert.deepEqual(yield* readLock(store.root, key), planted);
-  }));
+  const logs: Logs = { lines: [] };
+  await runTest(
+    Effect.gen(function* () {
+      const store = yield* Store;
+      const now = Date.parse("2030-01-01T00:00:00Z");
+      yield* TestClock.setTime(now);
+      const planted = {
+        host: "elsewhere.invalid",
+        pid: 1,
+        token: "remote",
+        acquiredAt: new Date(now).toISOString(),
+        leaseUntil: new Date(now + 3_600_000).toISOString(),
+      };
+      yield* plantLock(store.root, key, planted);
+      let ran = false;
+      const waiter = yield* Effect.forkChild(Effect.flip(
+        store.withLock(key, Effect.sync(() => (ran = true)), { pollMs: 20, timeoutMs: 200 }),
+      ));
+      yield* settled(Effect.sync(() => logs.lines), (l) => l.some((x) => x.includes("waiting")));
+      for (let i = 0; i < 12; i++) yield* TestClock.adjust(20);
+      const error = yield* Fiber.join(waiter);
+      assert.equal(error._tag, "LockTimeout");
+      assert.ok(
+        error._tag === "LockTimeout" && error.holder.includes("elsewhere.invalid"),
+        error.message,
+      );
+      assert.ok(error.message.includes(key), error.message);
+      assert.equal(ran, false);
+      assert.deepEqual(yield* readLock(store.root, key), planted);
+    }).pipe(Effect.provide(TestClock.layer())),
+    logs,
+  );
 });
 
 Deno.test("withLock() takes over at once an empty lock file whose OS lock nobody holds", async () => {
@@ -372,19 +381,25 @@ Deno.test("withLock() takes over at once a record of this host whose OS lock is 
 
 Deno.test("withLock() interrupted while waiting or while holding leaves no lock of its own", async () => {
   const key = keyOf("interrupt-lock");
-  await runTest(Effect.gen(function* () {
-    const store = yield* Store;
-    const holder = yield* Effect.forkChild(store.withLock(key, Effect.never));
-    yield* awaitLockFile(store.root, key);
-    const holderToken = (yield* readLock(store.root, key))?.token;
-    assert.ok(holderToken !== undefined);
-    const waiter = yield* Effect.forkChild(store.withLock(key, Effect.void, { pollMs: 5 }));
-    yield* Effect.sleep(30);
-    yield* Fiber.interrupt(waiter);
-    assert.equal((yield* readLock(store.root, key))?.token, holderToken);
-    yield* Fiber.interrupt(holder);
-    assert.equal(yield* readLock(store.root, key), undefined);
-  }));
+  const logs: Logs = { lines: [] };
+  await runTest(
+    Effect.gen(function* () {
+      const store = yield* Store;
+      const holder = yield* Effect.forkChild(store.withLock(key, Effect.never));
+      yield* awaitLockFile(store.root, key);
+      const holderToken = (yield* settled(readLock(store.root, key), (r) => r !== undefined))
+        ?.token;
+      assert.ok(holderToken !== undefined);
+      const waiter = yield* Effect.forkChild(store.withLock(key, Effect.void, { pollMs: 5 }));
+      yield* settled(Effect.sync(() => logs.lines), (l) => l.some((x) => x.includes("waiting")));
+      yield* TestClock.adjust(5);
+      yield* Fiber.interrupt(waiter);
+      assert.equal((yield* readLock(store.root, key))?.token, holderToken);
+      yield* Fiber.interrupt(holder);
+      assert.equal(yield* readLock(store.root, key), undefined);
+    }).pipe(Effect.provide(TestClock.layer())),
+    logs,
+  );
 });
 
 Deno.test("a writer killed with SIGKILL mid-write leaves no entry; the key is then written normally", async () => {
