@@ -1,5 +1,6 @@
 /**
- * The `diffrun` command line: run, plan, explain, rerun, ls, show, compare, gc, report, serve.
+ * The `diffrun` command line: run, plan, explain, rerun, ls, show, compare, gc, verify, report,
+ * serve.
  *
  * Exit codes: 0 success, 1 a stage failed or the run was interrupted, 2 the experiment or the
  * command line is invalid (nothing ran, the store was not touched).
@@ -23,6 +24,7 @@ import * as opt from "./options.ts";
 import { denoCliLayer } from "./platform.ts";
 import { compareHtmlFlag, reportCommand, serveCommand, writeCompareHtml } from "./serve.ts";
 import { executorFlag, executorFor, makeExecCommand, retriesFlag, slurmPlanText } from "./exec.ts";
+import { makeVerifyCommand } from "./verify.ts";
 
 const out = (text: string) =>
   Effect.sync(() =>
@@ -309,6 +311,7 @@ export const diffrun = Command.make("diffrun").pipe(
     reportCommand,
     serveCommand,
     makeExecCommand((code) => void (exitCode = code)),
+    makeVerifyCommand((code) => void (exitCode = code)),
   ]),
 );
 

@@ -14,6 +14,8 @@ import type { NodeResult, RunEvent } from "./events.ts";
 import { sha256Hex } from "./cacheKey.ts";
 import { InvalidFile } from "./errors.ts";
 import { formatValue } from "./sweep.ts";
+import { killPoint } from "../store/killPoint.ts";
+import { holdRunLock } from "./runLiveness.ts";
 
 export const MANIFEST_VERSION = 1;
 
@@ -126,6 +128,7 @@ export const createRunDir = async (init: RunDirInit) => {
     join(init.resultsRoot, plan.experiment.name),
     `${stamp}-${planHash}`,
   );
+  const liveness = await holdRunLock(dir);
   await Deno.mkdir(join(dir, "logs"), { recursive: true });
   await Deno.mkdir(join(dir, "artifacts"), { recursive: true });
   const g = await gitInfo(init.projectRoot);
@@ -181,6 +184,7 @@ export const createRunDir = async (init: RunDirInit) => {
       memoryBytes: totalmem(),
     },
     store: init.storeRoot,
+    process: { pid: Deno.pid, hostname: hostname() },
   });
   const writeManifest = async (status: RunStatus, finishedAt: string | null) => {
     const tmp = join(dir, `.manifest.${crypto.randomUUID().slice(0, 8)}.tmp`);
@@ -246,11 +250,13 @@ export const createRunDir = async (init: RunDirInit) => {
       if (r?.status !== "ran" && r?.status !== "cached") continue;
       await linkTree(artifactDir(node.key), join(dir, "artifacts", sanitiseLabel(node.label)));
     }
+    killPoint("run-folder");
     await Deno.writeTextFile(
       join(dir, "summary.md"),
       summaryMarkdown(plan, results, summaries, status),
     );
     await writeManifest(status, new Date().toISOString());
+    await liveness.release();
     // the report reads only what was just written; a failure to render it is logged, and never
     // turns a finished run into a failed one
     await writeReport?.write(dir).catch((e) =>

@@ -11,11 +11,13 @@ import * as Option from "effect/Option";
 import { join, relative, resolve } from "node:path";
 import { loadExperimentModule } from "./experiment.ts";
 import { type Plan, planExperiment } from "./plan.ts";
-import { createRunDir, type RunReportWriter, type RunStatus } from "./runDir.ts";
+import { createRunDir, listRunDirs, type RunReportWriter, type RunStatus } from "./runDir.ts";
 import { type NodeResult, RunEvents } from "./events.ts";
 import { runPlan, type StageExecutor } from "./scheduler.ts";
 import { makeProgress } from "./progress.ts";
 import { Store } from "../store/Store.ts";
+import { killPoint } from "../store/killPoint.ts";
+import { markDeadRuns } from "./runLiveness.ts";
 
 export interface RunRequest {
   readonly experimentFile: string;
@@ -61,6 +63,11 @@ export const loadAndPlan = async (
 /** Runs an already planned experiment (so planning errors surface before any effect runs). */
 export const runPlanned = Effect.fnUntraced(
   function* (plan: Plan, req: RunRequest, store: Store["Service"]) {
+    // what killed processes left: their tmp/ items and locks, their run folders still `running`
+    yield* store.sweep().pipe(
+      Effect.catch((e) => Effect.logWarning(`could not sweep the store: ${e.message}`)),
+    );
+    yield* Effect.promise(async () => markDeadRuns(await listRunDirs(req.resultsRoot)));
     const runDir = yield* Effect.promise(() =>
       createRunDir({
         resultsRoot: req.resultsRoot,
@@ -78,6 +85,7 @@ export const runPlanned = Effect.fnUntraced(
         },
       })
     );
+    killPoint("planning");
     const progress = makeProgress({ tty: req.tty, write: req.write });
     req.write(
       `diffrun: ${plan.experiment.name}${

@@ -1,11 +1,11 @@
 /**
- * Computing a missing entry: its inputs loaded (read and verified, or computed first), then the
- * stage run once per key in this process, under the store's per-key lock and a compute slot, or
- * handed to the executor.
+ * Computing a missing entry: its inputs loaded (read after a checked lookup — metadata, file list
+ * and sizes, and a re-hash of any file whose stat stamp changed, see src/store/integrity.ts — or
+ * computed first), then the stage run once per key in this process, under the store's per-key
+ * lock (waited for first) and then a compute slot, or handed to the executor.
  */
 import * as Deferred from "effect/Deferred";
 import * as Effect from "effect/Effect";
-import * as Exit from "effect/Exit";
 import * as Option from "effect/Option";
 import * as Semaphore from "effect/Semaphore";
 import type { PlanNode } from "./plan.ts";
@@ -38,26 +38,16 @@ const once = <A>(
     return make.pipe(Effect.onExit((exit) => Deferred.done(d, exit)));
   });
 
-// A verify failure that is not "missing" means an entry exists but is corrupt.
-const isCorrupt = (exit: Exit.Exit<unknown, { readonly _tag: string }>): boolean =>
-  Exit.isFailure(exit) &&
-  Option.exists(Exit.findErrorOption(exit), (e) => e._tag === "CorruptEntry");
-
-/** Value of an upstream entry: memoised; read and verified from the store, or computed. */
+/** Value of an upstream entry: memoised; read from the store after a checked lookup, or computed. */
 const load = (s: SchedulerState, key: string): Effect.Effect<unknown, Failure> =>
   once(
     s.loaded,
     key,
     Effect.gen(function* () {
       const node = nodeOf(s, key);
-      const verified = yield* Effect.exit(s.store.verify(key));
-      if (Exit.isSuccess(verified)) return yield* readStored(s, node);
-      if (isCorrupt(verified)) {
-        yield* Effect.logWarning(
-          `entry ${key.slice(0, 12)} of ${node.label} is corrupt; recomputing it`,
-        );
-        yield* s.store.remove(key).pipe(Effect.ignore);
-      }
+      // a corrupt entry is reported and removed by the checked lookup, then recomputed here
+      const hit = yield* s.store.lookup(key).pipe(Effect.mapError(asStageFailure(node)));
+      if (Option.isSome(hit)) return yield* readStored(s, node);
       const value = yield* computeStage(s, node);
       return elsewhere(s, node) ? yield* readStored(s, node) : value;
     }),
@@ -123,6 +113,9 @@ export const computeStage = (s: SchedulerState, node: PlanNode): Effect.Effect<u
           inputs[name] = yield* load(s, upstream).pipe(Effect.mapError(upstreamFailure(upstream)));
         }
       }
+      const slotsNeeded = node.def.resources?.compute ?? 0;
+      // the lock is waited for first, holding no compute slot, so a key held by another process
+      // never idles a slot that unrelated stages could use
       const run = store.withLock(
         node.key,
         Effect.gen(function* () {
@@ -132,32 +125,31 @@ export const computeStage = (s: SchedulerState, node: PlanNode): Effect.Effect<u
             const value = yield* readStored(s, node);
             return { value, ran: false, resumed: false };
           }
-          return yield* executeStage(s, node, inputs);
+          return yield* (slotsNeeded > 0
+            ? Semaphore.withPermits(s.slots, Math.min(slotsNeeded, options.jobs))(
+              executeStage(s, node, inputs),
+            )
+            : executeStage(s, node, inputs));
         }),
       ).pipe(Effect.mapError(asStageFailure(node)));
-      const slotsNeeded = node.def.resources?.compute ?? 0;
       // the cluster schedules jobs: they take no local compute slot
-      const outcome = yield* (executor
-        ? computeElsewhere(s, node, executor)
-        : slotsNeeded > 0
-        ? Semaphore.withPermits(s.slots, Math.min(slotsNeeded, options.jobs))(run)
-        : run).pipe(
-          // the failing stage records itself at once: fail-fast interrupts everyone else after
-          Effect.tapError((e) =>
-            e._tag === "StageFailed" && e.key === node.key && !s.results.has(node.key)
-              ? record(s, node, {
-                key: node.key,
-                label: node.label,
-                status: "failed",
-                startedAt: null,
-                finishedAt: now(),
-                durationMs: null,
-                resumed: false,
-                error: e.message,
-              })
-              : Effect.void
-          ),
-        );
+      const outcome = yield* (executor ? computeElsewhere(s, node, executor) : run).pipe(
+        // the failing stage records itself at once: fail-fast interrupts everyone else after
+        Effect.tapError((e) =>
+          e._tag === "StageFailed" && e.key === node.key && !s.results.has(node.key)
+            ? record(s, node, {
+              key: node.key,
+              label: node.label,
+              status: "failed",
+              startedAt: null,
+              finishedAt: now(),
+              durationMs: null,
+              resumed: false,
+              error: e.message,
+            })
+            : Effect.void
+        ),
+      );
       return outcome.value;
     }),
   );

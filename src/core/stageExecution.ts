@@ -12,6 +12,7 @@ import type { Codec } from "./codec.ts";
 import { type StageContext, structuredInputs } from "./stage.ts";
 import type { Json } from "./canonicalJson.ts";
 import { writeRunnerFiles } from "./runnerFiles.ts";
+import { killPoint } from "../store/killPoint.ts";
 import { asStageFailure, now, readStored, record, type SchedulerState } from "./schedulerState.ts";
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -20,11 +21,8 @@ const errorText = (e: unknown): string => (e instanceof Error ? e.message : Stri
 const scratchDirectory = (s: SchedulerState, node: PlanNode) =>
   Effect.acquireRelease(
     Effect.promise(async () => {
-      const dir = join(
-        s.store.root,
-        "tmp",
-        `scratch-${node.key.slice(0, 16)}-${crypto.randomUUID().slice(0, 8)}`,
-      );
+      // named like the store's own tmp items, so a killed run's scratch is swept with them
+      const dir = join(s.store.root, "tmp", `${node.key}.${crypto.randomUUID()}.scratch`);
       await Deno.mkdir(dir, { recursive: true });
       return dir;
     }),
@@ -89,6 +87,7 @@ export const executeStage = (
         ),
       );
     const finishedAt = now();
+    killPoint("mid-stage");
     yield* store.write(node.key, {
       stage: node.def.name,
       version: node.def.version,

@@ -4,7 +4,9 @@
  * An entry is the output of one stage instance, keyed by its 64-hex cache key (computed elsewhere,
  * see `src/core/`): a folder of artifact files plus `meta.json` with their checksums. This module
  * gathers the store's operations behind the `Store` service; each concept lives in its own file:
- * `entries.ts` (lookup, verify, atomic write, list, remove), `lock.ts` (cross-process, cross-host
+ * `entries.ts` (lookup, verify, atomic write, list, remove), `integrity.ts` and `stamps.ts` (what
+ * is checked on every reuse), `audit.ts` (`diffrun verify`), `sweep.ts` (what killed processes
+ * left), `lock.ts` (cross-process, cross-host
  * per-key locks), `checkpoint.ts`, `gc.ts`, `meta.ts` (the validated `meta.json`), `layout.ts`
  * (paths) and `checksum.ts`. The store is ML-agnostic: it moves files, never tensors; what the
  * files mean is the codec's business.
@@ -26,6 +28,7 @@ import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import type * as Option from "effect/Option";
+import { audit, type AuditReport } from "./audit.ts";
 import { clearCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { list, lookup, remove, verify, write, type WriteInfo } from "./entries.ts";
 import type { CorruptEntry, LockTimeout, MissingEntry, StoreIoError } from "./errors.ts";
@@ -33,6 +36,7 @@ import { io, mkdirp, removeTree } from "./fsio.ts";
 import { gc, type GcOptions, type GcReport } from "./gc.ts";
 import { layout } from "./layout.ts";
 import { type LockOptions, withLock } from "./lock.ts";
+import { sweep, type SweepReport } from "./sweep.ts";
 import type { EntryMeta } from "./meta.ts";
 
 export {
@@ -50,12 +54,16 @@ export {
   type Timings,
 } from "./meta.ts";
 export { isKey } from "./layout.ts";
-export type { GcOptions, GcReport, LockOptions, WriteInfo };
+export type { AuditReport, GcOptions, GcReport, LockOptions, SweepReport, WriteInfo };
 
 export interface StoreShape {
   /** Absolute or project-relative root the store was opened at. */
   readonly root: string;
-  /** The entry's metadata, read and validated, no hashing. Corrupt → `None`, a warning, removed. */
+  /**
+   * The entry's metadata, if the entry is complete and checks out: file list and sizes always,
+   * contents re-hashed for every file whose stat stamp changed (`integrity.ts`). Corrupt →
+   * `None`, a warning naming the key and the file, removed.
+   */
   lookup(key: string): Effect.Effect<Option.Option<EntryMeta>, StoreIoError>;
   /** Re-hashes every artifact file against `meta.json`; a corrupt entry is removed and reported. */
   verify(key: string): Effect.Effect<EntryMeta, CorruptEntry | MissingEntry | StoreIoError>;
@@ -92,6 +100,13 @@ export interface StoreShape {
   remove(key: string): Effect.Effect<boolean, StoreIoError>;
   /** Removes unreferenced, unlocked entries and checkpoints, and old `tmp/` leftovers. */
   gc(options: GcOptions): Effect.Effect<GcReport, StoreIoError>;
+  /** Removes `tmp/` items and lock files that no live holder owns (see `sweep.ts`). */
+  sweep(): Effect.Effect<SweepReport, StoreIoError>;
+  /** Re-hashes every entry; reports the bad ones, removes them with `repair` (`audit.ts`). */
+  audit(options: {
+    readonly repair: boolean;
+    readonly onEntry?: (key: string, ok: boolean) => void;
+  }): Effect.Effect<AuditReport, StoreIoError>;
 }
 
 /** Opens (creating its folders if needed) the store at `root`. */
@@ -112,6 +127,8 @@ export const makeStore = (root: string): Effect.Effect<StoreShape, StoreIoError>
       list: () => list(L),
       remove: remove(L),
       gc: gc(L),
+      sweep: () => sweep(L),
+      audit: audit(L),
     };
   });
 

@@ -3,7 +3,7 @@
  *
  * Every regular file under `artifact/` is hashed (sha256, streamed in 1 MiB chunks so model
  * weights never sit in memory twice). The entry checksum is the sha256 of the JSON array
- * `[[path, size, sha256], …]` sorted by path (UTF-16 code-unit order): one string that changes
+ * `[[path, size, digest], …]` sorted by path (UTF-16 code-unit order): one string that changes
  * when any file is added, removed, renamed, resized or edited. Empty directories carry no content
  * and are ignored. Symbolic links and other special files are refused: an entry must not point
  * outside itself.
@@ -13,16 +13,16 @@ import { join } from "node:path";
 import * as Effect from "effect/Effect";
 import { StoreIoError } from "./errors.ts";
 import { io, listDir } from "./fsio.ts";
-import type { FileRecord } from "./meta.ts";
+import { type Digest, type FileRecord, HASH_ALGORITHM } from "./meta.ts";
 
 const CHUNK = 1 << 20;
 
-/** sha256 (hex) and size of one file. */
+/** Digest (hex, `HASH_ALGORITHM`) and size of one file. */
 export const hashFile = (
   path: string,
-): Effect.Effect<{ size: number; sha256: string }, StoreIoError> =>
+): Effect.Effect<{ size: number; digest: string }, StoreIoError> =>
   io("hash", path, async () => {
-    const hash = createHash("sha256");
+    const hash = createHash(HASH_ALGORITHM);
     const file = await Deno.open(path, { read: true });
     const buf = new Uint8Array(CHUNK);
     let size = 0;
@@ -36,7 +36,7 @@ export const hashFile = (
     } finally {
       file.close();
     }
-    return { size, sha256: hash.digest("hex") };
+    return { size, digest: hash.digest("hex") };
   });
 
 /** Relative POSIX paths of every regular file under `dir`, sorted. */
@@ -73,16 +73,21 @@ export const scanArtifact = (dir: string): Effect.Effect<FileRecord[], StoreIoEr
     // Sequential on purpose: hashing is disk-bound and the machine may be busy training.
     return yield* Effect.forEach(
       paths,
-      (path) => Effect.map(hashFile(join(dir, ...path.split("/"))), (h) => ({ path, ...h })),
+      (path) =>
+        Effect.map(
+          hashFile(join(dir, ...path.split("/"))),
+          (h): FileRecord => ({ path, size: h.size, algorithm: HASH_ALGORITHM, digest: h.digest }),
+        ),
     );
   });
 
 /** The entry checksum over a list of file records (sorted here, whatever the input order). */
-export const combinedChecksum = (files: readonly FileRecord[]): string => {
+export const combinedChecksum = (files: readonly FileRecord[]): Digest => {
   const rows = [...files]
     .sort((a, b) => comparePaths(a.path, b.path))
-    .map((f) => [f.path, f.size, f.sha256]);
-  return createHash("sha256").update(JSON.stringify(rows)).digest("hex");
+    .map((f) => [f.path, f.size, f.digest]);
+  const digest = createHash(HASH_ALGORITHM).update(JSON.stringify(rows)).digest("hex");
+  return { algorithm: HASH_ALGORITHM, digest };
 };
 
 export const totalSize = (files: readonly FileRecord[]): number =>

@@ -7,16 +7,23 @@
  * complete entries; if the target already exists another writer won and its entry is kept. A
  * failed, interrupted or killed write leaves at most a staging directory that `gc` collects.
  *
- * Reading `meta.json` is cheap (`lookup`); re-hashing the files is not (`verify`). An entry that
- * fails either check is moved out of sight and reported, so the caller recomputes it. This module
- * knows nothing about locks: the scheduler wraps lookup-or-compute in `withLock`.
+ * Every read checks the artifact against `meta.json` (`integrity.ts`): `lookup`, on every reuse,
+ * compares the file list and sizes and re-hashes the files whose stat stamp changed; `verify`
+ * re-hashes everything. An entry that fails is reported (a warning naming the key and the file),
+ * moved out of sight and deleted, so the caller recomputes it; never used. Before judging, the
+ * metadata is read a second time: a writer committing (or a reader discarding) the same key at
+ * that moment explains what looked wrong. This module knows nothing about locks: the scheduler
+ * wraps lookup-or-compute in `withLock`.
  */
 import { dirname, join } from "node:path";
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import * as Equivalence from "effect/Equivalence";
 import * as Option from "effect/Option";
-import { combinedChecksum, scanArtifact, totalSize } from "./checksum.ts";
+import { combinedChecksum, listFiles, scanArtifact, totalSize } from "./checksum.ts";
+import { checkArtifact, type CheckDepth } from "./integrity.ts";
+import { killPoint } from "./killPoint.ts";
+import { currentStamps, encodeStamps, pinTimes, STAMPS_FILE } from "./stamps.ts";
 import { CorruptEntry, MissingEntry, StoreIoError } from "./errors.ts";
 import {
   io,
@@ -95,72 +102,68 @@ const discard = (
 const warnCorrupt = (key: string, reason: string) =>
   Effect.logWarning(`store: entry ${key} is corrupt (${reason}); removed, it will be recomputed`);
 
+/**
+ * The entry of `key` if it is complete and checks out at `depth`; a bad one is `Corrupt` and,
+ * when `discardBad` (every read path), reported and removed. A problem is only believed after a
+ * second read of `meta.json` (see the header).
+ */
+export const checkEntry = (
+  L: Layout,
+  key: string,
+  depth: CheckDepth,
+  discardBad = true,
+): Effect.Effect<Checked, StoreIoError> =>
+  Effect.gen(function* () {
+    assertKey(key);
+    let judged: Option.Option<string> = Option.none();
+    for (let attempt = 0;; attempt++) {
+      const state = yield* readMeta(L, key);
+      if (state._tag === "Missing") return { _tag: "Missing" };
+      const text = state._tag === "Ok" ? Option.some(state.text) : state.text;
+      const problems = state._tag === "Ok"
+        ? yield* checkArtifact(L.entryDir(key), state.meta, depth)
+        : [state.reason];
+      if (problems.length === 0 && state._tag === "Ok") return { _tag: "Ok", meta: state.meta };
+      // the second look: a commit or a discard of this key may have been half-way
+      const unchanged = attempt > 0 && Option.makeEquivalence(Equivalence.String)(text, judged);
+      if (unchanged || attempt > 2) {
+        const reason = problems.join("; ");
+        if (discardBad) {
+          yield* warnCorrupt(key, reason);
+          yield* discard(L, key, text);
+        }
+        return { _tag: "Corrupt", reason };
+      }
+      judged = text;
+    }
+  });
+
+export type Checked =
+  | { readonly _tag: "Missing" }
+  | { readonly _tag: "Corrupt"; readonly reason: string }
+  | { readonly _tag: "Ok"; readonly meta: EntryMeta };
+
+/** The entry if it exists and checks out (stamped depth); a bad one is removed: `None`. */
 export const lookup =
   (L: Layout) => (key: string): Effect.Effect<Option.Option<EntryMeta>, StoreIoError> =>
-    Effect.suspend(() => {
-      assertKey(key);
-      return readMeta(L, key);
-    }).pipe(
-      Effect.flatMap((state) => {
-        switch (state._tag) {
-          case "Ok":
-            return Effect.succeed(Option.some(state.meta));
-          case "Missing":
-            return Effect.succeed(Option.none());
-          case "Invalid":
-            return warnCorrupt(key, state.reason).pipe(
-              Effect.andThen(discard(L, key, state.text)),
-              Effect.as(Option.none()),
-            );
-        }
-      }),
+    Effect.map(
+      Effect.suspend(() => checkEntry(L, key, "stamped")),
+      (c) => (c._tag === "Ok" ? Option.some(c.meta) : Option.none()),
     );
 
-/** Differences between the recorded and the actual file lists; empty when they agree. */
-const compareFiles = (meta: EntryMeta, actual: readonly EntryMeta["files"][number][]): string[] => {
-  const problems: string[] = [];
-  const recorded = new Map(meta.files.map((f) => [f.path, f]));
-  const found = new Map(actual.map((f) => [f.path, f]));
-  for (const [path, want] of recorded) {
-    const got = found.get(path);
-    if (got === undefined) problems.push(`file ${path} is missing`);
-    else if (got.size !== want.size) {
-      problems.push(`file ${path} has ${got.size} bytes, expected ${want.size}`);
-    } else if (got.sha256 !== want.sha256) {
-      problems.push(`file ${path} has sha256 ${got.sha256}, expected ${want.sha256}`);
-    }
-  }
-  for (const path of found.keys()) {
-    if (!recorded.has(path)) problems.push(`unexpected file ${path}`);
-  }
-  if (combinedChecksum(meta.files) !== meta.checksum) {
-    problems.push("checksum does not match the file list");
-  }
-  if (totalSize(meta.files) !== meta.sizeBytes) {
-    problems.push("sizeBytes does not match the file list");
-  }
-  return problems;
-};
-
+/** Re-hashes every file of the entry; a bad one is removed and fails with `CorruptEntry`. */
 export const verify =
   (L: Layout) =>
   (key: string): Effect.Effect<EntryMeta, CorruptEntry | MissingEntry | StoreIoError> =>
-    Effect.gen(function* () {
-      assertKey(key);
-      const state = yield* readMeta(L, key);
-      if (state._tag === "Missing") return yield* new MissingEntry({ key });
-      if (state._tag === "Invalid") {
-        yield* discard(L, key, state.text);
-        return yield* new CorruptEntry({ key, reason: state.reason });
-      }
-      const actual = yield* scanArtifact(L.artifactDir(key));
-      const problems = compareFiles(state.meta, actual);
-      if (problems.length > 0) {
-        yield* discard(L, key, Option.some(state.text));
-        return yield* new CorruptEntry({ key, reason: problems.join("; ") });
-      }
-      return state.meta;
-    });
+    Effect.suspend(() => checkEntry(L, key, "full")).pipe(
+      Effect.flatMap((c): Effect.Effect<EntryMeta, CorruptEntry | MissingEntry> =>
+        c._tag === "Ok"
+          ? Effect.succeed(c.meta)
+          : c._tag === "Missing"
+          ? Effect.fail(new MissingEntry({ key }))
+          : Effect.fail(new CorruptEntry({ key, reason: c.reason }))
+      ),
+    );
 
 const isoNow = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString());
 
@@ -230,6 +233,10 @@ const writeChecked = <E, R>(
         const startedAt = yield* Clock.currentTimeMillis;
         yield* writeArtifact(artifact);
         const finishedAt = yield* Clock.currentTimeMillis;
+        // pinned before hashing, stamped after: see stamps.ts
+        const paths = yield* listFiles(artifact);
+        const pinned = yield* pinTimes(artifact, paths);
+        const stamps = currentStamps(artifact, paths);
         const files = yield* scanArtifact(artifact);
         const meta: EntryMeta = {
           schemaVersion: SCHEMA_VERSION,
@@ -249,7 +256,9 @@ const writeChecked = <E, R>(
           sizeBytes: totalSize(files),
           checksum: combinedChecksum(files),
         };
+        if (pinned) yield* writeText(join(staging, STAMPS_FILE), encodeStamps(stamps));
         yield* writeText(join(staging, META_FILE), encodeMeta(meta));
+        killPoint("committing");
         return yield* commit(L, key, staging, meta);
       }),
     // After a commit the staging path is gone and this is a no-op.

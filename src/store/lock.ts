@@ -1,44 +1,48 @@
 /**
- * Per-key exclusive locks that work across processes and across hosts sharing the store.
+ * Per-key exclusive locks across fibers, processes and hosts sharing the store.
  *
- * A lock is the file `locks/<key>.lock`, created with an exclusive create (`O_CREAT|O_EXCL`), that
- * names its holder: `{ host, pidNs, pid, pidStart, token, acquiredAt, leaseUntil }`. The holder renews the
- * lease from a background fiber (every quarter lease) by renaming a fresh copy over the file.
- * A waiter polls, and breaks the lock only when it is stale:
- *   - same host (hostname and pid namespace): the holder's pid is gone, a zombie, or a different
- *     process (its start time differs);
- *     a live holder is trusted whatever its lease, because a long synchronous tensor op can
- *     starve its renewal fiber;
- *   - other host (or no `/proc`): the lease has expired;
- *   - unreadable content (a holder killed between create and write): older than one lease.
- * Breaking, releasing and renewing happen under a short breaker mutex (`<key>.lock.break`,
- * exclusive create, itself stale after 10 s): the lock file is re-read there, and deleted or
- * rewritten only if it is still the very file judged stale (or still carries the holder's token).
- * Two waiters can thus never both delete a lock, and a holder whose lease lapsed never deletes or
- * overwrites its successor's lock. When liveness cannot be seen (Deno hides /proc without
- * --allow-all and signal 0 without unscoped --allow-run), the lease decides.
+ * The lock of a key is the file `locks/<key>.lock`. Its holder keeps it open with an exclusive
+ * OS-level lock (`flock(2)`, `Deno.FsFile.tryLock`) for as long as it holds the key. The kernel
+ * drops that lock the instant the holder's process dies, however it dies (kill -9, OOM killer,
+ * power loss of a container), so a waiter on the same machine takes over at its next poll
+ * (default 250 ms), never after a timeout. flock locks belong to an open file, so two fibers of
+ * one process exclude each other too.
  *
- * Leases bound how long a dead remote holder blocks others; they do not make two holders
- * impossible when a live remote holder is paused past its lease. Store writes stay correct even
- * then, because commits are atomic and the first one wins.
+ * The holder also writes its record into the file: `{ host, pidNs, pid, token, acquiredAt,
+ * leaseUntil }`, and renews the lease from a background fiber every quarter lease. The record
+ * serves two purposes:
+ *   - people and `LockTimeout` messages can see who holds a key;
+ *   - hosts that share the store over a network filesystem. NFS and most cluster filesystems
+ *     forward flock to the server, and then the OS lock alone excludes hosts; but some do not
+ *     (flock stays local to each client), and there the lease is what keeps two hosts apart: a
+ *     process that obtains the OS lock but finds another host's record with an unexpired lease
+ *     lets go and waits. That lease is the only thing ever waited out, and only for another
+ *     host. A record of this host (same hostname; containers sharing a kernel share flock) whose
+ *     OS lock is free belongs to a dead or finished process and is taken over at once, as is an
+ *     empty or unreadable record.
+ * Leases bound how long a dead remote holder blocks others; on a filesystem without shared flock
+ * they do not make two holders impossible (two hosts writing their records within the same
+ * instant, or a remote holder paused past its lease). Store writes stay correct even then,
+ * because commits are atomic and the first one wins: the cost is duplicated work.
+ *
+ * Releasing deletes the file while still holding the OS lock, then closes it. A waiter that had
+ * opened the old file gets its lock after that, sees that the path no longer names the file it
+ * holds (inode check) and starts over with the new one, so two holders never hold "the" lock.
  */
-import process from "node:process";
-import { join } from "node:path";
-import * as Data from "effect/Data";
 import * as Clock from "effect/Clock";
+import * as Data from "effect/Data";
 import * as Effect from "effect/Effect";
-import * as Option from "effect/Option";
 import * as Schedule from "effect/Schedule";
 import * as Scope from "effect/Scope";
 import * as v from "valibot";
-import { LockTimeout, type StoreIoError } from "./errors.ts";
-import { io, isAlreadyExists, mkdirp, readText, removeTree, stat } from "./fsio.ts";
+import { LockTimeout, StoreIoError } from "./errors.ts";
+import { io, isNotFound, mkdirp } from "./fsio.ts";
 import { freshToken, type Layout } from "./layout.ts";
 
 export interface LockOptions {
-  /** How long a lock stays valid without renewal, for waiters that cannot see the holder's process (default 30 s). */
+  /** How long a record stays valid without renewal, for other hosts (default 30 s). */
   readonly leaseMs?: number;
-  /** How often a waiter looks at the lock again (default 250 ms). */
+  /** How often a waiter tries the lock again (default 250 ms). */
   readonly pollMs?: number;
   /** Give up with `LockTimeout` after this long (default: wait as long as the holder lives). */
   readonly timeoutMs?: number;
@@ -48,331 +52,260 @@ const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_POLL_MS = 250;
 
 // Loose on purpose: a newer diffrun may add fields, and its locks must still be understood.
-const LockFileSchema = v.object({
+const LockRecordSchema = v.object({
   host: v.string(),
   pid: v.pipe(v.number(), v.integer()),
-  /** Start time of the holder process (`/proc/<pid>/stat` field 22), to detect pid reuse. */
-  pidStart: v.optional(v.string()),
-  /** The holder's pid namespace (`/proc/self/ns/pid`): containers sharing a hostname differ here. */
+  /** The holder's pid namespace (`/proc/self/ns/pid`), when it could read it. */
   pidNs: v.optional(v.string()),
   token: v.string(),
   acquiredAt: v.pipe(v.string(), v.isoTimestamp()),
   leaseUntil: v.pipe(v.string(), v.isoTimestamp()),
 });
-type LockFile = v.InferOutput<typeof LockFileSchema>;
+export type LockRecord = v.InferOutput<typeof LockRecordSchema>;
 
-const parseLock = (raw: string): LockFile | undefined => {
+export const parseLockRecord = (raw: string): LockRecord | undefined => {
   try {
-    const checked = v.safeParse(LockFileSchema, JSON.parse(raw));
+    const checked = v.safeParse(LockRecordSchema, JSON.parse(raw));
     return checked.success ? checked.output : undefined;
   } catch {
     return undefined;
   }
 };
 
-const describeHolder = (lock: LockFile): string =>
+export const describeHolder = (lock: LockRecord): string =>
   `pid ${lock.pid} on host ${lock.host} (since ${lock.acquiredAt}, lease until ${lock.leaseUntil})`;
 
-// ---------------------------------------------------------------------------------------------
-// Process liveness through /proc (Linux). Elsewhere the answer is "unknown" and leases decide.
+let pidNs: Promise<string | undefined> | undefined;
+const ownPidNs = () => pidNs ??= Deno.readLink("/proc/self/ns/pid").catch(() => undefined);
 
-type Liveness = "alive" | "dead" | "unknown";
+/** True when the record was written on this machine (where flock is authoritative). */
+const isLocalRecord = (lock: LockRecord): boolean => lock.host === Deno.hostname();
 
-interface ProcStat {
-  readonly state: string;
-  readonly start: string;
-}
-
-const readProcStat = async (pid: number | "self"): Promise<ProcStat | undefined> => {
-  try {
-    const text = await Deno.readTextFile(`/proc/${pid}/stat`);
-    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ")".
-    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { state: fields[0] ?? "", start: fields[19] ?? "" };
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
-};
-
-/**
- * Liveness by signal 0 when /proc is out of reach (Deno lets a process read /proc only with
- * --allow-all; signalling needs unscoped --allow-run). Without either, "unknown": leases decide.
- */
-const signalProbe = async (pid: number): Promise<Liveness> => {
-  const run = await Deno.permissions.query({ name: "run" });
-  if (run.state !== "granted") return "unknown";
-  try {
-    process.kill(pid, 0);
-    return "alive";
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    return code === "ESRCH" ? "dead" : code === "EPERM" ? "alive" : "unknown";
-  }
-};
-
-interface SelfInfo {
-  readonly host: string;
-  readonly pidNs: string | undefined;
-  readonly pidStart: string | undefined;
-  readonly proc: boolean;
-}
-
-let self: Promise<SelfInfo> | undefined;
-const selfInfo = (): Promise<SelfInfo> =>
-  self ??= (async () => {
-    // Deno grants a process's own /proc entries only with --allow-all, so under diffrun's
-    // narrower permission set our own start time and pid namespace may be unknown: others then
-    // judge our locks by pid alone. Whether /proc works at all is read from pid 1.
-    const stat = await readProcStat("self").catch(() => undefined);
-    const pidNs = await Deno.readLink("/proc/self/ns/pid").catch(() => undefined);
-    const proc = stat !== undefined ||
-      await Deno.stat("/proc/1/stat").then(() => true, () => false);
-    return { host: Deno.hostname(), pidNs, pidStart: stat?.start, proc };
-  })();
-
-const liveness = (
-  pid: number,
-  pidStart: string | undefined,
-): Effect.Effect<Liveness, StoreIoError> =>
-  io("inspect process", `/proc/${pid}`, async () => {
-    if (!(await selfInfo()).proc) return await signalProbe(pid);
-    const s = await readProcStat(pid);
-    if (s === undefined || s.state === "Z" || s.state === "X") return "dead";
-    if (pidStart !== undefined && s.start !== pidStart) return "dead";
-    return "alive";
+const recordText = (token: string, acquiredAt: number, now: number, leaseMs: number) =>
+  Effect.promise(async () => {
+    const ns = await ownPidNs();
+    return JSON.stringify(
+      {
+        host: Deno.hostname(),
+        pid: Deno.pid,
+        ...(ns === undefined ? {} : { pidNs: ns }),
+        token,
+        acquiredAt: new Date(acquiredAt).toISOString(),
+        leaseUntil: new Date(now + leaseMs).toISOString(),
+      } satisfies LockRecord,
+    ) + "\n";
   });
 
 // ---------------------------------------------------------------------------------------------
-// Inspecting and breaking a lock file.
+// The OS lock.
+
+/** An open lock file whose exclusive flock we hold, and the inode it had when we got it. */
+export interface HeldFile {
+  readonly file: Deno.FsFile;
+  readonly ino: number;
+  readonly path: string;
+}
+
+/** A filesystem without flock (Lustre mounted without `-o flock`, some FUSE): say so plainly. */
+const noFlock = (e: unknown): never => {
+  throw new Error(
+    `the store's filesystem refused an OS file lock (flock); diffrun needs it to keep runs apart ` +
+      `(on Lustre, mount with -o flock or -o localflock): ${e instanceof Error ? e.message : e}`,
+  );
+};
+
+type Grab =
+  | { readonly _tag: "Got"; readonly held: HeldFile }
+  | { readonly _tag: "Busy" }
+  | { readonly _tag: "Absent" };
+
+/**
+ * Opens `path` (creating it when `create`) and tries its exclusive flock without blocking. `Got`
+ * only when the path still names the very file locked (see the module header).
+ */
+const grab = (path: string, create: boolean): Effect.Effect<Grab, StoreIoError> =>
+  io("lock", path, async (): Promise<Grab> => {
+    for (;;) {
+      let file: Deno.FsFile;
+      try {
+        file = await Deno.open(path, { read: true, write: true, create });
+      } catch (e) {
+        if (!create && isNotFound(e)) return { _tag: "Absent" };
+        throw e;
+      }
+      try {
+        if (!(await file.tryLock(true).catch(noFlock))) {
+          file.close();
+          return { _tag: "Busy" };
+        }
+        const mine = await file.stat();
+        const named = await Deno.lstat(path).catch((e) => {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        });
+        if (named !== undefined && named.ino === mine.ino && mine.ino !== null) {
+          return { _tag: "Got", held: { file, ino: mine.ino, path } };
+        }
+        file.close(); // released (deleted) while we opened it: try the new file
+        if (named === undefined && !create) return { _tag: "Absent" };
+      } catch (e) {
+        file.close();
+        throw e;
+      }
+    }
+  });
+
+const readRecord = (held: HeldFile) =>
+  io("read lock", held.path, () => Deno.readTextFile(held.path).catch(() => ""));
+
+const writeRecord = (held: HeldFile, text: string) =>
+  io("write lock", held.path, async () => {
+    const bytes = new TextEncoder().encode(text);
+    // overwrite, then cut: a renewed record (same length) is never seen empty by a reader
+    await held.file.seek(0, Deno.SeekMode.Start);
+    for (let at = 0; at < bytes.length;) at += await held.file.write(bytes.subarray(at));
+    await held.file.truncate(bytes.length);
+  });
+
+/** Deletes the file if it is still ours, then closes it (dropping the OS lock). */
+export const releaseFile = (held: HeldFile): Effect.Effect<void, StoreIoError> =>
+  io("release lock", held.path, async () => {
+    try {
+      const named = await Deno.lstat(held.path).catch(() => undefined);
+      if (named?.ino === held.ino) await Deno.remove(held.path).catch(() => undefined);
+    } finally {
+      held.file.close();
+    }
+  });
+
+/** What the record of a file whose OS lock we hold says about other hosts. */
+const remoteHolder = (raw: string, now: number): string | undefined => {
+  const lock = parseLockRecord(raw);
+  if (lock === undefined || isLocalRecord(lock)) return undefined;
+  return Date.parse(lock.leaseUntil) >= now ? describeHolder(lock) : undefined;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Probing (gc, the tmp sweep): who holds a key right now.
 
 export type LockState =
   | { readonly _tag: "Free" }
-  | { readonly _tag: "Held"; readonly holder: string }
-  | { readonly _tag: "Stale"; readonly raw: string; readonly reason: string };
+  | { readonly _tag: "Held"; readonly holder: string };
 
-/** What the lock file of `key` says right now, judged with `leaseMs` for unreadable files. */
-export const inspectLock = (
-  L: Layout,
-  key: string,
-  leaseMs: number = DEFAULT_LEASE_MS,
-): Effect.Effect<LockState, StoreIoError> =>
-  Effect.gen(function* () {
-    const path = L.lockPath(key);
-    const raw = yield* readText(path);
-    if (Option.isNone(raw)) return { _tag: "Free" };
-    const now = yield* Clock.currentTimeMillis;
-    const lock = parseLock(raw.value);
-    if (lock === undefined) {
-      const info = yield* stat(path);
-      const age = Option.match(info, {
-        onNone: () => 0,
-        onSome: (i) => now - (i.mtime?.getTime() ?? now),
-      });
-      return age > leaseMs
-        ? {
-          _tag: "Stale",
-          raw: raw.value,
-          reason: `unreadable lock file ${Math.round(age)} ms old`,
-        }
-        : { _tag: "Held", holder: "a process still writing the lock file" };
-    }
-    const me = yield* io("inspect host", path, selfInfo);
-    // an unknown namespace (a process without access to its own /proc entries) matches any
-    const sameMachine = lock.host === me.host &&
-      (lock.pidNs === undefined || me.pidNs === undefined || lock.pidNs === me.pidNs);
-    const alive = sameMachine ? yield* liveness(lock.pid, lock.pidStart) : "unknown";
-    if (alive === "dead") {
-      return {
-        _tag: "Stale",
-        raw: raw.value,
-        reason: `${describeHolder(lock)} is no longer running`,
-      };
-    }
-    if (alive === "unknown" && Date.parse(lock.leaseUntil) < now) {
-      return {
-        _tag: "Stale",
-        raw: raw.value,
-        reason: `${describeHolder(lock)} let its lease expire`,
-      };
-    }
-    return { _tag: "Held", holder: describeHolder(lock) };
-  });
-
-/** A breaker mutex older than this is itself stale (its holder died between two file calls). */
-const BREAK_STALE_MS = 10_000;
-
-/**
- * Runs `f` holding `<key>.lock.break`, the short mutex under which a lock file is checked and then
- * deleted or rewritten. Without it, two processes that both judged a lock stale could each delete
- * it, the second deleting the fresh lock the first had just created, and both would compute.
- * Holders keep it for a few file calls only.
- */
-const withBreakLock = <A, E>(L: Layout, key: string, f: Effect.Effect<A, E>) =>
-  Effect.gen(function* () {
-    const path = `${L.lockPath(key)}.break`;
-    for (let i = 0;; i++) {
-      const created = yield* io("create lock breaker", path, async () => {
-        try {
-          (await Deno.open(path, { createNew: true, write: true })).close();
-          return true;
-        } catch (e) {
-          if (isAlreadyExists(e)) return false;
-          throw e;
-        }
-      });
-      if (created) break;
-      const info = yield* stat(path);
-      const now = yield* Clock.currentTimeMillis;
-      if (Option.isSome(info) && now - (info.value.mtime?.getTime() ?? now) > BREAK_STALE_MS) {
-        yield* io("remove stale lock breaker", path, () => Deno.remove(path)).pipe(Effect.ignore);
-      } else yield* Effect.sleep(2 + Math.min(i, 20));
-    }
-    return yield* f.pipe(
-      Effect.ensuring(io("remove lock breaker", path, () => Deno.remove(path)).pipe(Effect.ignore)),
-    );
-  });
-
-/**
- * Deletes the lock file when `owns` accepts its content (checked and deleted under the breaker
- * mutex, so nobody can replace it in between). Returns whether a file we own was deleted.
- */
-const takeLockFile = (L: Layout, key: string, owns: (raw: string) => boolean) =>
-  withBreakLock(
-    L,
-    key,
-    Effect.gen(function* () {
-      const path = L.lockPath(key);
-      const raw = yield* readText(path);
-      if (Option.isNone(raw) || !owns(raw.value)) return false;
-      yield* removeTree(path);
-      return true;
+const busyHolder = (path: string) =>
+  io("read lock", path, () => Deno.readTextFile(path).catch(() => "")).pipe(
+    Effect.map((raw) => {
+      const lock = parseLockRecord(raw);
+      return lock === undefined ? "another process" : describeHolder(lock);
     }),
   );
+
+/**
+ * Whether a live holder (this host: an OS lock; another host: an unexpired lease) has `key`.
+ * With `removeIfFree`, a free lock file is deleted (a dead holder's leftover).
+ */
+export const probeLock = (
+  L: Layout,
+  key: string,
+  removeIfFree = false,
+): Effect.Effect<LockState, StoreIoError> =>
+  Effect.uninterruptible(Effect.gen(function* () {
+    const path = L.lockPath(key);
+    const got = yield* grab(path, false);
+    if (got._tag === "Absent") return { _tag: "Free" };
+    if (got._tag === "Busy") return { _tag: "Held", holder: yield* busyHolder(path) };
+    const now = yield* Clock.currentTimeMillis;
+    const remote = remoteHolder(yield* readRecord(got.held), now);
+    if (remote !== undefined) {
+      got.held.file.close();
+      return { _tag: "Held", holder: remote };
+    }
+    if (removeIfFree) yield* releaseFile(got.held);
+    else got.held.file.close();
+    return { _tag: "Free" };
+  }));
+
+/** True when some live holder has the lock of `key` (gc spares its work in progress). */
+export const isLocked = (L: Layout, key: string): Effect.Effect<boolean, StoreIoError> =>
+  Effect.map(probeLock(L, key), (s) => s._tag === "Held");
 
 // ---------------------------------------------------------------------------------------------
 // Acquiring, renewing, releasing.
 
 class LockHeld extends Data.TaggedError("LockHeld")<{ readonly holder: string }> {}
 
-const lockContent = (token: string, acquiredAt: number, now: number, leaseMs: number) =>
-  Effect.map(io("inspect host", "/proc/self", selfInfo), (me) =>
-    JSON.stringify(
-      {
-        host: me.host,
-        pid: Deno.pid,
-        ...(me.pidStart === undefined ? {} : { pidStart: me.pidStart }),
-        ...(me.pidNs === undefined ? {} : { pidNs: me.pidNs }),
-        token,
-        acquiredAt: new Date(acquiredAt).toISOString(),
-        leaseUntil: new Date(now + leaseMs).toISOString(),
-      } satisfies LockFile,
-    ) + "\n");
-
-/** Exclusive create of the lock file; its `acquiredAt`, or `undefined` when it already exists. */
-const tryCreate = (
-  L: Layout,
-  key: string,
-  token: string,
-  leaseMs: number,
-): Effect.Effect<number | undefined, StoreIoError> =>
-  Effect.gen(function* () {
-    const path = L.lockPath(key);
-    const now = yield* Clock.currentTimeMillis;
-    const content = yield* lockContent(token, now, now, leaseMs);
-    yield* mkdirp(L.locksDir);
-    return yield* io("create lock", path, async () => {
-      let file: Deno.FsFile;
-      try {
-        file = await Deno.open(path, { createNew: true, write: true });
-      } catch (e) {
-        if (isAlreadyExists(e)) return undefined;
-        throw e;
-      }
-      try {
-        await file.write(new TextEncoder().encode(content));
-      } catch (e) {
-        await Deno.remove(path).catch(() => {});
-        throw e;
-      } finally {
-        file.close();
-      }
-      return now;
-    });
-  });
-
-const release = (L: Layout, key: string, token: string) =>
-  takeLockFile(L, key, (raw) => parseLock(raw)?.token === token).pipe(
-    Effect.catch((e) =>
-      Effect.logWarning(`store: could not release the lock of ${key}: ${e.message}`)
-    ),
-  );
-
 /**
- * One uninterruptible attempt: create the lock (registering its release in `scope` before anything
- * can interrupt), or break a stale lock and create, or fail with `LockHeld`.
+ * One uninterruptible attempt: take the OS lock and write our record (registering the release in
+ * `scope` before anything can interrupt), or fail with `LockHeld`.
  */
 const attempt = (L: Layout, key: string, token: string, leaseMs: number, scope: Scope.Scope) =>
   Effect.uninterruptible(Effect.gen(function* () {
-    for (let tries = 0;; tries++) {
-      const acquiredAt = yield* tryCreate(L, key, token, leaseMs);
-      if (acquiredAt !== undefined) {
-        yield* Scope.addFinalizer(scope, release(L, key, token));
-        return acquiredAt;
-      }
-      const state = yield* inspectLock(L, key, leaseMs);
-      if (state._tag === "Held") return yield* new LockHeld({ holder: state.holder });
-      if (tries >= 3) return yield* new LockHeld({ holder: "a contended lock" });
-      if (state._tag === "Stale") {
-        yield* Effect.logInfo(`store: breaking the stale lock of ${key}: ${state.reason}`);
-        yield* takeLockFile(L, key, (raw) => raw === state.raw);
-      }
+    const path = L.lockPath(key);
+    yield* mkdirp(L.locksDir);
+    const got = yield* grab(path, true);
+    if (got._tag !== "Got") return yield* new LockHeld({ holder: yield* busyHolder(path) });
+    const held = got.held;
+    const now = yield* Clock.currentTimeMillis;
+    const previous = yield* readRecord(held).pipe(
+      Effect.tapError(() => Effect.sync(() => held.file.close())),
+    );
+    const remote = remoteHolder(previous, now);
+    if (remote !== undefined) {
+      held.file.close();
+      return yield* new LockHeld({ holder: remote });
     }
+    yield* Scope.addFinalizer(
+      scope,
+      releaseFile(held).pipe(
+        Effect.catch((e) =>
+          Effect.logWarning(`store: could not release the lock of ${key}: ${e.message}`)
+        ),
+      ),
+    );
+    const before = parseLockRecord(previous);
+    if (before !== undefined && before.token !== token) {
+      yield* Effect.logInfo(
+        `store: took over the lock of ${key}: ${describeHolder(before)} is no longer running${
+          isLocalRecord(before) ? "" : " (its lease expired)"
+        }`,
+      );
+    }
+    yield* writeRecord(held, yield* recordText(token, now, now, leaseMs));
+    return { held, acquiredAt: now };
   }));
 
-/** Rewrites the lock with a new lease if it is still ours; `false` once it is lost. */
-const renewOnce = (L: Layout, key: string, token: string, acquiredAt: number, leaseMs: number) =>
-  Effect.uninterruptible(
-    Effect.gen(function* () {
-      const path = L.lockPath(key);
-      const raw = yield* readText(path);
-      if (Option.isNone(raw) || parseLock(raw.value)?.token !== token) {
-        yield* Effect.logWarning(
-          `store: the lock of ${key} was taken over (our lease lapsed); another process may compute it too`,
-        );
-        return false;
-      }
-      const now = yield* Clock.currentTimeMillis;
-      const side = join(L.locksDir, `${key}.lock.${token}.renew`);
-      const content = yield* lockContent(token, acquiredAt, now, leaseMs);
-      yield* io("renew lock", side, () => Deno.writeTextFile(side, content));
-      // re-checked under the breaker mutex: never overwrite a lock someone else took over
-      return yield* withBreakLock(
-        L,
-        key,
-        Effect.gen(function* () {
-          const again = yield* readText(path);
-          if (Option.isNone(again) || parseLock(again.value)?.token !== token) {
-            yield* removeTree(side);
-            return false;
-          }
-          yield* io("renew lock", path, () => Deno.rename(side, path));
-          return true;
-        }),
+/** Rewrites our record with a new lease; `false` once the file is no longer ours. */
+const renewOnce = (
+  key: string,
+  held: HeldFile,
+  token: string,
+  acquiredAt: number,
+  leaseMs: number,
+) =>
+  Effect.gen(function* () {
+    const named = yield* io("renew lock", held.path, () => Deno.lstat(held.path)).pipe(
+      Effect.map((s) => s.ino === held.ino),
+      Effect.catch(() => Effect.succeed(false)),
+    );
+    if (!named) {
+      yield* Effect.logWarning(
+        `store: the lock file of ${key} was removed while held; another process may compute it too`,
       );
-    }).pipe(
-      Effect.catch((e) =>
-        Effect.as(
-          Effect.logWarning(`store: could not renew the lock of ${key}: ${e.message}`),
-          true,
-        )
-      ),
+      return false;
+    }
+    const now = yield* Clock.currentTimeMillis;
+    yield* writeRecord(held, yield* recordText(token, acquiredAt, now, leaseMs));
+    return true;
+  }).pipe(
+    Effect.catch((e) =>
+      Effect.as(Effect.logWarning(`store: could not renew the lock of ${key}: ${e.message}`), true)
     ),
+    Effect.uninterruptible,
   );
 
 /**
  * Runs `effect` while holding the exclusive lock of `key` (see the module header). The lock is
- * released when `effect` ends, fails or is interrupted.
+ * released when `effect` ends, fails or is interrupted, and by the kernel when the process dies.
  */
 export const withLock = (L: Layout) =>
 <A, E, R>(
@@ -395,7 +328,7 @@ export const withLock = (L: Layout) =>
         const token = freshToken();
         const since = yield* Clock.currentTimeMillis;
         let announced = false;
-        const acquiredAt = yield* attempt(L, key, token, leaseMs, scope).pipe(
+        const { held, acquiredAt } = yield* attempt(L, key, token, leaseMs, scope).pipe(
           Effect.tapError((e) => {
             if (announced || e._tag !== "LockHeld") return Effect.void;
             announced = true;
@@ -407,7 +340,7 @@ export const withLock = (L: Layout) =>
               Effect.fail(new LockTimeout({ key, holder: e.holder, waitedMs: now - since })))),
         );
         yield* Effect.sleep(Math.max(1, Math.floor(leaseMs / 4))).pipe(
-          Effect.andThen(renewOnce(L, key, token, acquiredAt, leaseMs)),
+          Effect.andThen(renewOnce(key, held, token, acquiredAt, leaseMs)),
           Effect.repeat({
             while: (stillOurs) =>
               stillOurs,
@@ -419,7 +352,3 @@ export const withLock = (L: Layout) =>
     (scope, exit) => Scope.close(scope, exit),
   ).pipe(Effect.withSpan("Store.withLock", { attributes: { key } }));
 };
-
-/** True when some live process holds the lock of `key` (used by gc to spare work in progress). */
-export const isLocked = (L: Layout, key: string): Effect.Effect<boolean, StoreIoError> =>
-  Effect.map(inspectLock(L, key), (s) => s._tag === "Held");

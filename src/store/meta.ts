@@ -5,12 +5,17 @@
  * The file is the entry's commit record: it is written into the staging directory last, after the
  * artifact files are hashed, and the whole directory is renamed into place, so an entry without a
  * valid `meta.json` is never a complete one. `schemaVersion` is bumped whenever this layout
- * changes; an entry of another version reads as corrupt (a miss), never as something to migrate.
+ * changes. Version 2 names the hash algorithm beside every digest; version 1 entries (bare
+ * `sha256` fields) are still read, as sha256. Any other version reads as corrupt (a miss).
  */
 import * as v from "valibot";
 
 /** Bump when the layout of `meta.json` or of an entry changes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** The one digest algorithm entries are written with (its name is stored beside every digest). */
+export const HASH_ALGORITHM = "sha256";
+export type HashAlgorithm = typeof HASH_ALGORITHM;
 
 /** Any JSON value: the cache-key ingredients of an entry, recorded for `diffrun explain`. */
 export type Json = null | boolean | number | string | readonly Json[] | {
@@ -27,11 +32,19 @@ const isJson = (value: unknown): value is Json => {
   return false;
 };
 
-/** One artifact file: its path relative to `artifact/` (POSIX separators), size and sha256. */
+/** One artifact file: its path relative to `artifact/` (POSIX separators), size and digest. */
 export interface FileRecord {
   readonly path: string;
   readonly size: number;
-  readonly sha256: string;
+  readonly algorithm: HashAlgorithm;
+  /** Hex digest of the file's bytes under `algorithm`. */
+  readonly digest: string;
+}
+
+/** A digest and the algorithm that produced it. */
+export interface Digest {
+  readonly algorithm: HashAlgorithm;
+  readonly digest: string;
 }
 
 /** When the entry's work ran (ISO timestamps) and how long it took. */
@@ -58,8 +71,8 @@ export interface EntryMeta {
   readonly files: readonly FileRecord[];
   /** Sum of the file sizes. */
   readonly sizeBytes: number;
-  /** sha256 over the sorted (path, size, sha256) list; see `checksum.ts`. */
-  readonly checksum: string;
+  /** Digest over the sorted (path, size, digest) list; see `checksum.ts`. */
+  readonly checksum: Digest;
 }
 
 const Hex64 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits"));
@@ -91,10 +104,38 @@ export const EntryMetaSchema = v.strictObject({
   codec: v.pipe(v.string(), v.minLength(1)),
   createdAt: Timestamp,
   timings: TimingsSchema,
-  files: v.array(v.strictObject({ path: RelativePath, size: Size, sha256: Hex64 })),
+  files: v.array(
+    v.strictObject({
+      path: RelativePath,
+      size: Size,
+      algorithm: v.literal(HASH_ALGORITHM),
+      digest: Hex64,
+    }),
+  ),
   sizeBytes: Size,
-  checksum: Hex64,
+  checksum: v.strictObject({ algorithm: v.literal(HASH_ALGORITHM), digest: Hex64 }),
 });
+
+/** Version 1: digests were bare `sha256` fields. Read (as sha256), never written. */
+const EntryMetaV1Schema = v.pipe(
+  v.strictObject({
+    ...EntryMetaSchema.entries,
+    schemaVersion: v.literal(1),
+    files: v.array(v.strictObject({ path: RelativePath, size: Size, sha256: Hex64 })),
+    checksum: Hex64,
+  }),
+  v.transform((m): EntryMeta => ({
+    ...m,
+    schemaVersion: SCHEMA_VERSION,
+    files: m.files.map((f) => ({
+      path: f.path,
+      size: f.size,
+      algorithm: HASH_ALGORITHM,
+      digest: f.sha256,
+    })),
+    checksum: { algorithm: HASH_ALGORITHM, digest: m.checksum },
+  })),
+);
 
 /** What a writer supplies (see `WriteInfo` in `entries.ts`); checked before any work is done. */
 export const WriteInfoSchema = v.strictObject({
@@ -121,16 +162,18 @@ export const decodeMeta = (text: string, key: string): DecodedMeta => {
   } catch (e) {
     return { ok: false, reason: `meta.json is not JSON (${e instanceof Error ? e.message : e})` };
   }
+  let schema: v.GenericSchema<unknown, EntryMeta> = EntryMetaSchema;
   if (typeof raw === "object" && raw !== null && "schemaVersion" in raw) {
     const found = raw.schemaVersion;
-    if (found !== SCHEMA_VERSION) {
+    if (found === 1) schema = EntryMetaV1Schema;
+    else if (found !== SCHEMA_VERSION) {
       return {
         ok: false,
         reason: `meta.json has schema version ${found}, expected ${SCHEMA_VERSION}`,
       };
     }
   }
-  const checked = v.safeParse(EntryMetaSchema, raw);
+  const checked = v.safeParse(schema, raw);
   if (!checked.success) {
     return { ok: false, reason: `invalid meta.json: ${v.summarize(checked.issues)}` };
   }

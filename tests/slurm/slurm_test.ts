@@ -39,8 +39,8 @@ const checksums = async (store: string, keys: readonly string[]) => {
     const meta = JSON.parse(
       await Deno.readTextFile(join(store, "entries", key.slice(0, 2), key, "meta.json")),
     );
-    out[key] = (meta.files as { path: string; sha256: string }[]).map((f) =>
-      `${f.path}:${f.sha256}`
+    out[key] = (meta.files as { path: string; algorithm: string; digest: string }[]).map((f) =>
+      `${f.path}:${f.algorithm}:${f.digest}`
     );
   }
   return out;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as Effect from "effect/Effect";
 import * as Fiber from "effect/Fiber";
 import * as Option from "effect/Option";
+import * as TestClock from "effect/testing/TestClock";
 import { Store } from "../../src/store/Store.ts";
 import {
   awaitLockFile,
@@ -22,7 +23,8 @@ const readLock = (root: string, key: string) =>
     try {
       return JSON.parse(await Deno.readTextFile(lockPath(root, key))) as Record<string, unknown>;
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return undefined;
+      // absent, or created and not yet written
+      if (e instanceof Deno.errors.NotFound || e instanceof SyntaxError) return undefined;
       throw e;
     }
   });
@@ -31,6 +33,17 @@ const plantLock = (root: string, key: string, content: Record<string, unknown>) 
   Effect.promise(async () => {
     await Deno.mkdir(`${root}/locks`, { recursive: true });
     await Deno.writeTextFile(lockPath(root, key), JSON.stringify(content));
+  });
+
+/** Re-runs `read` (real IO, no clock involved) until `done` accepts its value. */
+const settled = <A>(read: Effect.Effect<A>, done: (a: A) => boolean): Effect.Effect<A> =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 2_000; i++) {
+      const a = yield* read;
+      if (done(a)) return a;
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)));
+    }
+    throw new Error("condition never reached");
   });
 
 /** This process's pid namespace, recorded in lock files to tell containers apart. */
@@ -195,97 +208,198 @@ Deno.test("withLock() breaks another host's lock whose lease expired", async () 
   }));
 });
 
-Deno.test("withLock() respects another host's unexpired lease and fails with LockTimeout", async () => {
+Deno.test("withLock() respects another host's unexpired lease and fails with LockTimeout (TestClock)", async () => {
   const key = keyOf("live-lease");
-  await runTest(Effect.gen(function* () {
-    const store = yield* Store;
-    const now = Date.now();
-    const planted = {
-      host: "elsewhere.invalid",
-      pid: 1,
-      token: "remote",
-      acquiredAt: new Date(now).toISOString(),
-      leaseUntil: new Date(now + 3_600_000).toISOString(),
-    };
-    yield* plantLock(store.root, key, planted);
-    let ran = false;
-    const error = yield* Effect.flip(
-      store.withLock(key, Effect.sync(() => (ran = true)), { pollMs: 20, timeoutMs: 200 }),
-    );
-    assert.equal(error._tag, "LockTimeout");
-    assert.ok(
-      error._tag === "LockTimeout" && error.holder.includes("elsewhere.invalid"),
-      error.message,
-    );
-    assert.ok(error.message.includes(key), error.message);
-    assert.equal(ran, false);
-    assert.deepEqual(yield* readLock(store.root, key), planted);
-  }));
+  const logs: Logs = { lines: [] };
+  await runTest(
+    Effect.gen(function* () {
+      const store = yield* Store;
+      const now = Date.parse("2030-01-01T00:00:00Z");
+      yield* TestClock.setTime(now);
+      const planted = {
+        host: "elsewhere.invalid",
+        pid: 1,
+        token: "remote",
+        acquiredAt: new Date(now).toISOString(),
+        leaseUntil: new Date(now + 3_600_000).toISOString(),
+      };
+      yield* plantLock(store.root, key, planted);
+      let ran = false;
+      const waiter = yield* Effect.forkChild(Effect.flip(
+        store.withLock(key, Effect.sync(() => (ran = true)), { pollMs: 20, timeoutMs: 200 }),
+      ));
+      yield* settled(Effect.sync(() => logs.lines), (l) => l.some((x) => x.includes("waiting")));
+      for (let i = 0; i < 12; i++) yield* TestClock.adjust(20);
+      const error = yield* Fiber.join(waiter);
+      assert.equal(error._tag, "LockTimeout");
+      assert.ok(
+        error._tag === "LockTimeout" && error.holder.includes("elsewhere.invalid"),
+        error.message,
+      );
+      assert.ok(error.message.includes(key), error.message);
+      assert.equal(ran, false);
+      assert.deepEqual(yield* readLock(store.root, key), planted);
+    }).pipe(Effect.provide(TestClock.layer())),
+    logs,
+  );
 });
 
-Deno.test("withLock() treats an unreadable lock file as held until it is older than a lease", async () => {
+Deno.test("withLock() takes over at once an empty lock file whose OS lock nobody holds", async () => {
   const key = keyOf("unreadable-lock");
-  await runTest(Effect.gen(function* () {
-    const store = yield* Store;
-    yield* Effect.promise(async () => {
-      await Deno.mkdir(`${store.root}/locks`, { recursive: true });
-      await Deno.writeTextFile(lockPath(store.root, key), "");
-    });
-    const error = yield* Effect.flip(
-      store.withLock(key, Effect.void, { pollMs: 10, timeoutMs: 100 }),
-    );
-    assert.equal(error._tag, "LockTimeout");
-    const old = new Date(Date.now() - 120_000);
-    yield* Effect.promise(() => Deno.utime(lockPath(store.root, key), old, old));
-    assert.equal(
-      yield* store.withLock(key, Effect.succeed("ok"), { pollMs: 10, timeoutMs: 1_000 }),
-      "ok",
-    );
-  }));
+  await runTest(
+    Effect.gen(function* () {
+      const store = yield* Store;
+      yield* Effect.promise(async () => {
+        await Deno.mkdir(`${store.root}/locks`, { recursive: true });
+        await Deno.writeTextFile(lockPath(store.root, key), "");
+      });
+      // no time passes (TestClock): the first attempt must succeed
+      assert.equal(yield* store.withLock(key, Effect.succeed("ok"), { timeoutMs: 0 }), "ok");
+      assert.equal(yield* readLock(store.root, key), undefined);
+    }).pipe(Effect.provide(TestClock.layer())),
+  );
 });
 
-Deno.test("withLock() renews its lease while the effect runs and releases on failure", async () => {
+Deno.test("withLock() renews its lease every quarter lease (TestClock) and releases on failure", async () => {
   const key = keyOf("renew");
-  await runTest(Effect.gen(function* () {
-    const store = yield* Store;
-    const seen = yield* store.withLock(
-      key,
-      Effect.gen(function* () {
-        const first = yield* readLock(store.root, key);
-        yield* Effect.sleep(350);
-        const later = yield* readLock(store.root, key);
-        return { first, later };
-      }),
-      { leaseMs: 100 },
-    );
-    assert.equal(seen.first?.pid, Deno.pid);
-    assert.equal(seen.first?.token, seen.later?.token);
-    assert.ok(
-      Date.parse(String(seen.later?.leaseUntil)) > Date.parse(String(seen.first?.leaseUntil)),
-    );
-    assert.equal(yield* readLock(store.root, key), undefined);
+  await runTest(
+    Effect.gen(function* () {
+      const store = yield* Store;
+      yield* TestClock.setTime(Date.parse("2030-01-01T00:00:00Z"));
+      const seen = yield* store.withLock(
+        key,
+        Effect.gen(function* () {
+          const first = yield* readLock(store.root, key);
+          yield* TestClock.adjust(100);
+          const later = yield* settled(
+            readLock(store.root, key),
+            (r) => r !== undefined && r.leaseUntil !== first?.leaseUntil,
+          );
+          return { first, later };
+        }),
+        { leaseMs: 400 },
+      );
+      assert.equal(seen.first?.pid, Deno.pid);
+      assert.equal(seen.first?.token, seen.later?.token);
+      assert.equal(seen.first?.leaseUntil, "2030-01-01T00:00:00.400Z");
+      assert.equal(seen.later?.leaseUntil, "2030-01-01T00:00:00.500Z");
+      assert.equal(yield* readLock(store.root, key), undefined);
 
-    const failed = yield* Effect.flip(store.withLock(key, Effect.fail("nope" as const)));
-    assert.equal(failed, "nope");
-    assert.equal(yield* readLock(store.root, key), undefined);
-  }));
+      const failed = yield* Effect.flip(store.withLock(key, Effect.fail("nope" as const)));
+      assert.equal(failed, "nope");
+      assert.equal(yield* readLock(store.root, key), undefined);
+    }).pipe(Effect.provide(TestClock.layer())),
+  );
+});
+
+Deno.test("withLock() waits out another host's lease and takes the key once it expires (TestClock)", async () => {
+  const key = keyOf("lease-expiry");
+  const logs: Logs = { lines: [] };
+  await runTest(
+    Effect.gen(function* () {
+      const store = yield* Store;
+      const t0 = Date.parse("2030-01-01T00:00:00Z");
+      yield* TestClock.setTime(t0);
+      yield* plantLock(store.root, key, {
+        host: "elsewhere.invalid",
+        pid: 1,
+        token: "remote",
+        acquiredAt: new Date(t0).toISOString(),
+        leaseUntil: new Date(t0 + 30_000).toISOString(),
+      });
+      const waiter = yield* Effect.forkChild(
+        store.withLock(key, Effect.succeed("mine"), { pollMs: 1_000 }),
+      );
+      yield* settled(Effect.sync(() => logs.lines), (l) => l.some((x) => x.includes("waiting")));
+      yield* TestClock.adjust(20_000);
+      assert.equal((yield* readLock(store.root, key))?.token, "remote");
+      yield* TestClock.adjust(12_000);
+      assert.equal(yield* Fiber.join(waiter), "mine");
+    }).pipe(Effect.provide(TestClock.layer())),
+    logs,
+  );
+  assert.ok(logs.lines.some((l) => l.includes("its lease expired")), logs.lines.join("\n"));
+});
+
+Deno.test("withLock() takes a key at its first attempt when the holder process was killed with SIGKILL", async () => {
+  const root = await Deno.makeTempDir({ prefix: "diffrun-store-flock-" });
+  try {
+    const key = keyOf("killed-holder");
+    const counter = `${root}/counter`;
+    const go = `${root}/go`;
+    await Deno.writeTextFile(go, "");
+    const worker = spawnWorker("lock_worker.ts", [root, key, counter, go, "600000"]);
+    for (;;) {
+      const text = await Deno.readTextFile(counter).catch(() => "");
+      if (text !== "") break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    worker.child.kill("SIGKILL");
+    await worker.finish();
+    const logs: Logs = { lines: [] };
+    await runAt(
+      root,
+      Effect.gen(function* () {
+        const store = yield* Store;
+        // the dead holder's record is still in the file; its OS lock went with the process
+        assert.ok((yield* readLock(root, key)) !== undefined);
+        assert.equal(yield* store.withLock(key, Effect.succeed("mine"), { timeoutMs: 0 }), "mine");
+      }).pipe(Effect.provide(TestClock.layer())),
+      logs,
+    );
+    assert.ok(!logs.lines.some((l) => l.includes("waiting")), logs.lines.join("\n"));
+    assert.ok(logs.lines.some((l) => l.includes("no longer running")), logs.lines.join("\n"));
+    assert.deepEqual(await listTree(`${root}/locks`), []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("withLock() takes over at once a record of this host whose OS lock is free, even from another pid namespace", async () => {
+  // a holder killed in another container on this machine: its pid cannot be checked from here,
+  // but the kernel says nobody holds the file
+  const key = keyOf("other-container");
+  const logs: Logs = { lines: [] };
+  await runTest(
+    Effect.gen(function* () {
+      const store = yield* Store;
+      yield* TestClock.setTime(Date.now());
+      yield* plantLock(store.root, key, {
+        host: Deno.hostname(),
+        pidNs: "pid:[4026599999]",
+        pid: 1,
+        token: "container",
+        acquiredAt: new Date().toISOString(),
+        leaseUntil: new Date(Date.now() + 3_600_000).toISOString(),
+      });
+      assert.equal(yield* store.withLock(key, Effect.succeed("mine"), { timeoutMs: 0 }), "mine");
+    }).pipe(Effect.provide(TestClock.layer())),
+    logs,
+  );
+  assert.ok(!logs.lines.some((l) => l.includes("waiting")), logs.lines.join("\n"));
 });
 
 Deno.test("withLock() interrupted while waiting or while holding leaves no lock of its own", async () => {
   const key = keyOf("interrupt-lock");
-  await runTest(Effect.gen(function* () {
-    const store = yield* Store;
-    const holder = yield* Effect.forkChild(store.withLock(key, Effect.never));
-    yield* awaitLockFile(store.root, key);
-    const holderToken = (yield* readLock(store.root, key))?.token;
-    assert.ok(holderToken !== undefined);
-    const waiter = yield* Effect.forkChild(store.withLock(key, Effect.void, { pollMs: 5 }));
-    yield* Effect.sleep(30);
-    yield* Fiber.interrupt(waiter);
-    assert.equal((yield* readLock(store.root, key))?.token, holderToken);
-    yield* Fiber.interrupt(holder);
-    assert.equal(yield* readLock(store.root, key), undefined);
-  }));
+  const logs: Logs = { lines: [] };
+  await runTest(
+    Effect.gen(function* () {
+      const store = yield* Store;
+      const holder = yield* Effect.forkChild(store.withLock(key, Effect.never));
+      yield* awaitLockFile(store.root, key);
+      const holderToken = (yield* settled(readLock(store.root, key), (r) => r !== undefined))
+        ?.token;
+      assert.ok(holderToken !== undefined);
+      const waiter = yield* Effect.forkChild(store.withLock(key, Effect.void, { pollMs: 5 }));
+      yield* settled(Effect.sync(() => logs.lines), (l) => l.some((x) => x.includes("waiting")));
+      yield* TestClock.adjust(5);
+      yield* Fiber.interrupt(waiter);
+      assert.equal((yield* readLock(store.root, key))?.token, holderToken);
+      yield* Fiber.interrupt(holder);
+      assert.equal(yield* readLock(store.root, key), undefined);
+    }).pipe(Effect.provide(TestClock.layer())),
+    logs,
+  );
 });
 
 Deno.test("a writer killed with SIGKILL mid-write leaves no entry; the key is then written normally", async () => {
