@@ -10,14 +10,9 @@ import { join } from "node:path";
 import { defineStage } from "../../../src/core/stage.ts";
 import { definePipeline } from "../../../src/core/pipeline.ts";
 import { defineExperiment } from "../../../src/core/experiment.ts";
-import {
-  type Codec,
-  decodeSafetensors,
-  encodeSafetensors,
-  files,
-  json,
-  type TensorMap,
-} from "../../../src/core/codec.ts";
+import { type Codec, files, json } from "../../../src/core/codec.ts";
+import { decodeSafetensors, encodeSafetensors } from "../../../src/tensor/safetensors.ts";
+import type { TensorMap } from "../../../src/tensor/tensorMap.ts";
 
 const countRun = (what: string) =>
   Effect.sync(() => {
