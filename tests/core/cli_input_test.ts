@@ -133,7 +133,23 @@ interface Example {
   readonly args: string[];
 }
 
-/** `[VAR=x …] [deno task] diffrun <verb> …` -> its environment and arguments; null otherwise. */
+/** deno.json tasks that run the CLI -> the arguments they put before the user's (`diffrun`: none). */
+const cliTasks: Record<string, string[]> = (() => {
+  const tasks: Record<string, string> =
+    JSON.parse(Deno.readTextFileSync(join(projectRoot, "deno.json"))).tasks;
+  const out: Record<string, string[]> = {};
+  for (const [name, command] of Object.entries(tasks)) {
+    const words = command.split(/\s+/);
+    const main = words.indexOf("src/cli/main.ts");
+    if (main >= 0) out[name] = words.slice(main + 1);
+  }
+  return out;
+})();
+
+/**
+ * `[VAR=x …] [npx -y deno@v | deno] task <cli task> …` or `diffrun …` -> its environment and the
+ * CLI's arguments; null for anything else (other tasks, `$ ` transcripts, output lines).
+ */
 const parseCommand = (line: string): Example | null => {
   const words = shellWords(line);
   const env: Record<string, string> = {};
@@ -141,9 +157,29 @@ const parseCommand = (line: string): Example | null => {
     const [name, ...value] = words.shift()!.split("=");
     env[name!] = value.join("=");
   }
-  if (words[0] === "deno" && words[1] === "task") words.splice(0, 2);
+  if (words[0] === "npx") {
+    words.shift();
+    while (words[0]?.startsWith("-")) words.shift();
+  }
+  if (/^deno(@[\d.]+)?$/.test(words[0] ?? "") && words[1] === "task") {
+    const task = cliTasks[words[2] ?? ""];
+    return task === undefined ? null : { line, env, args: [...task, ...words.slice(3)] };
+  }
   if (words[0] !== "diffrun") return null;
   return { line, env, args: words.slice(1) };
+};
+
+/** README.md and every page under docs/. */
+const documentationPages = async (): Promise<string[]> => {
+  const pages = [join(projectRoot, "README.md")];
+  const walk = async (dir: string) => {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory) await walk(join(dir, e.name));
+      else if (e.name.endsWith(".md")) pages.push(join(dir, e.name));
+    }
+  };
+  await walk(join(projectRoot, "docs"));
+  return pages;
 };
 
 /** Flags of `run` that `plan` does not take, with whether each takes a value. */
@@ -213,18 +249,19 @@ Deno.test("diffrun --help: every example command plans", async () => {
   assert.deepEqual(failures, [], `--help examples that do not plan:\n${failures.join("\n")}`);
 });
 
-Deno.test("README.md: every diffrun run/plan command in a code block plans", async () => {
-  const readme = await Deno.readTextFile(join(projectRoot, "README.md"));
-  const blocks = [...readme.matchAll(/^```[^\n]*\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
+Deno.test("README.md and docs/: every diffrun run/plan command in a code block plans", async () => {
   const examples: Example[] = [];
-  for (const block of blocks) {
-    // a backslash at the end of a line continues the command
-    for (const line of block.replace(/\\\n\s*/g, " ").split("\n")) {
-      const ex = parseCommand(line.trim());
-      if (ex && asPlan(ex.args, "") !== null) examples.push(ex);
+  for (const page of await documentationPages()) {
+    const markdown = await Deno.readTextFile(page);
+    for (const block of [...markdown.matchAll(/^```[^\n]*\n([\s\S]*?)^```/gm)].map((m) => m[1]!)) {
+      // a backslash at the end of a line continues the command
+      for (const line of block.replace(/\\\n\s*/g, " ").split("\n")) {
+        const ex = parseCommand(line.trim());
+        if (ex && asPlan(ex.args, "") !== null) examples.push(ex);
+      }
     }
   }
-  assert.ok(examples.length > 0, "README.md shows no diffrun run/plan command");
+  assert.ok(examples.length > 0, "README.md and docs/ show no diffrun run/plan command");
   const runnable: Example[] = [];
   for (const ex of examples) {
     const missing = await missingData(ex);
@@ -232,5 +269,5 @@ Deno.test("README.md: every diffrun run/plan command in a code block plans", asy
     else console.log(`skipped (needs ${missing} on this machine): ${ex.line}`);
   }
   const failures = await planAll(runnable);
-  assert.deepEqual(failures, [], `README commands that do not plan:\n${failures.join("\n")}`);
+  assert.deepEqual(failures, [], `documented commands that do not plan:\n${failures.join("\n")}`);
 });
