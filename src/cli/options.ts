@@ -100,13 +100,20 @@ const dirProblem = (path: string): string | null => {
   const above = statOrNull(ancestor);
   if (above === null) return `cannot create it: ${ancestor} does not exist`;
   if (!above.isDirectory) return `cannot create it: ${ancestor} is not a directory`;
-  return mayWrite(above) ? null : `cannot create it: ${ancestor} is not writable`;
+  if (!mayWrite(above)) return `cannot create it: ${ancestor} is not writable`;
+  // mode bits do not tell everything (root, read-only mounts, /proc): try, and leave nothing
+  try {
+    Deno.removeSync(Deno.makeTempDirSync({ dir: ancestor, prefix: ".diffrun-probe-" }));
+    return null;
+  } catch (e) {
+    return `cannot create it in ${ancestor}: ${e instanceof Error ? e.message : e}`;
+  }
 };
 
 /**
- * The store and results directories a command writes to, checked (and created) before anything
- * is written: a file in the way or an unwritable parent is a command-line error (exit 2) naming
- * the flag, and the store is not touched.
+ * The store and results directories a command writes to, checked before anything is written: a
+ * file in the way, or a parent where the directory cannot be created, is a command-line error
+ * (exit 2) naming the flag. Nothing is created here (missing directories are created when used).
  */
 export const checkedRoots = (
   flags: { readonly store: Option.Option<string>; readonly results?: Option.Option<string> },
@@ -124,23 +131,11 @@ export const checkedRoots = (
       storeDir,
     ]];
     if (flags.results !== undefined) {
-      dirs.unshift([
-        Option.isSome(flags.results) ? "--results" : "the results directory",
-        resultsDir,
-      ]);
+      dirs.push([Option.isSome(flags.results) ? "--results" : "the results directory", resultsDir]);
     }
     for (const [name, dir] of dirs) {
       const problem = dirProblem(dir);
       if (problem !== null) return yield* new UsageError({ reason: `${name} ${dir}: ${problem}` });
-    }
-    for (const [name, dir] of dirs) {
-      yield* Effect.try({
-        try: () => Deno.mkdirSync(dir, { recursive: true }),
-        catch: (e) =>
-          new UsageError({
-            reason: `${name} ${dir}: cannot create it: ${e instanceof Error ? e.message : e}`,
-          }),
-      });
     }
     return { storeRoot: storeDir, resultsRoot: resultsDir };
   });
