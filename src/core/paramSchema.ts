@@ -50,7 +50,8 @@ const schemaAt = (schema: v.GenericSchema, path: string): AnySchema | undefined 
   return cur;
 };
 
-const isPlainObject = (x: unknown): x is Record<string, unknown> =>
+/** A JSON object (not an array, not null). */
+export const isPlainObject = (x: unknown): x is Record<string, unknown> =>
   x !== null && typeof x === "object" && !Array.isArray(x);
 
 /**

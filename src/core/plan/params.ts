@@ -18,6 +18,7 @@ import {
 } from "../sweep.ts";
 import {
   isArrayParam,
+  isPlainObject,
   leafPaths,
   lookupParam,
   setParam,
@@ -92,9 +93,6 @@ const parseOverrides = (
   }
   return out;
 };
-
-const isPlainObject = (x: unknown): x is Record<string, unknown> =>
-  x !== null && typeof x === "object" && !Array.isArray(x);
 
 const getPath = (value: unknown, path: string): unknown =>
   path.split(".").reduce<unknown>((v, k) => (isPlainObject(v) ? v[k] : undefined), value);
