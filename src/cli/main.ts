@@ -122,6 +122,7 @@ const planCommand = Command.make(
     backend: opt.backend,
     store: opt.store,
     format: Flag.Literals("format", ["text", "mermaid", "dot", "json"]).pipe(
+      Flag.withDescription("text (default), the graph as mermaid or dot, or everything as json"),
       Flag.withDefault("text"),
     ),
     executor: executorFlag,
