@@ -112,6 +112,8 @@ export const execKey = (key: string, storeRoot: string) =>
         overrides: spec.overrides,
         backend: spec.backend ?? undefined,
         projectRoot: spec.projectRoot,
+        // the run that wrote the spec already accepted the sweep's size (maybe with --max-arms)
+        maxArms: Number.POSITIVE_INFINITY,
       })
     );
     const node = plan.nodes.get(key);

@@ -57,6 +57,7 @@ export const formatPlan = (
       nodes.length - misses
     } hit, ${misses} to run`,
   ];
+  lines.push(...armParamLines(plan));
   for (const n of nodes) {
     const ins = Object.entries(n.inputs).map(([name, k]) => `${name}←${plan.nodes.get(k)!.label}`)
       .join(" ");
@@ -67,6 +68,37 @@ export const formatPlan = (
     );
   }
   return lines.join("\n");
+};
+
+/** Dotted path -> short text of every leaf of a params object (arrays are leaves). */
+const paramLeaves = (value: unknown, prefix = "", out = new Map<string, string>()) => {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      paramLeaves(v, prefix ? `${prefix}.${k}` : k, out);
+    }
+  } else out.set(prefix, typeof value === "string" ? value : canonicalJson(value ?? null));
+  return out;
+};
+
+/**
+ * The params each arm really gets: with one arm all of them, with several the ones that differ
+ * between arms (a field some arms lack shows as `-` there).
+ */
+const armParamLines = (plan: Plan): string[] => {
+  const leaves = plan.arms.map((a) => paramLeaves(a.params));
+  if (leaves.length === 0) return [];
+  if (leaves.length === 1) {
+    const all = [...leaves[0]!].map(([k, v]) => `${k}=${v}`).join(" ");
+    return [`  arm ${plan.arms[0]!.id}: ${all}`];
+  }
+  const paths = [...new Set(leaves.flatMap((l) => [...l.keys()]))];
+  const differing = paths.filter((p) => leaves.some((l) => l.get(p) !== leaves[0]!.get(p)));
+  return [
+    "  arms (params that differ between arms):",
+    ...plan.arms.map((arm, i) =>
+      `    ${arm.id}: ${differing.map((p) => `${p}=${leaves[i]!.get(p) ?? "-"}`).join(" ")}`
+    ),
+  ];
 };
 
 /** The newest run directory of an experiment with a readable manifest, if any. */

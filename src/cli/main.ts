@@ -25,6 +25,7 @@ import { denoCliLayer } from "./platform.ts";
 import { compareHtmlFlag, reportCommand, serveCommand, writeCompareHtml } from "./serve.ts";
 import { executorFlag, executorFor, makeExecCommand, retriesFlag, slurmPlanText } from "./exec.ts";
 import { makeVerifyCommand } from "./verify.ts";
+import { planExamples, runExamples } from "./examples.ts";
 
 const out = (text: string) =>
   Effect.sync(() =>
@@ -43,6 +44,7 @@ const planned = (
   profile: Option.Option<string>,
   params: readonly string[],
   backend: Option.Option<string>,
+  maxArms: Option.Option<number> = Option.none(),
 ) =>
   Effect.promise(() =>
     loadAndPlan({
@@ -51,6 +53,7 @@ const planned = (
       overrides: params,
       backend: opt.orUndefined(backend),
       projectRoot: opt.projectRoot(),
+      maxArms: opt.orUndefined(maxArms),
     })
   );
 
@@ -91,13 +94,14 @@ const runCommand = Command.make(
     results: opt.results,
     executor: executorFlag,
     retries: retriesFlag,
+    maxArms: opt.maxArms,
   },
   (args) =>
     Effect.gen(function* () {
       const a = { ...args, params: opt.withReplicates(args.params, args.replicates) };
       const root = opt.projectRoot();
-      const plan = yield* planned(a.experiment, a.profile, a.params, a.backend);
-      const storeRoot = opt.storeRoot(a.store, root);
+      const plan = yield* planned(a.experiment, a.profile, a.params, a.backend, a.maxArms);
+      const { storeRoot, resultsRoot } = yield* opt.checkedRoots(a, root);
       const executor = yield* executorFor({ ...a, plan, storeRoot });
       yield* execute(plan, storeRoot, {
         ...executor,
@@ -107,11 +111,12 @@ const runCommand = Command.make(
         backend: opt.orUndefined(a.backend),
         jobs: opt.orUndefined(a.jobs) ?? 1,
         keepGoing: a.keepGoing,
-        resultsRoot: opt.resultsRoot(a.results, root),
+        resultsRoot,
       });
     }),
 ).pipe(
   Command.withDescription("run an experiment (every arm of its sweep), reusing cached stages"),
+  Command.withExamples(runExamples),
 );
 
 const planCommand = Command.make(
@@ -124,14 +129,17 @@ const planCommand = Command.make(
     backend: opt.backend,
     store: opt.store,
     format: Flag.Literals("format", ["text", "mermaid", "dot", "json"]).pipe(
+      Flag.withDescription("text (default), the graph as mermaid or dot, or everything as json"),
       Flag.withDefault("text"),
     ),
     executor: executorFlag,
+    maxArms: opt.maxArms,
   },
   (args) =>
     Effect.gen(function* () {
       const a = { ...args, params: opt.withReplicates(args.params, args.replicates) };
-      const plan = yield* planned(a.experiment, a.profile, a.params, a.backend);
+      const plan = yield* planned(a.experiment, a.profile, a.params, a.backend, a.maxArms);
+      yield* opt.checkedRoots({ store: a.store }, opt.projectRoot());
       const hits = yield* Effect.gen(function* () {
         const store = yield* Store;
         const found = new Set<string>();
@@ -151,6 +159,7 @@ const planCommand = Command.make(
   Command.withDescription(
     "show the stage graph with cache hits and misses, without running anything",
   ),
+  Command.withExamples(planExamples),
 );
 
 const explainCommand = Command.make(
@@ -192,6 +201,7 @@ const rerunCommand = Command.make(
     jobs: opt.jobs,
     executor: executorFlag,
     retries: retriesFlag,
+    maxArms: opt.maxArms,
   },
   (a) =>
     Effect.gen(function* () {
@@ -205,6 +215,7 @@ const rerunCommand = Command.make(
           overrides: c.overrides,
           backend: c.backend,
           projectRoot: root,
+          maxArms: opt.orUndefined(a.maxArms),
         })
       );
       const before = new Map(m.stages.map((s) => [s.label, s.key]));
@@ -214,7 +225,7 @@ const rerunCommand = Command.make(
           ? `rerun of ${m.runId}: every stage key matches the original run`
           : `rerun of ${m.runId}: ${changed.length} stage key(s) differ from the original run (code or params changed); see \`diffrun explain\``,
       );
-      const storeRoot = opt.storeRoot(a.store, root);
+      const { storeRoot, resultsRoot } = yield* opt.checkedRoots(a, root);
       const executor = yield* executorFor({
         ...a,
         plan,
@@ -232,7 +243,7 @@ const rerunCommand = Command.make(
         backend: c.backend,
         jobs: opt.orUndefined(a.jobs) ?? c.jobs,
         keepGoing: c.keepGoing,
-        resultsRoot: opt.resultsRoot(a.results, root),
+        resultsRoot,
       });
     }),
 ).pipe(Command.withDescription("run again what a run directory's manifest describes"));

@@ -1,10 +1,12 @@
 /** Flags shared by several commands, and where the store and results live. */
+import * as Effect from "effect/Effect";
 import * as Flag from "effect/cli/Flag";
 import * as Option from "effect/Option";
 import { cpus } from "node:os";
-import { resolve } from "node:path";
-import { findProjectRoot } from "../core/plan.ts";
+import { dirname, resolve } from "node:path";
+import { findProjectRoot, MAX_ARMS } from "../core/plan.ts";
 import { replicatesOverride } from "../core/replicates.ts";
+import { UsageError } from "../core/errors.ts";
 
 export const profile = Flag.String("profile").pipe(
   Flag.withDescription("profile of the experiment file (e.g. smoke, quick, full)"),
@@ -13,7 +15,7 @@ export const profile = Flag.String("profile").pipe(
 export const params = Flag.String("param").pipe(
   Flag.withAlias("p"),
   Flag.withDescription(
-    "override a param: -p gamma=5; a list makes a sweep axis: -p 'weighting=[unweighted,min-snr]'",
+    "override a param: -p steps=100, a field of an object param: -p weighting.gamma=3; a list makes a sweep axis: -p 'target=[eps,x0]' (rules: docs/cli.md)",
   ),
   Flag.atLeast(0),
 );
@@ -46,11 +48,21 @@ export const results = Flag.String("results").pipe(
   Flag.withDescription("results directory (default: results/ in the project)"),
   Flag.optional,
 );
+const atLeastOne = () =>
+  Flag.filter((n: number) => n >= 1, (n: number) => `a whole number of at least 1 (got ${n})`);
 export const jobs = Flag.Int("jobs").pipe(
   Flag.withAlias("j"),
   Flag.withDescription(
-    "compute slots: stages doing tensor work that may run at once (default: number of cores)",
+    "compute slots: stages doing tensor work that may run at once (default: 1; rerun: the original run's)",
   ),
+  atLeastOne(),
+  Flag.optional,
+);
+export const maxArms = Flag.Int("max-arms").pipe(
+  Flag.withDescription(
+    `refuse a sweep of more arms than this, before expanding it (default: ${MAX_ARMS})`,
+  ),
+  atLeastOne(),
   Flag.optional,
 );
 
@@ -71,3 +83,73 @@ export const cores = () => cpus().length;
 export const orUndefined = <A>(
   o: Option.Option<A>,
 ): A | undefined => (Option.isSome(o) ? o.value : undefined);
+
+const statOrNull = (path: string) => {
+  try {
+    return Deno.statSync(path);
+  } catch {
+    return null;
+  }
+};
+
+/** Mode bits say this process may create entries in the directory (root always may). */
+const mayWrite = (info: Deno.FileInfo): boolean => {
+  const uid = Deno.uid();
+  if (uid === null || uid === 0 || info.mode === null) return true;
+  const bits = info.uid === uid ? 0o200 : info.gid === Deno.gid() ? 0o020 : 0o002;
+  return (info.mode & bits) !== 0;
+};
+
+/** Why `path` cannot be (or become) a directory this process writes into, or null. */
+const dirProblem = (path: string): string | null => {
+  const info = statOrNull(path);
+  if (info !== null) {
+    if (!info.isDirectory) return "it exists and is not a directory";
+    return mayWrite(info) ? null : "the directory is not writable";
+  }
+  let ancestor = dirname(path);
+  while (statOrNull(ancestor) === null && dirname(ancestor) !== ancestor) {
+    ancestor = dirname(ancestor);
+  }
+  const above = statOrNull(ancestor);
+  if (above === null) return `cannot create it: ${ancestor} does not exist`;
+  if (!above.isDirectory) return `cannot create it: ${ancestor} is not a directory`;
+  if (!mayWrite(above)) return `cannot create it: ${ancestor} is not writable`;
+  // mode bits do not tell everything (root, read-only mounts, /proc): try, and leave nothing
+  try {
+    Deno.removeSync(Deno.makeTempDirSync({ dir: ancestor, prefix: ".diffrun-probe-" }));
+    return null;
+  } catch (e) {
+    return `cannot create it in ${ancestor}: ${e instanceof Error ? e.message : e}`;
+  }
+};
+
+/**
+ * The store and results directories a command writes to, checked before anything is written: a
+ * file in the way, or a parent where the directory cannot be created, is a command-line error
+ * (exit 2) naming the flag. Nothing is created here (missing directories are created when used).
+ */
+export const checkedRoots = (
+  flags: { readonly store: Option.Option<string>; readonly results?: Option.Option<string> },
+  root: string,
+) =>
+  Effect.gen(function* () {
+    const storeDir = storeRoot(flags.store, root);
+    const resultsDir = resultsRoot(flags.results ?? Option.none(), root);
+    const dirs: [string, string][] = [[
+      Option.isSome(flags.store)
+        ? "--store"
+        : Deno.env.get("DIFFRUN_STORE")
+        ? "$DIFFRUN_STORE"
+        : "the store directory",
+      storeDir,
+    ]];
+    if (flags.results !== undefined) {
+      dirs.push([Option.isSome(flags.results) ? "--results" : "the results directory", resultsDir]);
+    }
+    for (const [name, dir] of dirs) {
+      const problem = dirProblem(dir);
+      if (problem !== null) return yield* new UsageError({ reason: `${name} ${dir}: ${problem}` });
+    }
+    return { storeRoot: storeDir, resultsRoot: resultsDir };
+  });

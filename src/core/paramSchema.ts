@@ -2,7 +2,7 @@
  * Reading a pipeline's valibot params schema: which dotted param paths exist, and the
  * nearest known name for a typo, so "unknown param" errors can say "did you mean …".
  */
-import type * as v from "valibot";
+import * as v from "valibot";
 
 type AnySchema = v.GenericSchema & { readonly type: string };
 interface Wrapper {
@@ -10,6 +10,9 @@ interface Wrapper {
 }
 interface WithEntries {
   readonly entries: Readonly<Record<string, AnySchema>>;
+}
+interface WithOptions {
+  readonly options: readonly AnySchema[];
 }
 
 const unwrap = (s: AnySchema): AnySchema => {
@@ -19,9 +22,65 @@ const unwrap = (s: AnySchema): AnySchema => {
   return cur;
 };
 
+/**
+ * The fields an object schema declares; for a union or variant of objects (`weighting`: one
+ * object per strategy), the fields of every option together (the first option naming a field wins).
+ */
 const entriesOf = (s: AnySchema): Readonly<Record<string, AnySchema>> | null => {
   const u = unwrap(s);
-  return "entries" in u ? (u as unknown as WithEntries).entries : null;
+  if ("entries" in u) return (u as unknown as WithEntries).entries;
+  if (!("options" in u) || !Array.isArray((u as unknown as WithOptions).options)) return null;
+  const merged: Record<string, AnySchema> = {};
+  let any = false;
+  for (const option of (u as unknown as WithOptions).options) {
+    const entries = typeof option === "object" && option !== null ? entriesOf(option) : null;
+    if (entries === null) continue;
+    any = true;
+    for (const [k, schema] of Object.entries(entries)) merged[k] ??= schema;
+  }
+  return any ? merged : null;
+};
+
+/** The schema declared at a dotted path, wrappers (optional…) kept; undefined if not declared. */
+const schemaAt = (schema: v.GenericSchema, path: string): AnySchema | undefined => {
+  let cur: AnySchema | undefined = schema as AnySchema;
+  for (const part of path.split(".")) {
+    cur = cur === undefined ? undefined : entriesOf(cur)?.[part];
+  }
+  return cur;
+};
+
+/** A JSON object (not an array, not null). */
+export const isPlainObject = (x: unknown): x is Record<string, unknown> =>
+  x !== null && typeof x === "object" && !Array.isArray(x);
+
+/**
+ * Sets a dotted param path, merging into what is there: an object the params do not spell out
+ * yet starts from the schema's default (so `weighting.gamma=3` keeps the default strategy).
+ */
+export const setParam = (
+  schema: v.GenericSchema,
+  params: Readonly<Record<string, unknown>>,
+  path: string,
+  value: unknown,
+): Record<string, unknown> => {
+  const parts = path.split(".");
+  const set = (obj: Readonly<Record<string, unknown>>, i: number): Record<string, unknown> => {
+    const out: Record<string, unknown> = { ...obj };
+    const key = parts[i]!;
+    if (i === parts.length - 1) {
+      out[key] = value;
+      return out;
+    }
+    let child = out[key];
+    if (child === undefined) {
+      const declared = schemaAt(schema, parts.slice(0, i + 1).join("."));
+      child = declared === undefined ? undefined : v.getDefault(declared);
+    }
+    out[key] = set(isPlainObject(child) ? child : {}, i + 1);
+    return out;
+  };
+  return set(params, 0);
 };
 
 /** Whether the object schema declares the dotted path (null: the schema is not an object). */

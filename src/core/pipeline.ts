@@ -83,30 +83,53 @@ export interface StageCall {
   readonly nodeId: number;
   readonly def: AnyStageDef;
   readonly params: unknown;
+  /** Input name -> node id of the call that made the handle; FOREIGN_HANDLE if no call of this recording did. */
   readonly inputs: Readonly<Record<string, number>>;
   readonly label: string | undefined;
   /** The arm whose build made the call, or null for aggregate stages. */
   readonly arm: string | null;
 }
 
+/** The node id recorded for an input handle that no `b.stage` of this plan returned. */
+export const FOREIGN_HANDLE = -1;
+
+/** Handles each recording (one `calls` array: one plan) gave out, to spot forged or stale ones. */
+const issuedHandles = new WeakMap<readonly StageCall[], WeakSet<object>>();
+
+/** Whether `handle` was returned by a builder recording into `calls`. */
+export const isIssuedHandle = (calls: readonly StageCall[], handle: unknown): boolean =>
+  typeof handle === "object" && handle !== null &&
+  (issuedHandles.get(calls)?.has(handle) ?? false);
+
 /** A Builder that records calls; node ids are global across arms so handles stay unique. */
-export const recordingBuilder = (calls: StageCall[], arm: string | null): Builder => ({
-  stage: (def, params, inputs, options) => {
-    const nodeId = calls.length;
-    const inputIds: Record<string, number> = {};
-    for (const [name, given] of Object.entries(inputs as Record<string, unknown>)) {
-      if (isHandle(given)) inputIds[name] = given.nodeId;
-      else {
-        // a group: each member travels as `group.member`
-        for (const [member, handle] of Object.entries(given as Record<string, Handle<unknown>>)) {
-          inputIds[`${name}${GROUP_SEPARATOR}${member}`] = handle.nodeId;
+export const recordingBuilder = (calls: StageCall[], arm: string | null): Builder => {
+  let issued = issuedHandles.get(calls);
+  if (issued === undefined) {
+    issued = new WeakSet();
+    issuedHandles.set(calls, issued);
+  }
+  const mine = issued;
+  const idOf = (handle: Handle<unknown>) => mine.has(handle) ? handle.nodeId : FOREIGN_HANDLE;
+  return {
+    stage: (def, params, inputs, options) => {
+      const nodeId = calls.length;
+      const inputIds: Record<string, number> = {};
+      for (const [name, given] of Object.entries(inputs as Record<string, unknown>)) {
+        if (isHandle(given)) inputIds[name] = idOf(given);
+        else {
+          // a group: each member travels as `group.member`
+          for (
+            const [member, handle] of Object.entries(given as Record<string, Handle<unknown>>)
+          ) inputIds[`${name}${GROUP_SEPARATOR}${member}`] = idOf(handle);
         }
       }
-    }
-    calls.push({ nodeId, def, params, inputs: inputIds, label: options?.label, arm });
-    return { nodeId };
-  },
-});
+      calls.push({ nodeId, def, params, inputs: inputIds, label: options?.label, arm });
+      const handle: Handle<never> = { nodeId };
+      mine.add(handle);
+      return handle;
+    },
+  };
+};
 
 const isHandle = (x: unknown): x is Handle<unknown> =>
   x !== null && typeof x === "object" && typeof (x as { nodeId?: unknown }).nodeId === "number";

@@ -42,7 +42,11 @@ export const makeProgress = (options: ProgressOptions) => {
   const active = new Map<string, Active>();
   let drawnLines = 0;
   let lastDraw = 0;
-  let counts = { ran: 0, cached: 0, failed: 0, skipped: 0 };
+  /**
+   * Final status per stage key: a stage can finish twice (counted cached, then recomputed when a
+   * downstream stage finds its entry corrupt), and the last word counts.
+   */
+  const statusOf = new Map<string, "ran" | "cached" | "failed" | "skipped">();
 
   const eta = (a: Active) => {
     const elapsed = (now() - a.startedAt) / 1000;
@@ -108,7 +112,7 @@ export const makeProgress = (options: ProgressOptions) => {
         if (
           r.status === "ran" || r.status === "cached" || r.status === "failed" ||
           r.status === "skipped"
-        ) counts[r.status]++;
+        ) statusOf.set(e.node.key, r.status);
         if (r.status === "cached") {
           if (options.tty) redraw(true);
           break; // a no-op re-run of 1,000 cached stages should not print 1,000 lines
@@ -127,10 +131,12 @@ export const makeProgress = (options: ProgressOptions) => {
   };
   const summary = () => {
     redraw(true);
+    const counts = { ran: 0, cached: 0, failed: 0, skipped: 0 };
+    for (const status of statusOf.values()) counts[status]++;
     return `${counts.ran} ran, ${counts.cached} cached, ${counts.failed} failed, ${counts.skipped} skipped`;
   };
   const reset = () => {
-    counts = { ran: 0, cached: 0, failed: 0, skipped: 0 };
+    statusOf.clear();
   };
   return { onEvent, summary, reset };
 };

@@ -48,7 +48,9 @@ export interface RunOutcome {
 
 /** Loads and plans an experiment file (throws PlanError / InvalidFile). */
 export const loadAndPlan = async (
-  req: Pick<RunRequest, "experimentFile" | "profile" | "overrides" | "backend" | "projectRoot">,
+  req: Pick<RunRequest, "experimentFile" | "profile" | "overrides" | "backend" | "projectRoot"> & {
+    readonly maxArms?: number | undefined;
+  },
 ) => {
   const exp = await loadExperimentModule(req.experimentFile);
   return planExperiment(exp, {
@@ -57,6 +59,7 @@ export const loadAndPlan = async (
     overrides: req.overrides,
     backend: req.backend,
     root: req.projectRoot,
+    maxArms: req.maxArms,
   });
 };
 

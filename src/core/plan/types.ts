@@ -1,0 +1,67 @@
+/** What planning produces: stage instances with their keys, arms, and the graph between them. */
+import type * as Graph from "effect/Graph";
+import type { AnyStageDef } from "../stage.ts";
+import type { KeyComponents } from "../cacheKey.ts";
+import type { ExecutorData } from "../experiment.ts";
+
+export interface PlanOptions {
+  /** The experiment file, for messages and the manifest. */
+  readonly file: string;
+  readonly profile?: string | undefined;
+  /** Raw `-p` arguments. */
+  readonly overrides?: readonly string[];
+  readonly backend?: string | undefined;
+  /** Project root: code hashes use paths relative to it. */
+  readonly root: string;
+  /** The most arms a sweep may expand to (default MAX_ARMS). */
+  readonly maxArms?: number | undefined;
+}
+
+export interface PlanNode {
+  readonly key: string;
+  readonly def: AnyStageDef;
+  readonly params: unknown;
+  /** Input name -> upstream key. */
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly seed: number;
+  readonly components: KeyComponents;
+  /** Ids of the arms that use this instance (empty for aggregate-only stages). */
+  readonly arms: readonly string[];
+  readonly aggregate: boolean;
+  readonly label: string;
+}
+
+export interface ArmPlan {
+  readonly id: string;
+  /** The swept values only. */
+  readonly values: Readonly<Record<string, unknown>>;
+  /** The sweep arm's id without the replicate seed, and that seed (null: no replicates). */
+  readonly group: string;
+  readonly replicate: number | null;
+  /** Fully resolved and validated params. */
+  readonly params: unknown;
+  /** Output name -> key. */
+  readonly outputs: Readonly<Record<string, string>>;
+}
+
+export interface Plan {
+  readonly experiment: {
+    readonly name: string;
+    readonly file: string;
+    readonly profile: string | null;
+    readonly seed: number;
+    /** Seeds per arm (docs/replicates.md); null when the experiment asked for none. */
+    readonly replicates: number | null;
+    readonly backend: string;
+    readonly description: string | null;
+    readonly executor: ExecutorData;
+  };
+  readonly pipeline: { readonly name: string; readonly module: string };
+  readonly arms: readonly ArmPlan[];
+  /** Output name -> key of the aggregate stages. */
+  readonly aggregate: Readonly<Record<string, string>>;
+  /** Every instance once, in a topological order (inputs before users). */
+  readonly nodes: ReadonlyMap<string, PlanNode>;
+  readonly graph: Graph.DirectedGraph<PlanNode, string>;
+  readonly engine: unknown;
+}
