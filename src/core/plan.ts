@@ -34,6 +34,8 @@ export interface PlanOptions {
   /** Raw `-p` arguments. */
   readonly overrides?: readonly string[];
   readonly backend?: string | undefined;
+  /** Why that backend (e.g. what `auto` found); recorded in the plan and the manifest. */
+  readonly backendReason?: string | undefined;
   /** Project root: code hashes use paths relative to it. */
   readonly root: string;
 }
@@ -69,6 +71,7 @@ export interface Plan {
     readonly profile: string | null;
     readonly seed: number;
     readonly backend: string;
+    readonly backendReason: string | null;
     readonly description: string | null;
   };
   readonly pipeline: { readonly name: string; readonly module: string };
@@ -224,7 +227,9 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
 
   // -- stage instances and keys ---------------------------------------------------------------
   const seed = exp.seed ?? 0;
-  const backend = options.backend ?? exp.backend ?? "ort";
+  // `auto` is resolved before planning (runner.ts loadAndPlan); a direct caller's `auto` is ort
+  const requested = options.backend ?? exp.backend ?? "ort";
+  const backend = requested === "auto" ? "ort" : requested;
   let engine: unknown = { backend };
   try {
     if (pipeline.engineIdentity) engine = pipeline.engineIdentity(backend);
@@ -375,6 +380,8 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
       profile: profileName,
       seed,
       backend,
+      backendReason: options.backendReason ??
+        (requested === "auto" ? "auto: no adapter probe in this caller, using ort" : null),
       description: exp.description ?? null,
     },
     pipeline: { name: pipeline.name, module: pipeline.module },

@@ -56,10 +56,12 @@ export class TensorflowGpuMissingError extends Error {
 /** The WebGPU backend is a placeholder in this build. */
 export class WebgpuUnavailableError extends Error {
   readonly _tag = "WebgpuUnavailableError";
-  constructor() {
+  constructor(readonly reason: string) {
     super(
-      `the 'webgpu' backend is experimental, not available in this build (Deno's WebGPU ` +
-        `on a software adapter measured ~100× slower than 'ort'); use 'ort' or 'tensorflow'.`,
+      `the 'webgpu' backend found no usable WebGPU adapter (${reason}). Install a GPU driver ` +
+        `with Vulkan support, or for a software GPU (slow, for tests) Mesa's Vulkan drivers: ` +
+        `'apt-get install mesa-vulkan-drivers' on Debian/Ubuntu; run under Deno (Bun has no ` +
+        `WebGPU). Or choose 'ort' (the CPU default).`,
     );
     this.name = "WebgpuUnavailableError";
   }
