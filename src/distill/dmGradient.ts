@@ -24,11 +24,12 @@ export const nanToNum = (x: tf.Tensor): tf.Tensor =>
   );
 
 /**
- * A copy of `x` with no gradient path back to whatever computed it: a new leaf built from its
- * values (tf.js has no public stop_gradient op; a leaf is cut from the tape by construction).
+ * `x` with no gradient path back to whatever computed it: a new tensor on the same storage,
+ * made without any op (tf.js has no public stop_gradient op; a tensor that no recorded op
+ * produced is a leaf of the tape). No values are read or copied, so it works on a GPU too.
  */
 export const stopGradient = (x: tf.Tensor): tf.Tensor =>
-  tf.tensor(x.dataSync() as Float32Array, x.shape, "float32");
+  tf.engine().makeTensorFromDataId(x.dataId, x.shape, x.dtype);
 
 /**
  * grad = (p_real − p_fake) / mean(|p_real|) per sample, NaN/∞ cleaned. All [B, H, W, C].

@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { tf } from "../tensor/tf.ts";
+import { takeFloat32 } from "../tensor/read.ts";
 import { defineStage } from "../core/stage.ts";
 import { json } from "../core/codec.ts";
 import type { DatasetSplits, ModelBundle } from "./codecs.ts";
@@ -74,22 +75,24 @@ export const binnedLossStage = defineStage({
         const b = Math.min(p.batchSize, p.triples - i);
         const { x0, eps, y, t } = tripleBatch(test, triples, i, b);
         // a conditional model sees the true class, as when sampling at guidance 1
-        const mse = tf.tidy(() => {
-          const x0t = tf.tensor4d(x0, [b, h, w, c]);
-          const { alpha, sigma } = timestepCoefs(schedule, t, 4);
-          const xt = tf.add(
-            tf.mul(x0t, alpha),
-            tf.mul(tf.tensor4d(eps, [b, h, w, c]), sigma),
-          ) as tf.Tensor4D;
-          const labels = cfgT.conditional ? tf.tensor1d(y, "int32") : undefined;
-          const out = model.forward(xt, tf.tensor1d(Float32Array.from(t)), labels);
-          const x0Hat = tf.clipByValue(
-            predX0(target, out, xt, target === "eps" ? tf.maximum(alpha, 1e-4) : alpha, sigma),
-            -1,
-            1,
-          );
-          return tf.mean(tf.square(tf.sub(x0Hat, x0t)), [1, 2, 3]).dataSync() as Float32Array;
-        });
+        const mse = yield* Effect.promise(() =>
+          takeFloat32(tf.tidy(() => {
+            const x0t = tf.tensor4d(x0, [b, h, w, c]);
+            const { alpha, sigma } = timestepCoefs(schedule, t, 4);
+            const xt = tf.add(
+              tf.mul(x0t, alpha),
+              tf.mul(tf.tensor4d(eps, [b, h, w, c]), sigma),
+            ) as tf.Tensor4D;
+            const labels = cfgT.conditional ? tf.tensor1d(y, "int32") : undefined;
+            const out = model.forward(xt, tf.tensor1d(Float32Array.from(t)), labels);
+            const x0Hat = tf.clipByValue(
+              predX0(target, out, xt, target === "eps" ? tf.maximum(alpha, 1e-4) : alpha, sigma),
+              -1,
+              1,
+            );
+            return tf.mean(tf.square(tf.sub(x0Hat, x0t)), [1, 2, 3]);
+          }))
+        );
         losses.set(mse, i);
         yield* ctx.progress(i + b, p.triples);
         yield* Effect.yieldNow;

@@ -14,6 +14,7 @@
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { tf } from "../tensor/tf.ts";
+import { readFloat32, readScalar } from "../tensor/read.ts";
 import { defineStage } from "../core/stage.ts";
 import { type DatasetSplits, type ModelBundle, modelCodec } from "./codecs.ts";
 import { canonicalJson } from "../core/canonicalJson.ts";
@@ -88,7 +89,7 @@ export const initDiffusionStage = defineStage({
         deriveSeed(p.seed ?? ctx.seed, "init"),
       );
       yield* ctx.info(`${model.kind}: ${model.parameterCount()} parameters`);
-      const params = toTensorMap(model.params.export());
+      const params = toTensorMap(yield* Effect.promise(() => model.params.export()));
       model.params.dispose();
       return {
         kind: model.kind,
@@ -223,10 +224,10 @@ export const trainDiffusionStage = defineStage({
         steps: p.toStep,
         checkpointEvery: p.checkpointEvery,
         logEvery: p.logEvery,
-        save: () => ({
-          ...addPrefix(toTensorMap(model.params.export()), "params."),
-          ...(ema ? addPrefix(toTensorMap(ema.params.export()), "ema.") : {}),
-          ...addPrefix(opt.exportState(), "adamw."),
+        save: async () => ({
+          ...addPrefix(toTensorMap(await model.params.export()), "params."),
+          ...(ema ? addPrefix(toTensorMap(await ema.params.export()), "ema.") : {}),
+          ...addPrefix(await opt.exportState(), "adamw."),
           history: { shape: [history.length], data: Float32Array.from(history) },
         }),
         restore: (state) => {
@@ -236,7 +237,7 @@ export const trainDiffusionStage = defineStage({
           history.splice(0, history.length, ...(state.history?.data ?? []));
           return opt.step();
         },
-        step: (step) => {
+        step: async (step) => {
           const batch = batcher.batch(step);
           const B = batch.size;
           const rng = makeRng(deriveSeed(seed, "step", String(step)));
@@ -268,19 +269,19 @@ export const trainDiffusionStage = defineStage({
             });
             return { value, grads, x0Mse: x0Mse! as tf.Tensor1D };
           });
-          const loss = out.value.dataSync()[0]!;
+          const loss = await readScalar(out.value);
           if (!Number.isFinite(loss)) {
             // never apply a non-finite update: the last good weights stay intact
             tf.dispose([out.value, out.x0Mse, ...Object.values(out.grads)]);
             return { loss, x0Mse: NaN, gradNorm: NaN };
           }
-          const gradNorm = opt.update(out.grads);
+          const gradNorm = await opt.update(out.grads);
           if (!Number.isFinite(gradNorm)) {
             tf.dispose([out.value, out.x0Mse, ...Object.values(out.grads)]);
             return { loss: NaN, x0Mse: NaN, gradNorm };
           }
           if (ema) ema.update(step);
-          const x0Mse = (out.x0Mse.dataSync() as Float32Array).reduce((a, b) => a + b, 0) / B;
+          const x0Mse = (await readFloat32(out.x0Mse)).reduce((a, b) => a + b, 0) / B;
           tf.dispose([out.value, out.x0Mse, ...Object.values(out.grads)]);
           history.push(step + 1, loss, x0Mse);
           return { loss, x0Mse, gradNorm };
@@ -295,9 +296,9 @@ export const trainDiffusionStage = defineStage({
           target: p.target,
           weighting: p.weighting,
         },
-        params: toTensorMap(model.params.export()),
-        ema: ema ? toTensorMap(ema.params.export()) : null,
-        optimizer: opt.exportState(),
+        params: toTensorMap(yield* Effect.promise(() => model.params.export())),
+        ema: ema ? toTensorMap(yield* Effect.promise(() => ema.params.export())) : null,
+        optimizer: yield* Effect.promise(() => opt.exportState()),
         info: {
           parameters: model.parameterCount(),
           step: p.toStep,

@@ -6,6 +6,7 @@
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { tf } from "../tensor/tf.ts";
+import { takeFloat32 } from "../tensor/read.ts";
 import { defineStage } from "../core/stage.ts";
 import { json } from "../core/codec.ts";
 import type { DatasetSplits, ModelBundle } from "../stages/codecs.ts";
@@ -65,16 +66,18 @@ export const adapterEvalStage = defineStage({
       for (let i = 0; i < p.triples; i += p.batchSize) {
         const b = Math.min(p.batchSize, p.triples - i);
         const { x0, eps, y, t } = tripleBatch(test, triples, i, b);
-        const out = tf.tidy(() => {
-          const x0t = tf.tensor4d(x0, [b, h, w, c]);
-          const noise = tf.tensor4d(eps, [b, h, w, c]);
-          const { alpha, sigma } = timestepCoefs(schedule, t, 4); // [b,1,1,1] each
-          const xt = tf.add(tf.mul(x0t, alpha), tf.mul(noise, sigma)) as tf.Tensor4D;
-          const goal = targetTensor(target, x0t, noise, alpha, sigma); // [b,H,W,C]
-          const labels = base.config.conditional ? tf.tensor1d(y, "int32") : undefined;
-          const pred = model.forward(xt, tf.tensor1d(Float32Array.from(t)), labels); // [b,H,W,C]
-          return tf.mean(tf.square(tf.sub(goal, pred)), [1, 2, 3]).dataSync() as Float32Array; // [b]
-        });
+        const out = yield* Effect.promise(() =>
+          takeFloat32(tf.tidy(() => {
+            const x0t = tf.tensor4d(x0, [b, h, w, c]);
+            const noise = tf.tensor4d(eps, [b, h, w, c]);
+            const { alpha, sigma } = timestepCoefs(schedule, t, 4); // [b,1,1,1] each
+            const xt = tf.add(tf.mul(x0t, alpha), tf.mul(noise, sigma)) as tf.Tensor4D;
+            const goal = targetTensor(target, x0t, noise, alpha, sigma); // [b,H,W,C]
+            const labels = base.config.conditional ? tf.tensor1d(y, "int32") : undefined;
+            const pred = model.forward(xt, tf.tensor1d(Float32Array.from(t)), labels); // [b,H,W,C]
+            return tf.mean(tf.square(tf.sub(goal, pred)), [1, 2, 3]); // [b]
+          }))
+        );
         mse.set(out, i);
         yield* ctx.progress(i + b, p.triples);
         yield* Effect.yieldNow;

@@ -9,6 +9,7 @@
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { tf } from "../tensor/tf.ts";
+import { readScalar } from "../tensor/read.ts";
 import { defineStage } from "../core/stage.ts";
 import type { DatasetSplits, ModelBundle } from "../stages/codecs.ts";
 import type { TrainedConfig } from "../stages/trainDiffusion.ts";
@@ -116,9 +117,9 @@ export const adapterTuneStage = defineStage({
         steps,
         checkpointEvery: p.checkpointEvery,
         logEvery: p.logEvery,
-        save: () => ({
-          ...addPrefix(toTensorMap(trained.export()), "params."),
-          ...addPrefix(opt.exportState(), "adamw."),
+        save: async () => ({
+          ...addPrefix(toTensorMap(await trained.export()), "params."),
+          ...addPrefix(await opt.exportState(), "adamw."),
           history: { shape: [history.length], data: Float32Array.from(history) },
         }),
         restore: (state) => {
@@ -127,7 +128,7 @@ export const adapterTuneStage = defineStage({
           history.splice(0, history.length, ...(state.history?.data ?? []));
           return opt.step();
         },
-        step: (step) => {
+        step: async (step) => {
           const batch = batcher.batch(step);
           const B = batch.size;
           const rng = makeRng(deriveSeed(p.seed, "step", String(step)));
@@ -149,8 +150,8 @@ export const adapterTuneStage = defineStage({
               diffusionLoss(forward, { x0, labels: y, t, eps: noise }, schedule, target, ones).loss
             );
           });
-          const loss = out.value.dataSync()[0]!;
-          const gradNorm = Number.isFinite(loss) ? opt.update(out.grads) : NaN;
+          const loss = await readScalar(out.value);
+          const gradNorm = Number.isFinite(loss) ? await opt.update(out.grads) : NaN;
           tf.dispose([out.value, ...Object.values(out.grads)]);
           history.push(step + 1, loss);
           return { loss, gradNorm };
@@ -158,7 +159,7 @@ export const adapterTuneStage = defineStage({
       });
       if (trained !== model.params) {
         // the frozen-base contract, checked on the real run: not one base weight may have moved
-        const after = toTensorMap(model.params.export());
+        const after = toTensorMap(yield* Effect.promise(() => model.params.export()));
         const moved = Object.keys(after).filter((k) => {
           const a = after[k]!.data, b = loaded[k]!.data;
           return a.length !== b.length || a.some((x, i) => x !== b[i]);
@@ -178,7 +179,9 @@ export const adapterTuneStage = defineStage({
           trainedParameters: trainedCount,
         },
         // the frozen baseline stores nothing: its weights are the base artifact's
-        params: p.method === "frozen" ? {} : toTensorMap(trained.export()),
+        params: p.method === "frozen"
+          ? {}
+          : toTensorMap(yield* Effect.promise(() => trained.export())),
         ema: null,
         optimizer: null,
         info: { steps, history: { columns: ["step", "loss"], rows: chunk(history, 2) } },
