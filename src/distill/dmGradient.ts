@@ -25,11 +25,15 @@ export const nanToNum = (x: tf.Tensor): tf.Tensor =>
 
 /**
  * `x` with no gradient path back to whatever computed it: a new tensor on the same storage,
- * made without any op (tf.js has no public stop_gradient op; a tensor that no recorded op
- * produced is a leaf of the tape). No values are read or copied, so it works on a GPU too.
+ * made without any op, as tf.js's own reshape does (tf.js has no public stop_gradient op; a
+ * tensor that no recorded op produced is a leaf of the tape). Nothing is read or copied.
  */
-export const stopGradient = (x: tf.Tensor): tf.Tensor =>
-  tf.engine().makeTensorFromDataId(x.dataId, x.shape, x.dtype);
+export const stopGradient = (x: tf.Tensor): tf.Tensor => {
+  const engine = tf.engine();
+  const leaf = engine.makeTensorFromDataId(x.dataId, x.shape, x.dtype);
+  engine.backend.incRef(x.dataId); // the storage now has two owners; each dispose releases one
+  return leaf;
+};
 
 /**
  * grad = (p_real − p_fake) / mean(|p_real|) per sample, NaN/∞ cleaned. All [B, H, W, C].
