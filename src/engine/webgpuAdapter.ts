@@ -59,6 +59,18 @@ export const describeAdapter = (adapter: GpuAdapterLike): AdapterReport => {
   };
 };
 
+/**
+ * Mesa's window-system code prints "XDG_RUNTIME_DIR is invalid or not set" on every adapter
+ * request of a headless process; with the variable set (to the temp dir) it stays quiet.
+ */
+const quietenWsi = (): void => {
+  try {
+    if (!Deno.env.get("XDG_RUNTIME_DIR")) {
+      Deno.env.set("XDG_RUNTIME_DIR", Deno.env.get("TMPDIR") || "/tmp");
+    }
+  } catch { /* no --allow-env: the message stays */ }
+};
+
 /** Asks `gpu` (default `navigator.gpu`) for an adapter; never throws. */
 export const requestAdapterReport = async (
   gpu: GpuLike | undefined = (navigator as { gpu?: GpuLike }).gpu,
@@ -69,6 +81,7 @@ export const requestAdapterReport = async (
       reason: "this runtime has no navigator.gpu (Bun, or Deno without WebGPU)",
     };
   }
+  quietenWsi();
   try {
     const adapter = await gpu.requestAdapter();
     if (!adapter) {
