@@ -320,7 +320,7 @@ const smokeRun = async (backend: string, env: TempEnv) => {
   const runs = [...Deno.readDirSync(join(env.results, "quickstart"))].map((d) => d.name).sort();
   const runDir = join(env.results, "quickstart", runs.at(-1)!);
   const summary = JSON.parse(
-    await Deno.readTextFile(join(runDir, "artifacts", "summary", "data.json")),
+    await Deno.readTextFile(join(runDir, "artifacts", "summary", "value.json")),
   ) as Record<string, number>;
   const manifest = await readManifest(runDir);
   return { summary, manifest, stdout: text(out.stdout), runDir };
