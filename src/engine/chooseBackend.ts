@@ -4,10 +4,12 @@
  * hardware adapter, otherwise `ort` (a software adapter such as llvmpipe is far slower than
  * onnxruntime on the CPU). The reason goes into the run's first line and its manifest.
  *
- * The choice is made once, before planning, so every cache key names the concrete backend: an
+ * An explicit `webgpu` without an adapter fails here, before anything runs. The choice is made
+ * once, before planning, so every cache key names the concrete backend: an
  * `auto` run is keyed exactly like a run that asked for what `auto` picked.
  */
 import { type AdapterProbe, probeAdapter } from "./webgpuAdapter.ts";
+import { WebgpuUnavailableError } from "./errors.ts";
 
 export const AUTO_BACKEND = "auto";
 
@@ -28,6 +30,11 @@ export const chooseBackend = async (
   source: BackendSource,
   probe: () => Promise<AdapterProbe> = probeAdapter,
 ): Promise<BackendChoice> => {
+  if (requested === "webgpu") {
+    // fail before planning, so that nothing runs (not even the CPU-only stages) without a GPU
+    const found = await probe();
+    if (!found.found) throw new WebgpuUnavailableError(found.reason);
+  }
   if (requested !== AUTO_BACKEND) {
     return { backend: requested, requested, source, reason: `${source} asked for ${requested}` };
   }

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { chooseBackend } from "../../src/engine/chooseBackend.ts";
+import { WebgpuUnavailableError } from "../../src/engine/errors.ts";
+import { cli, tempEnv, text } from "../core/helpers.ts";
 import { type AdapterProbe, describeAdapter } from "../../src/engine/webgpuAdapter.ts";
 
 const adapter = (description: string, isFallbackAdapter: boolean): AdapterProbe => ({
@@ -41,16 +43,30 @@ Deno.test("chooseBackend('auto') picks ort without an adapter and gives the prob
   assert.match(c.reason, /no WebGPU adapter \(this runtime has no navigator.gpu\)/);
 });
 
-Deno.test("chooseBackend() keeps an explicit name without probing", async () => {
-  const c = await chooseBackend("webgpu", "--backend", () => {
+Deno.test("chooseBackend() keeps an explicit name, probing only for webgpu", async () => {
+  const c = await chooseBackend("cpu", "experiment field", () => {
     throw new Error("must not probe");
   });
   assert.deepEqual(c, {
-    backend: "webgpu",
-    requested: "webgpu",
-    source: "--backend",
-    reason: "--backend asked for webgpu",
+    backend: "cpu",
+    requested: "cpu",
+    source: "experiment field",
+    reason: "experiment field asked for cpu",
   });
+  const gpu = await chooseBackend("webgpu", "--backend", probe(adapter("llvmpipe", true)));
+  assert.deepEqual(
+    { backend: gpu.backend, reason: gpu.reason },
+    { backend: "webgpu", reason: "--backend asked for webgpu" },
+  );
+});
+
+Deno.test("chooseBackend('webgpu') without an adapter fails with what to install", async () => {
+  await assert.rejects(
+    () => chooseBackend("webgpu", "--backend", probe({ found: false, reason: "no navigator.gpu" })),
+    (e: unknown) =>
+      e instanceof WebgpuUnavailableError && /no navigator.gpu/.test(e.message) &&
+      /mesa-vulkan-drivers/.test(e.message),
+  );
 });
 
 Deno.test("describeAdapter() flags llvmpipe as software even without isFallbackAdapter", () => {
@@ -63,4 +79,28 @@ Deno.test("describeAdapter() flags llvmpipe as software even without isFallbackA
   assert.equal(r.maxStorageBufferBindingSize, 512);
   const hw = describeAdapter({ info: { vendor: "4318", description: "NVIDIA H100" }, limits });
   assert.equal(hw.isFallbackAdapter, false);
+});
+
+Deno.test("diffrun run --backend webgpu without an adapter stops before any stage, naming what to install", async () => {
+  const env = await tempEnv();
+  const out = await cli(
+    [
+      "run",
+      "experiments/quickstart.ts",
+      "--profile",
+      "smoke",
+      "--backend",
+      "webgpu",
+      "--store",
+      env.store,
+      "--results",
+      env.results,
+    ],
+    { DENO_WEBGPU_BACKEND: "metal" }, // no Metal on Linux: wgpu finds no adapter
+  ).output();
+  assert.equal(out.code, 1);
+  assert.match(text(out.stderr), /'webgpu' backend found no usable WebGPU adapter/);
+  assert.match(text(out.stderr), /apt-get install mesa-vulkan-drivers/);
+  const made = await Deno.stat(env.results).then(() => true, () => false);
+  assert.equal(made, false, "no run directory, no stage ran");
 });
