@@ -89,6 +89,8 @@ export interface RssGrowth {
   readonly allowanceBytes: number;
   readonly window: number;
   readonly liveTensors?: number;
+  /** What was measured; default "resident memory (RSS)". */
+  readonly memory?: string;
 }
 
 /** A training loop's resident memory keeps growing past its allowance (see rssGuard.ts). */
@@ -98,7 +100,9 @@ export class RssGrowthError extends Error {
     const mb = (b: number) => `${Math.round(b / 2 ** 20)} MB`;
     const g = growth;
     super(
-      `resident memory (RSS) grew from ${mb(g.baselineBytes)} after warm-up (step ` +
+      `${g.memory ?? "resident memory (RSS)"} grew from ${
+        mb(g.baselineBytes)
+      } after warm-up (step ` +
         `${g.baselineStep}) to at least ${mb(g.lowestBytes)} over the ${g.window} steps up to ` +
         `step ${g.step}, more than the ${mb(g.allowanceBytes)} allowed: the training loop leaks ` +
         `memory${

@@ -302,6 +302,27 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "webgpu leak guard's GPU half fails when device memory keeps growing",
+  ignore,
+  fn: async () => {
+    await selectBackend("webgpu");
+    const kept: tf.Tensor[] = [];
+    const guard = createLeakGuard({
+      count: () => 0, // hide the tensor count: only device bytes can trip the guard
+      rss: false,
+      gpu: { warmup: 1, window: 2, allowBytes: 2 ** 20, allowFraction: 0 },
+    });
+    assert.throws(() => {
+      for (let i = 0; i < 10; i++) {
+        kept.push(tf.tidy(() => tf.add(tf.ones([512, 512]), i))); // 1 MiB more every step
+        guard.check();
+      }
+    }, /GPU memory held by tfjs \(tf.memory\(\).numBytesAllocatedInGPU\) grew/);
+    tf.dispose(kept);
+  },
+});
+
 /** The quickstart smoke run's summary metrics and per-stage statuses on one backend. */
 const smokeRun = async (backend: string, env: TempEnv) => {
   const out = await cli([
