@@ -21,6 +21,7 @@
  */
 import { tf } from "../src/tensor/tf.ts";
 import { selectBackend } from "../src/engine/backend.ts";
+import { readScalar } from "../src/tensor/read.ts";
 import { startKernelProfile } from "../src/engine/kernelProfiler.ts";
 import { createLeakGuard } from "../src/engine/leakGuard.ts";
 import { kernelCounts } from "../src/engine/ort/kernels/util.ts";
@@ -127,7 +128,7 @@ export function trainer(batch: number) {
   const betas = tf.linspace(1e-4, 0.02, T);
   const alphaBar = tf.tidy(() => tf.exp(tf.cumsum(tf.log(tf.sub(1, betas)))));
   let seed = 100;
-  const step = (): number => {
+  const minimize = (): tf.Scalar => {
     const cost = opt.minimize(
       () => {
         const t = tf.randomUniform([batch], 0, T, "int32", seed++);
@@ -140,15 +141,28 @@ export function trainer(batch: number) {
       true,
       vars,
     );
-    const loss = cost!.dataSync()[0]!;
-    cost!.dispose();
+    return cost!;
+  };
+  const step = (): number => {
+    const cost = minimize();
+    const loss = cost.dataSync()[0]!; // ort/cpu: the values are already in memory
+    cost.dispose();
     return loss;
+  };
+  /** The same step, read without blocking: what a GPU backend needs (src/tensor/read.ts). */
+  const stepAsync = async (): Promise<number> => {
+    const cost = minimize();
+    try {
+      return await readScalar(cost);
+    } finally {
+      cost.dispose();
+    }
   };
   const dispose = () => {
     tf.dispose([x0, betas, alphaBar, ...vars]);
     opt.dispose();
   };
-  return { net, step, dispose };
+  return { net, step, stepAsync, dispose };
 }
 
 /**
@@ -156,7 +170,15 @@ export function trainer(batch: number) {
  * through `deno task bench engine`, use the environment variables (`BENCH_STEPS=2`).
  */
 export async function main(args: readonly string[] = Deno.args): Promise<void> {
-  const opts = parseOptions(args);
+  const backendAt = args.indexOf("--backend");
+  if (backendAt >= 0 && args[backendAt + 1] === "webgpu") {
+    const { benchWebgpu } = await import("./engine_webgpu.ts");
+    return await benchWebgpu(args.filter((_, i) => i !== backendAt && i !== backendAt + 1));
+  }
+  if (backendAt >= 0 && args[backendAt + 1] !== "ort") {
+    throw new Error(`bench engine: --backend must be ort (default) or webgpu`);
+  }
+  const opts = parseOptions(args.filter((_, i) => i !== backendAt && i !== backendAt + 1));
   log(
     `# diffrun engine bench: batch ${opts.batch}, ${opts.steps} timed steps after ` +
       `${opts.warmup} warm-up, ${opts.threads} threads, ${cores} cores`,

@@ -4,7 +4,11 @@
  */
 import { benchCore } from "./core.ts";
 
-const which = Deno.args.length > 0 ? Deno.args : ["core", "engine", "dmd"];
+// names first, then flags for them (`bench engine --backend webgpu --steps 2`)
+const firstFlag = Deno.args.findIndex((a) => a.startsWith("--"));
+const names = firstFlag < 0 ? Deno.args : Deno.args.slice(0, firstFlag);
+const flags = firstFlag < 0 ? [] : Deno.args.slice(firstFlag);
+const which = names.length > 0 ? names : ["core", "engine", "dmd"];
 const repeat = Number(Deno.env.get("BENCH_REPEAT") ?? 5);
 
 for (const name of which) {
@@ -35,7 +39,7 @@ for (const name of which) {
       continue;
     }
     const mod = await import(path.href);
-    await mod.main?.(Deno.args.slice(1));
+    await mod.main?.(flags);
   } else if (name === "dmd") {
     const { main } = await import("./dmd.ts");
     await main();

@@ -15,6 +15,7 @@ import * as Option from "effect/Option";
 import { cpus } from "node:os";
 import { ExecError } from "../executor/errors.ts";
 import { readSpec } from "../executor/jobRecords.ts";
+import { chooseBackend } from "../engine/chooseBackend.ts";
 import { formatSlurmPlan } from "../executor/planLines.ts";
 import { chooseExecutor, jobCommand, slurmExecutor } from "../executor/setup.ts";
 import { loadAndPlan } from "../core/runner.ts";
@@ -114,6 +115,7 @@ export const execKey = (key: string, storeRoot: string) =>
         projectRoot: spec.projectRoot,
         // the run that wrote the spec already accepted the sweep's size (maybe with --max-arms)
         maxArms: Number.POSITIVE_INFINITY,
+        resolveBackend: chooseBackend,
       })
     );
     const node = plan.nodes.get(key);

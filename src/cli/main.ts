@@ -21,6 +21,7 @@ import type { Plan } from "../core/plan.ts";
 import { listRunDirs, readManifest } from "../core/runDir.ts";
 import { compareRuns, explainStage, formatPlan, lastRun, listRuns, showRun } from "./inspect.ts";
 import * as opt from "./options.ts";
+import { chooseBackend } from "../engine/chooseBackend.ts";
 import { denoCliLayer } from "./platform.ts";
 import { compareHtmlFlag, reportCommand, serveCommand, writeCompareHtml } from "./serve.ts";
 import { executorFlag, executorFor, makeExecCommand, retriesFlag, slurmPlanText } from "./exec.ts";
@@ -54,6 +55,7 @@ const planned = (
       backend: opt.orUndefined(backend),
       projectRoot: opt.projectRoot(),
       maxArms: opt.orUndefined(maxArms),
+      resolveBackend: chooseBackend,
     })
   );
 

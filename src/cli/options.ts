@@ -34,7 +34,8 @@ export const withReplicates = (
 
 export const backend = Flag.String("backend").pipe(
   Flag.withDescription(
-    "tensor backend: ort (default), cpu, tensorflow, tensorflow-gpu (fails unless a GPU runs it), webgpu",
+    "tensor backend: auto (default: webgpu on a hardware GPU, else ort), ort, cpu, webgpu, " +
+      "tensorflow, tensorflow-gpu (fails unless a GPU runs it); also DIFFRUN_BACKEND",
   ),
   Flag.optional,
 );

@@ -32,7 +32,7 @@ export interface ExperimentDef<S extends v.GenericSchema> {
   readonly replicates?: number;
   /** Experiment seed; every stage derives its own from it. Default 0. */
   readonly seed?: number;
-  /** Tensor backend unless `--backend` says otherwise. Default "ort". */
+  /** Tensor backend unless `--backend` or DIFFRUN_BACKEND says otherwise. Default "auto". */
   readonly backend?: string;
   /** Where compute stages run unless `--executor` says otherwise: "local" (default) or "slurm". */
   readonly executor?: string;

@@ -41,7 +41,9 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
 
   // -- stage instances and keys ---------------------------------------------------------------
   const seed = exp.seed ?? 0;
-  const backend = options.backend ?? exp.backend ?? "ort";
+  // `auto` is resolved before planning (runner.ts loadAndPlan); a direct caller's `auto` is ort
+  const requested = options.backend ?? exp.backend ?? "ort";
+  const backend = requested === "auto" ? "ort" : requested;
   let engine: unknown = { backend };
   try {
     if (pipeline.engineIdentity) engine = pipeline.engineIdentity(backend);
@@ -76,6 +78,8 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
       seed,
       replicates: replicateCount ?? null,
       backend,
+      backendReason: options.backendReason ??
+        (requested === "auto" ? "auto: no adapter probe in this caller, using ort" : null),
       description: exp.description ?? null,
       executor: { kind: exp.executor ?? null, slurm: exp.slurm ?? null },
     },

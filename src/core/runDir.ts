@@ -6,6 +6,7 @@
  * (every arm's final metrics), artifacts/ (hard links into the store, not copies), and
  * whatever report the caller plugs in (the CLI: report.html from src/report/, written last).
  */
+import { softwareGpuNote, softwareGpuOf } from "./softwareGpu.ts";
 import * as v from "valibot";
 import { join, relative } from "node:path";
 import { cpus, hostname, totalmem } from "node:os";
@@ -323,6 +324,8 @@ export const summaryMarkdown = (
     `Status: **${status}**`,
     "",
   ];
+  const software = softwareGpuOf([...results.values()].map((r) => r.annotations));
+  if (software !== undefined) lines.push(`**${softwareGpuNote(software)}**`, "");
   const axes = [...new Set(plan.arms.flatMap((a) => Object.keys(a.values)))];
   const metricNames = [...new Set([...summaries.values()].flatMap((s) => Object.keys(s)))];
   if (plan.arms.length > 0) {

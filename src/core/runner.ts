@@ -15,6 +15,7 @@ import { createRunDir, listRunDirs, type RunReportWriter, type RunStatus } from 
 import { type NodeResult, RunEvents } from "./events.ts";
 import { runPlan, type StageExecutor } from "./scheduler.ts";
 import { makeProgress } from "./progress.ts";
+import { softwareGpuNote, softwareGpuOf } from "./softwareGpu.ts";
 import { Store } from "../store/Store.ts";
 import { killPoint } from "../store/killPoint.ts";
 import { markDeadRuns } from "./runLiveness.ts";
@@ -46,18 +47,57 @@ export interface RunOutcome {
   readonly results: ReadonlyMap<string, NodeResult>;
 }
 
-/** Loads and plans an experiment file (throws PlanError / InvalidFile). */
+/**
+ * Turns the requested backend (possibly `auto`) into a concrete one with a reason; the CLI
+ * passes the engine's (src/engine/chooseBackend.ts), which core may not import.
+ */
+export type BackendResolver = (
+  requested: string,
+  source: "--backend" | "DIFFRUN_BACKEND" | "experiment field" | "default",
+) => Promise<{ readonly backend: string; readonly reason: string }>;
+
+/** Without a resolver (tests, library callers) `auto` means ort: nothing probes for a GPU. */
+const noProbe: BackendResolver = (requested, source) =>
+  Promise.resolve(
+    requested === "auto"
+      ? { backend: "ort", reason: "auto: no adapter probe in this caller, using ort" }
+      : { backend: requested, reason: `${source} asked for ${requested}` },
+  );
+
+const envBackend = (): string | undefined => {
+  try {
+    return Deno.env.get("DIFFRUN_BACKEND") || undefined;
+  } catch {
+    return undefined; // no --allow-env
+  }
+};
+
+/**
+ * Loads and plans an experiment file (throws PlanError / InvalidFile). The backend is
+ * `--backend`, else DIFFRUN_BACKEND, else the experiment's field, else `auto`, resolved once here.
+ */
 export const loadAndPlan = async (
   req: Pick<RunRequest, "experimentFile" | "profile" | "overrides" | "backend" | "projectRoot"> & {
     readonly maxArms?: number | undefined;
+    readonly resolveBackend?: BackendResolver;
   },
 ) => {
   const exp = await loadExperimentModule(req.experimentFile);
+  const env = envBackend();
+  const [requested, source] = req.backend !== undefined
+    ? [req.backend, "--backend" as const]
+    : env !== undefined
+    ? [env, "DIFFRUN_BACKEND" as const]
+    : exp.backend !== undefined
+    ? [exp.backend, "experiment field" as const]
+    : ["auto", "default" as const];
+  const choice = await (req.resolveBackend ?? noProbe)(requested, source);
   return planExperiment(exp, {
     file: relative(req.projectRoot, resolve(req.experimentFile)) || req.experimentFile,
     profile: req.profile,
     overrides: req.overrides,
-    backend: req.backend,
+    backend: choice.backend,
+    backendReason: choice.reason,
     root: req.projectRoot,
     maxArms: req.maxArms,
   });
@@ -93,7 +133,9 @@ export const runPlanned = Effect.fnUntraced(
     req.write(
       `diffrun: ${plan.experiment.name}${
         plan.experiment.profile ? ` (profile ${plan.experiment.profile})` : ""
-      }: ${plan.arms.length} arm(s), ${plan.nodes.size} stage(s), backend ${plan.experiment.backend}\n`,
+      }: ${plan.arms.length} arm(s), ${plan.nodes.size} stage(s), backend ${plan.experiment.backend}${
+        plan.experiment.backendReason ? ` (${plan.experiment.backendReason})` : ""
+      }\n`,
     );
     const events = RunEvents.fanOut([
       (e) => Effect.promise(() => runDir.onEvent(e)),
@@ -119,6 +161,8 @@ export const runPlanned = Effect.fnUntraced(
           runDir.finish(status, (k) => store.artifactDir(k), summaries, req.report)
         );
         req.write(`${progress.summary()}\n`);
+        const software = softwareGpuOf([...runDir.results.values()].map((r) => r.annotations));
+        if (software !== undefined) req.write(`${softwareGpuNote(software)}\n`);
         const rel = relative(Deno.cwd(), runDir.dir);
         const shown = rel === "" || rel.startsWith("..") ? runDir.dir : rel;
         req.write(`${status === "succeeded" ? "Done" : `Run ${status}`}. Results: ${shown}\n`);

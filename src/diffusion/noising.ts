@@ -21,6 +21,8 @@ export function timestepValues(t: Timesteps, batch?: number): ArrayLike<number> 
     if (t.rank !== 1) {
       throw new RangeError(`timestep tensor must be rank 1 [B], got shape [${t.shape}]`);
     }
+    // allow-listed synchronous read: timesteps are a few numbers the caller built on the host;
+    // library code passes arrays (a timestep tensor already on a GPU would throw under Deno)
     values = t.dataSync();
   } else {
     values = t;

@@ -12,6 +12,7 @@
  * What it does not do: checkpoints, logging, artifacts (the stage owns those).
  */
 import { tf } from "../tensor/tf.ts";
+import { readScalar } from "../tensor/read.ts";
 import type { Denoiser as Backbone } from "../models/model.ts";
 import type { Classifier } from "../models/classifier.ts";
 import { cfg, makeDenoiser, type ModelFn } from "../diffusion/denoiser.ts";
@@ -89,6 +90,16 @@ export const oneStep = (
 ): tf.Tensor4D =>
   makeDenoiser(asModelFn(model), target, schedule)(z, schedule.T - 1, labels) as tf.Tensor4D;
 
+/** The value of a scalar kept out of a tidy (then disposed), or NaN when none was made. */
+const readKept = async (t: tf.Scalar | null): Promise<number> => {
+  if (t === null) return NaN;
+  try {
+    return await readScalar(t);
+  } finally {
+    t.dispose();
+  }
+};
+
 export const makeDistiller = (parts: DistillParts, c: DistillConfig) => {
   if (c.matching && parts.fake === null) throw new Error("matching needs a fake score model");
   if (c.lambdaReg > 0 && (parts.pairs === null || parts.classifier === null)) {
@@ -117,7 +128,11 @@ export const makeDistiller = (parts: DistillParts, c: DistillConfig) => {
   const counts = { generator: 0, fake: 0 };
 
   /** One fake-score update on detached samples `x0` [B, H, W, C] of classes `labels`. */
-  const fakeUpdate = (x0: tf.Tensor4D, labels: Int32Array, draw: ReturnType<typeof makeRng>) => {
+  const fakeUpdate = async (
+    x0: tf.Tensor4D,
+    labels: Int32Array,
+    draw: ReturnType<typeof makeRng>,
+  ) => {
     const t = draw.integers(B, 0, T);
     const eps = draw.normal(B * n);
     const out = tf.tidy(() =>
@@ -136,14 +151,14 @@ export const makeDistiller = (parts: DistillParts, c: DistillConfig) => {
         ).loss
       )
     );
-    const loss = out.value.dataSync()[0]!;
-    if (Number.isFinite(loss)) fakeOpt!.update(out.grads);
+    const loss = await readScalar(out.value);
+    if (Number.isFinite(loss)) await fakeOpt!.update(out.grads);
     tf.dispose([out.value, ...Object.values(out.grads)]);
     counts.fake++;
     return loss;
   };
 
-  const step = (index: number): StepMetrics => {
+  const step = async (index: number): Promise<StepMetrics> => {
     const draw = makeRng(deriveSeed(c.seed, "distill", String(index)));
     // every draw is made in every arm, in this order, so arms sharing a seed see the same ones
     const z = draw.normal(B * n);
@@ -151,7 +166,7 @@ export const makeDistiller = (parts: DistillParts, c: DistillConfig) => {
     const t = draw.integers(B, tLo, tHi + 1);
     const eps = draw.normal(B * n);
     const pick = parts.pairs ? draw.integers(B, 0, parts.pairs.n) : new Int32Array(B);
-    let dmValue = NaN, regValue = NaN;
+    let dmTensor: tf.Scalar | null = null, regTensor: tf.Scalar | null = null;
     let detached: tf.Tensor4D | null = null;
     const out = tf.tidy(() => {
       const { value, grads } = parts.generator.params.valueAndGrads(() => {
@@ -165,7 +180,7 @@ export const makeDistiller = (parts: DistillParts, c: DistillConfig) => {
           const xt = tf.add(tf.mul(xd, alpha), tf.mul(tf.tensor4d(eps, [B, h, w, ch]), sigma));
           const grad = dmGradient(xd, real(xt, t, y), fake!(xt, t, y)); // [B, H, W, C]
           const l = dmLoss(x, grad);
-          dmValue = l.dataSync()[0]!;
+          dmTensor = tf.keep(l);
           detached = tf.keep(xd);
           total = tf.add(total, l);
         }
@@ -187,22 +202,25 @@ export const makeDistiller = (parts: DistillParts, c: DistillConfig) => {
             tf.tensor1d(lp, "int32"),
           );
           const r = regressionLoss(features, x, features(yT), yT);
-          regValue = r.loss.dataSync()[0]!;
+          regTensor = tf.keep(r.loss);
           total = tf.add(total, tf.mul(r.loss, c.lambdaReg));
         }
         return total as tf.Scalar;
       });
       return { value, grads };
     });
-    const loss = out.value.dataSync()[0]!;
-    const gradNorm = Number.isFinite(loss) ? genOpt.update(out.grads) : NaN;
+    const loss = await readScalar(out.value);
+    const dmValue = await readKept(dmTensor);
+    const regValue = await readKept(regTensor);
+    const gradNorm = Number.isFinite(loss) ? await genOpt.update(out.grads) : NaN;
     tf.dispose([out.value, ...Object.values(out.grads)]);
     counts.generator++;
     const fakeLosses: number[] = [];
-    plan.filter((u) => u === "fake").forEach((_, k) => {
+    const fakeUpdates = plan.filter((u) => u === "fake").length;
+    for (let k = 0; k < fakeUpdates; k++) {
       if (k === 0 && detached !== null) {
-        fakeLosses.push(fakeUpdate(detached, labels, draw));
-        return;
+        fakeLosses.push(await fakeUpdate(detached, labels, draw));
+        continue;
       }
       // further updates (DMD2's 5:1) train on fresh samples of the current generator
       const zk = draw.normal(B * n);
@@ -218,9 +236,9 @@ export const makeDistiller = (parts: DistillParts, c: DistillConfig) => {
           ),
         ) as tf.Tensor4D
       );
-      fakeLosses.push(fakeUpdate(xk, lk, draw));
+      fakeLosses.push(await fakeUpdate(xk, lk, draw));
       xk.dispose();
-    });
+    }
     (detached as tf.Tensor4D | null)?.dispose();
     const fakeMean = fakeLosses.length > 0
       ? fakeLosses.reduce((a, b) => a + b, 0) / fakeLosses.length

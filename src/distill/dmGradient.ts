@@ -24,11 +24,16 @@ export const nanToNum = (x: tf.Tensor): tf.Tensor =>
   );
 
 /**
- * A copy of `x` with no gradient path back to whatever computed it: a new leaf built from its
- * values (tf.js has no public stop_gradient op; a leaf is cut from the tape by construction).
+ * `x` with no gradient path back to whatever computed it: a new tensor on the same storage,
+ * made without any op, as tf.js's own reshape does (tf.js has no public stop_gradient op; a
+ * tensor that no recorded op produced is a leaf of the tape). Nothing is read or copied.
  */
-export const stopGradient = (x: tf.Tensor): tf.Tensor =>
-  tf.tensor(x.dataSync() as Float32Array, x.shape, "float32");
+export const stopGradient = (x: tf.Tensor): tf.Tensor => {
+  const engine = tf.engine();
+  const leaf = engine.makeTensorFromDataId(x.dataId, x.shape, x.dtype);
+  engine.backend.incRef(x.dataId); // the storage now has two owners; each dispose releases one
+  return leaf;
+};
 
 /**
  * grad = (p_real − p_fake) / mean(|p_real|) per sample, NaN/∞ cleaned. All [B, H, W, C].

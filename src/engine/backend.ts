@@ -6,7 +6,8 @@
  *   not load, this fails with OrtUnavailableError; it never falls back to `cpu` silently.
  * - `cpu`: tfjs's pure-JS kernels; slow, only when asked for explicitly.
  * - `tensorflow`: @tensorflow/tfjs-node(-gpu), imported only when asked for (tensorflow.ts).
- * - `webgpu`: a placeholder that fails clearly (webgpu.ts).
+ * - `webgpu`: tfjs's WebGPU backend on `navigator.gpu` (webgpu.ts); no adapter → a clear error.
+ * - `auto`: webgpu on a hardware adapter, else ort (chooseBackend.ts).
  * Both `cpu` and `ort` get the corrected kernels of cpuFixes.ts.
  */
 import { tf } from "../tensor/tf.ts";
@@ -18,16 +19,19 @@ import { ORT_BACKEND_NAME, registerOrtBackend } from "./ort/ortBackend.ts";
 import { tuneMalloc } from "./ort/malloc.ts";
 import { configureOrt } from "./ort/sessionCache.ts";
 import { loadTensorflowBackend } from "./tensorflow.ts";
-import { loadWebgpuBackend } from "./webgpu.ts";
+import { loadWebgpuBackend, WEBGPU_PACKAGE_VERSION } from "./webgpu.ts";
+import type { AdapterReport } from "./webgpuAdapter.ts";
+import { AUTO_BACKEND, chooseBackend } from "./chooseBackend.ts";
 
 export const BACKEND_NAMES = ["ort", "cpu", "tensorflow", "webgpu"] as const;
 /**
  * What `--backend` accepts: the backends, plus `tensorflow-gpu` = `tensorflow` that must run on a
- * GPU (it fails loudly when tfjs-node-gpu falls back to the CPU).
+ * GPU (it fails loudly when tfjs-node-gpu falls back to the CPU), and `auto` (the default).
  */
-export const BACKEND_CHOICES = [...BACKEND_NAMES, "tensorflow-gpu"] as const;
+export const BACKEND_CHOICES = [...BACKEND_NAMES, "tensorflow-gpu", AUTO_BACKEND] as const;
 export type BackendName = typeof BACKEND_NAMES[number];
-export const DEFAULT_BACKEND: BackendName = "ort";
+export type BackendChoiceName = typeof BACKEND_CHOICES[number];
+export const DEFAULT_BACKEND: BackendChoiceName = AUTO_BACKEND;
 
 /** What computed the numbers: recorded in run manifests and mixed into cache keys. */
 export interface EngineIdentity {
@@ -38,6 +42,8 @@ export interface EngineIdentity {
   readonly threads: number;
   /** Whether a GPU does the work; only set by backends that can use one. */
   readonly gpu?: boolean;
+  /** `webgpu` only: the adapter that ran it (a software one says isFallbackAdapter: true). */
+  readonly adapter?: AdapterReport;
 }
 
 export interface SelectOptions {
@@ -68,6 +74,7 @@ export async function selectBackend(
   name: string = DEFAULT_BACKEND,
   options: SelectOptions = {},
 ): Promise<EngineIdentity> {
+  if (name === AUTO_BACKEND) name = (await chooseBackend(name, "--backend")).backend;
   if (name === "tensorflow-gpu") {
     name = "tensorflow";
     options = { ...options, gpu: true };
@@ -107,8 +114,17 @@ export async function selectBackend(
       };
       break;
     }
-    case "webgpu":
-      return await loadWebgpuBackend();
+    case "webgpu": {
+      const adapter = await loadWebgpuBackend();
+      current = {
+        backend: "webgpu",
+        version: { ...base, "tfjs-backend-webgpu": WEBGPU_PACKAGE_VERSION },
+        threads: 1,
+        gpu: !adapter.isFallbackAdapter,
+        adapter,
+      };
+      break;
+    }
   }
   return current;
 }

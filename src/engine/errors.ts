@@ -56,10 +56,12 @@ export class TensorflowGpuMissingError extends Error {
 /** The WebGPU backend is a placeholder in this build. */
 export class WebgpuUnavailableError extends Error {
   readonly _tag = "WebgpuUnavailableError";
-  constructor() {
+  constructor(readonly reason: string) {
     super(
-      `the 'webgpu' backend is experimental, not available in this build (Deno's WebGPU ` +
-        `on a software adapter measured ~100× slower than 'ort'); use 'ort' or 'tensorflow'.`,
+      `the 'webgpu' backend found no usable WebGPU adapter (${reason}). Install a GPU driver ` +
+        `with Vulkan support, or for a software GPU (slow, for tests) Mesa's Vulkan drivers: ` +
+        `'apt-get install mesa-vulkan-drivers' on Debian/Ubuntu; run under Deno (Bun has no ` +
+        `WebGPU). Or choose 'ort' (the CPU default).`,
     );
     this.name = "WebgpuUnavailableError";
   }
@@ -87,6 +89,8 @@ export interface RssGrowth {
   readonly allowanceBytes: number;
   readonly window: number;
   readonly liveTensors?: number;
+  /** What was measured; default "resident memory (RSS)". */
+  readonly memory?: string;
 }
 
 /** A training loop's resident memory keeps growing past its allowance (see rssGuard.ts). */
@@ -96,7 +100,9 @@ export class RssGrowthError extends Error {
     const mb = (b: number) => `${Math.round(b / 2 ** 20)} MB`;
     const g = growth;
     super(
-      `resident memory (RSS) grew from ${mb(g.baselineBytes)} after warm-up (step ` +
+      `${g.memory ?? "resident memory (RSS)"} grew from ${
+        mb(g.baselineBytes)
+      } after warm-up (step ` +
         `${g.baselineStep}) to at least ${mb(g.lowestBytes)} over the ${g.window} steps up to ` +
         `step ${g.step}, more than the ${mb(g.allowanceBytes)} allowed: the training loop leaks ` +
         `memory${

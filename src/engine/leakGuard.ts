@@ -11,6 +11,11 @@
  * objects never disposed) leave that count flat, so every check also feeds an RSS guard
  * (rssGuard.ts), which fails with RssGrowthError when resident memory climbs past its
  * post-warm-up level by more than an allowance. `rss: false` turns that half off.
+ *
+ * On a GPU backend RSS does not see device memory, so a third check applies the same rule to
+ * the bytes tfjs has allocated on the device (`tf.memory().numBytesAllocatedInGPU` on webgpu,
+ * buffer pool included); it is on whenever the backend reports that number. `gpu: false` turns
+ * it off.
  */
 import { tf } from "../tensor/tf.ts";
 import { TensorLeakError } from "./errors.ts";
@@ -25,7 +30,16 @@ export interface LeakGuardOptions {
   readonly count?: () => number;
   /** The RSS half (rssGuard.ts): its options, or false to skip it; default on with defaults. */
   readonly rss?: RssGuardOptions | false;
+  /** The GPU-memory check: its options (RSS guard rules), or false; default on when reported. */
+  readonly gpu?: RssGuardOptions | false;
 }
+
+/** Bytes tfjs holds on the device (webgpu: allocated buffers, pool included), if reported. */
+const gpuBytes = (): number | undefined => {
+  const m = tf.memory() as { numBytesAllocatedInGPU?: unknown; numBytesInGPU?: unknown };
+  const n = m.numBytesAllocatedInGPU ?? m.numBytesInGPU;
+  return typeof n === "number" ? n : undefined;
+};
 
 export interface LeakGuard {
   /**
@@ -45,6 +59,14 @@ export function createLeakGuard(options: LeakGuardOptions = {}): LeakGuard {
   }
   const count = options.count ?? (() => tf.memory().numTensors);
   const rss = options.rss === false ? undefined : createRssGuard(options.rss);
+  const gpu =
+    options.gpu === false || (options.gpu?.sample === undefined && gpuBytes() === undefined)
+      ? undefined
+      : createRssGuard({
+        sample: () => gpuBytes() ?? 0,
+        memory: "GPU memory held by tfjs (tf.memory().numBytesAllocatedInGPU)",
+        ...options.gpu,
+      });
   const counts: number[] = [];
   let step = 0;
   const checkCount = (n: number): void => {
@@ -68,6 +90,7 @@ export function createLeakGuard(options: LeakGuardOptions = {}): LeakGuard {
       const n = count();
       checkCount(n); // first: a tensor leak also grows RSS, and its message is more precise
       rss?.check(n);
+      gpu?.check(n);
       return n;
     },
     history: () => [...counts],

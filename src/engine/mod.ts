@@ -3,6 +3,7 @@
  * that training code uses beyond plain tfjs. Import from here; the files behind it may move.
  *
  *   const engine = await selectBackend("ort", { threads: 2 }); // → EngineIdentity for manifests
+ *   const choice = await chooseBackend("auto", "default");     // webgpu on a hardware GPU, else ort
  *   const h = groupNormSilu(x, gamma, beta, 8);                 // fused op with its own gradient
  *   const guard = createLeakGuard(); … guard.check();           // once per training step:
  *                                                               // live tensors and RSS
@@ -28,6 +29,13 @@ export {
   UnknownBackendError,
   WebgpuUnavailableError,
 } from "./errors.ts";
+export {
+  AUTO_BACKEND,
+  type BackendChoice,
+  type BackendSource,
+  chooseBackend,
+} from "./chooseBackend.ts";
+export { type AdapterProbe, type AdapterReport, probeAdapter } from "./webgpuAdapter.ts";
 export { groupNorm, groupNormSilu } from "./groupNorm.ts";
 export { createLeakGuard, type LeakGuard, type LeakGuardOptions } from "./leakGuard.ts";
 export { createRssGuard, type RssGuard, type RssGuardOptions } from "./rssGuard.ts";

@@ -29,6 +29,8 @@ export interface RssGuardOptions {
   readonly allowFraction?: number;
   /** Where RSS comes from (tests inject one); default `Deno.memoryUsage().rss`. */
   readonly sample?: () => number;
+  /** What `sample` measures, for the error message (the leak guard's GPU half sets it). */
+  readonly memory?: string;
 }
 
 export interface RssGuard {
@@ -98,6 +100,7 @@ export function createRssGuard(options: RssGuardOptions = {}): RssGuard {
           allowanceBytes: allowance,
           window,
           ...(liveTensors === undefined ? {} : { liveTensors }),
+          ...(options.memory === undefined ? {} : { memory: options.memory }),
         });
       }
       return rss;

@@ -1,13 +1,33 @@
 /**
- * The `webgpu` backend: a documented placeholder.
+ * The `webgpu` backend: @tensorflow/tfjs-backend-webgpu on Deno's `navigator.gpu`.
  *
- * @tensorflow/tfjs-backend-webgpu would run under Deno's WebGPU, but on these machines the only
- * adapter is a software Vulkan one (llvmpipe), measured at ~0.006× PyTorch for the UNet step,
- * and without a real GPU there is nothing to test it on. Asking for it fails clearly instead of
- * quietly running something else.
+ * The adapter is probed first (webgpuAdapter.ts) so that a machine without one fails with a
+ * message naming what to install, never by running on the CPU instead. A software adapter
+ * (Mesa's llvmpipe/lavapipe) is accepted: it is how the backend is tested without a GPU, and the
+ * run's summary says plainly that its numbers came from a software GPU.
+ *
+ * Under Deno, tfjs's synchronous reads (`dataSync`) of a GPU tensor need an OffscreenCanvas and
+ * throw; library code reads tensors through `readTensor()` (src/tensor/read.ts) instead.
  */
+import { tf } from "../tensor/tf.ts";
 import { WebgpuUnavailableError } from "./errors.ts";
+import { type AdapterReport, probeAdapter } from "./webgpuAdapter.ts";
 
-export function loadWebgpuBackend(): Promise<never> {
-  return Promise.reject(new WebgpuUnavailableError());
+export const WEBGPU_PACKAGE_VERSION = "4.22.0";
+
+/** Finds an adapter, loads tfjs's WebGPU backend and makes it current; returns the adapter. */
+export async function loadWebgpuBackend(): Promise<AdapterReport> {
+  const probe = await probeAdapter();
+  if (!probe.found) throw new WebgpuUnavailableError(probe.reason);
+  try {
+    await import("@tensorflow/tfjs-backend-webgpu");
+  } catch (e) {
+    throw new WebgpuUnavailableError(
+      `@tensorflow/tfjs-backend-webgpu did not load (${e instanceof Error ? e.message : e})`,
+    );
+  }
+  if (!(await tf.setBackend("webgpu"))) {
+    throw new WebgpuUnavailableError("tfjs's 'webgpu' backend failed to initialise on the adapter");
+  }
+  return probe.adapter;
 }

@@ -45,7 +45,7 @@ export interface FrechetTerms {
 
 /**
  * Mean and unbiased covariance of `features`, `n` rows of `d` values (row-major, as a classifier's
- * `[n, d]` output comes back from `dataSync()`). Accumulates in float64 around a shifted origin (the
+ * `[n, d]` output comes back from `readTensor()`). Accumulates in float64 around a shifted origin (the
  * first row) so large feature offsets do not cost precision. Needs n ≥ 2; NaN/Inf is an error.
  */
 export function featureStats(features: FloatArray, n: number, d: number): FeatureStats {

@@ -11,6 +11,7 @@
  */
 import { tf } from "../tensor/tf.ts";
 import { fnv1a, mulberry32 } from "../random/seeded.ts";
+import { readTensor } from "../tensor/read.ts";
 
 /** How a parameter is initialised. */
 export type Init =
@@ -175,10 +176,10 @@ export class ParamStore {
   }
 
   /** A copy of every parameter's values (plain arrays, safe to keep after `dispose`). */
-  export(): ParamRecord {
+  async export(): Promise<ParamRecord> {
     const out: ParamRecord = {};
     for (const [name, v] of this.#vars) {
-      out[name] = { shape: [...v.shape], data: new Float32Array(v.dataSync() as Float32Array) };
+      out[name] = { shape: [...v.shape], data: Float32Array.from(await readTensor(v)) };
     }
     return out;
   }

@@ -2,6 +2,7 @@
  * Report sections read straight from the manifest: params per arm (differing rows marked), the
  * stage graph and stage table (cache hit or miss, time), and environment and provenance.
  */
+import { softwareGpuNote, softwareGpuOf } from "../core/softwareGpu.ts";
 import { canonicalJson } from "../core/canonicalJson.ts";
 import { formatValue } from "../core/sweep.ts";
 import { escapeHtml, relativeUrl } from "./escape.ts";
@@ -129,7 +130,13 @@ export const provenanceSection = (run: RunData): string => {
     entries.length
       ? `<h3>${escapeHtml(title)}</h3>${kv(entries.map(([k, x]) => [k, show(x)]))}`
       : "";
+  const software = softwareGpuOf(
+    m.stages.map((st) => (st as { annotations?: Record<string, unknown> }).annotations),
+  );
   return [
+    software === undefined
+      ? ""
+      : `<p><strong>${escapeHtml(softwareGpuNote(software))}</strong></p>`,
     kv(rows),
     diffLink,
     section("Engine", obj(m.engine)),

@@ -6,6 +6,7 @@
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { tf } from "../tensor/tf.ts";
+import { readScalar, takeFloat32 } from "../tensor/read.ts";
 import { defineStage } from "../core/stage.ts";
 import { type DatasetSplits, type ModelBundle, modelCodec } from "./codecs.ts";
 import { classifierConfig, createClassifier } from "../models/classifier.ts";
@@ -41,7 +42,7 @@ export const ClassifierParams = v.strictObject({
 });
 
 /** Logits and features of `images` (NHWC in [-1, 1]) in batches, as plain arrays. */
-export const classifyAll = (
+export const classifyAll = async (
   forward: (x: tf.Tensor4D) => { logits: tf.Tensor2D; features: tf.Tensor2D },
   images: Float32Array,
   shape: readonly [number, number, number, number],
@@ -54,11 +55,11 @@ export const classifyAll = (
   let d = 0;
   for (let i = 0; i < n; i += batchSize) {
     const b = Math.min(batchSize, n - i);
-    const [lg, ft] = tf.tidy(() => {
-      const x = tf.tensor4d(images.subarray(i * h * w * c, (i + b) * h * w * c), [b, h, w, c]);
-      const out = forward(x);
-      return [out.logits.dataSync() as Float32Array, out.features.dataSync() as Float32Array];
-    });
+    const out = tf.tidy(() =>
+      forward(tf.tensor4d(images.subarray(i * h * w * c, (i + b) * h * w * c), [b, h, w, c]))
+    );
+    const lg = await takeFloat32(out.logits);
+    const ft = await takeFloat32(out.features);
     k = lg.length / b;
     d = ft.length / b;
     logits ??= new Float32Array(n * k);
@@ -129,16 +130,16 @@ export const classifierStage = defineStage({
         steps: p.steps,
         checkpointEvery: Math.max(50, Math.floor(p.steps / 4)),
         logEvery: Math.max(1, Math.floor(p.steps / 20)),
-        save: () => ({
-          ...addPrefix(toTensorMap(model.params.export()), "params."),
-          ...addPrefix(opt.exportState(), "adamw."),
+        save: async () => ({
+          ...addPrefix(toTensorMap(await model.params.export()), "params."),
+          ...addPrefix(await opt.exportState(), "adamw."),
         }),
         restore: (state) => {
           model.params.import(toParamRecord(withPrefix(state, "params.")));
           opt.importState(withPrefix(state, "adamw."));
           return opt.step();
         },
-        step: (step) => {
+        step: async (step) => {
           const batch = batcher.batch(step);
           const labelled = pretext
             ? rotated(batch.images, batch.size, h, c, seed + step)
@@ -150,8 +151,8 @@ export const classifierStage = defineStage({
               tf.losses.softmaxCrossEntropy(y, model.forward(x).logits) as tf.Scalar
             );
           });
-          opt.update(grads);
-          const loss = value.dataSync()[0]!;
+          await opt.update(grads);
+          const loss = await readScalar(value);
           tf.dispose([value, ...Object.values(grads)]);
           return { loss };
         },
@@ -159,7 +160,9 @@ export const classifierStage = defineStage({
       const evalSet = pretext
         ? rotated(test.images, test.shape.n, h, c, seed)
         : { images: test.images, labels: test.labels! };
-      const out = classifyAll(model.forward, evalSet.images, [test.shape.n, h, w, c]);
+      const out = yield* Effect.promise(() =>
+        classifyAll(model.forward, evalSet.images, [test.shape.n, h, w, c])
+      );
       const testAccuracy = accuracyOf(out.logits, out.classes, evalSet.labels);
       yield* ctx.info(
         `classifier test accuracy ${(100 * testAccuracy).toFixed(1)}% on ${test.shape.n} images`,
@@ -168,7 +171,7 @@ export const classifierStage = defineStage({
       const bundle = {
         kind: "classifier",
         config: { ...config, widths: [...config.widths] },
-        params: toTensorMap(model.params.export()),
+        params: toTensorMap(yield* Effect.promise(() => model.params.export())),
         ema: null,
         info: {
           testAccuracy,

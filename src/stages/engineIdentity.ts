@@ -13,9 +13,10 @@ const pinned = (() => {
     return {
       tfjs: version(imports["@tensorflow/tfjs"]),
       "onnxruntime-node": version(imports["onnxruntime-node"]),
+      "tfjs-backend-webgpu": version(imports["@tensorflow/tfjs-backend-webgpu"]),
     };
   } catch {
-    return { tfjs: "unknown", "onnxruntime-node": "unknown" };
+    return { tfjs: "unknown", "onnxruntime-node": "unknown", "tfjs-backend-webgpu": "unknown" };
   }
 })();
 
@@ -23,5 +24,12 @@ export const engineIdentity = (backend: string): Record<string, unknown> => {
   if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) {
     throw new Error(`unknown backend "${backend}"; expected one of ${BACKEND_CHOICES.join(", ")}`);
   }
-  return backend === "ort" ? { backend, ...pinned } : { backend, tfjs: pinned.tfjs };
+  if (backend === "auto") throw new Error(`backend "auto" must be resolved before planning`);
+  if (backend === "ort") {
+    return { backend, tfjs: pinned.tfjs, "onnxruntime-node": pinned["onnxruntime-node"] };
+  }
+  if (backend === "webgpu") {
+    return { backend, tfjs: pinned.tfjs, "tfjs-backend-webgpu": pinned["tfjs-backend-webgpu"] };
+  }
+  return { backend, tfjs: pinned.tfjs };
 };

@@ -80,9 +80,13 @@ export const evaluateStage = defineStage({
       });
       const { height: h, width: w, channels: c } = generated.shape;
       const classifier = loadClassifier(inputs.classifier);
-      const fake = classifyAll(classifier.forward, generated.images, [p.samples, h, w, c]);
+      const fake = yield* Effect.promise(() =>
+        classifyAll(classifier.forward, generated.images, [p.samples, h, w, c])
+      );
       const test = inputs.dataset.test;
-      const real = classifyAll(classifier.forward, test.images, [test.shape.n, h, w, c]);
+      const real = yield* Effect.promise(() =>
+        classifyAll(classifier.forward, test.images, [test.shape.n, h, w, c])
+      );
       classifier.params.dispose();
       const fdClf = frechetDistance(
         featureStats(fake.features, p.samples, fake.dim),

@@ -5,6 +5,7 @@
  */
 import * as Effect from "effect/Effect";
 import { tf } from "../tensor/tf.ts";
+import { takeFloat32 } from "../tensor/read.ts";
 import { makeSchedule } from "../diffusion/schedules.ts";
 import { cfg, clipDenoiser, makeDenoiser, type ModelFn } from "../diffusion/denoiser.ts";
 import { sample } from "../diffusion/samplers.ts";
@@ -57,15 +58,16 @@ export const generateImages = (bundle: ModelBundle<TrainedConfig>, o: GenerateOp
     for (let i = 0; i < o.n; i += o.batchSize) {
       const b = Math.min(o.batchSize, o.n - i);
       const noise = rng.normal(b * h * w * c);
-      const out = tf.tidy(() => {
-        const xT = tf.tensor4d(noise, [b, h, w, c]);
-        const cond = labels ? tf.tensor1d(labels.subarray(i, i + b), "int32") : undefined;
-        const options = o.sampler === "ddpm"
-          ? { seed: o.seed + i, ...o.samplerOptions }
-          : o.samplerOptions;
-        return tf.clipByValue(sample(o.sampler, denoiser, xT, schedule, options, cond), -1, 1)
-          .dataSync() as Float32Array;
-      });
+      const out = yield* Effect.promise(() =>
+        takeFloat32(tf.tidy(() => {
+          const xT = tf.tensor4d(noise, [b, h, w, c]);
+          const cond = labels ? tf.tensor1d(labels.subarray(i, i + b), "int32") : undefined;
+          const options = o.sampler === "ddpm"
+            ? { seed: o.seed + i, ...o.samplerOptions }
+            : o.samplerOptions;
+          return tf.clipByValue(sample(o.sampler, denoiser, xT, schedule, options, cond), -1, 1);
+        }))
+      );
       images.set(out, i * h * w * c);
       if (o.onBatch) yield* o.onBatch(i + b);
       yield* Effect.yieldNow;

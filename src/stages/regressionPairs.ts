@@ -14,6 +14,7 @@
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { tf } from "../tensor/tf.ts";
+import { takeFloat32 } from "../tensor/read.ts";
 import { defineStage } from "../core/stage.ts";
 import type { TensorMap } from "../tensor/tensorMap.ts";
 import { tensors } from "../tensor/safetensors.ts";
@@ -90,12 +91,14 @@ export const regressionPairsStage = defineStage({
       const started = performance.now();
       for (let i = 0; i < p.size; i += p.batchSize) {
         const b = Math.min(p.batchSize, p.size - i);
-        const out = tf.tidy(() => {
-          const xT = tf.tensor4d(z.subarray(i * n, (i + b) * n), [b, h, w, c]); // [b, H, W, C]
-          const cond = tf.tensor1d(labels.subarray(i, i + b), "int32");
-          const x0 = sample(p.sampler, denoiser, xT, schedule, { steps: p.steps }, cond);
-          return tf.clipByValue(x0, -1, 1).dataSync() as Float32Array;
-        });
+        const out = yield* Effect.promise(() =>
+          takeFloat32(tf.tidy(() => {
+            const xT = tf.tensor4d(z.subarray(i * n, (i + b) * n), [b, h, w, c]); // [b, H, W, C]
+            const cond = tf.tensor1d(labels.subarray(i, i + b), "int32");
+            const x0 = sample(p.sampler, denoiser, xT, schedule, { steps: p.steps }, cond);
+            return tf.clipByValue(x0, -1, 1);
+          }))
+        );
         y.set(out, i * n);
         yield* ctx.progress(i + b, p.size);
         yield* Effect.yieldNow;

@@ -87,7 +87,7 @@ export const initDiffusionStage = defineStage({
         deriveSeed(p.seed ?? ctx.seed, "init"),
       );
       yield* ctx.info(`${model.kind}: ${model.parameterCount()} parameters`);
-      const params = toTensorMap(model.params.export());
+      const params = toTensorMap(yield* Effect.promise(() => model.params.export()));
       model.params.dispose();
       return {
         kind: model.kind,
@@ -233,10 +233,10 @@ export const trainDiffusionStage = defineStage({
         steps: p.toStep,
         checkpointEvery: p.checkpointEvery,
         logEvery: p.logEvery,
-        save: () => ({
-          ...addPrefix(toTensorMap(model.params.export()), "params."),
-          ...(ema ? addPrefix(toTensorMap(ema.params.export()), "ema.") : {}),
-          ...addPrefix(opt.exportState(), "adamw."),
+        save: async () => ({
+          ...addPrefix(toTensorMap(await model.params.export()), "params."),
+          ...(ema ? addPrefix(toTensorMap(await ema.params.export()), "ema.") : {}),
+          ...addPrefix(await opt.exportState(), "adamw."),
           history: { shape: [history.length], data: Float32Array.from(history) },
         }),
         restore: (state) => {
@@ -246,8 +246,8 @@ export const trainDiffusionStage = defineStage({
           history.splice(0, history.length, ...(state.history?.data ?? []));
           return opt.step();
         },
-        step: (step) => {
-          const outcome = diffusionStep(setup, step, batcher.batch(step));
+        step: async (step) => {
+          const outcome = await diffusionStep(setup, step, batcher.batch(step));
           if (Number.isFinite(outcome.loss)) history.push(step + 1, outcome.loss, outcome.x0Mse);
           return { ...outcome };
         },
@@ -261,9 +261,9 @@ export const trainDiffusionStage = defineStage({
           target: p.target,
           weighting: p.weighting,
         },
-        params: toTensorMap(model.params.export()),
-        ema: ema ? toTensorMap(ema.params.export()) : null,
-        optimizer: opt.exportState(),
+        params: toTensorMap(yield* Effect.promise(() => model.params.export())),
+        ema: ema ? toTensorMap(yield* Effect.promise(() => ema.params.export())) : null,
+        optimizer: yield* Effect.promise(() => opt.exportState()),
         info: {
           parameters: model.parameterCount(),
           step: p.toStep,

@@ -5,6 +5,7 @@
  * adapter-evaluation stages, so both measure on identical inputs.
  */
 import * as Effect from "effect/Effect";
+import { takeFloat32 } from "../tensor/read.ts";
 import { tf } from "../tensor/tf.ts";
 import type { Dataset } from "../data/dataset.ts";
 import type { Schedule } from "../diffusion/schedules.ts";
@@ -43,16 +44,17 @@ export const scoreTriples = (o: TripleScoring) =>
     for (let i = 0; i < n; i += o.batchSize) {
       const b = Math.min(o.batchSize, n - i);
       const { x0, eps, y, t } = tripleBatch(o.split, o.triples, i, b);
-      const batch = tf.tidy(() => {
-        const x0t = tf.tensor4d(x0, [b, h, w, c]);
-        const noise = tf.tensor4d(eps, [b, h, w, c]);
-        const { alpha, sigma } = timestepCoefs(o.schedule, t, 4);
-        const xt = tf.add(tf.mul(x0t, alpha), tf.mul(noise, sigma)) as tf.Tensor4D;
-        const labels = o.conditional ? tf.tensor1d(y, "int32") : undefined;
-        const output = o.forward(xt, tf.tensor1d(Float32Array.from(t)), labels);
-        return o.score({ x0: x0t, eps: noise, xt, alpha, sigma, output })
-          .dataSync() as Float32Array;
-      });
+      const batch = yield* Effect.promise(() =>
+        takeFloat32(tf.tidy(() => {
+          const x0t = tf.tensor4d(x0, [b, h, w, c]);
+          const noise = tf.tensor4d(eps, [b, h, w, c]);
+          const { alpha, sigma } = timestepCoefs(o.schedule, t, 4);
+          const xt = tf.add(tf.mul(x0t, alpha), tf.mul(noise, sigma)) as tf.Tensor4D;
+          const labels = o.conditional ? tf.tensor1d(y, "int32") : undefined;
+          const output = o.forward(xt, tf.tensor1d(Float32Array.from(t)), labels);
+          return o.score({ x0: x0t, eps: noise, xt, alpha, sigma, output });
+        }))
+      );
       scores.set(batch, i);
       yield* o.progress(i + b, n);
       yield* Effect.yieldNow;

@@ -14,6 +14,7 @@ import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { join } from "node:path";
 import { tf } from "../tensor/tf.ts";
+import { takeFloat32 } from "../tensor/read.ts";
 import { defineStage, type Group } from "../core/stage.ts";
 import type { DatasetSplits, ModelBundle, WithFiles } from "../stages/codecs.ts";
 import { jsonWithFiles } from "../stages/codecs.ts";
@@ -132,7 +133,9 @@ export const adapterSamplesStage = defineStage({
       const classes = base.config.numClasses;
       const test = target.test;
       const classifier = loadClassifier(clf);
-      const real = classifyAll(classifier.forward, test.images, [test.shape.n, h, w, c]);
+      const real = yield* Effect.promise(() =>
+        classifyAll(classifier.forward, test.images, [test.shape.n, h, w, c])
+      );
       const realStats = featureStats(real.features, test.shape.n, real.dim);
       const fd: AdapterSamples["fd"] = [];
       const labelOf = (i: number) => p.conceptLabel ?? i % Math.max(1, classes);
@@ -148,21 +151,25 @@ export const adapterSamplesStage = defineStage({
           const b = Math.min(p.batchSize, p.samples - s);
           const noise = rng.normal(b * h * w * c);
           const labels = Int32Array.from({ length: b }, (_, j) => labelOf(s + j));
-          const out = tf.tidy(() => {
-            const xT = tf.tensor4d(noise, [b, h, w, c]);
-            const cond = classes > 0 ? tf.tensor1d(labels, "int32") : undefined;
-            return tf.clipByValue(
-              sample("ddim", denoiser, xT, schedule, { steps: p.samplerSteps }, cond),
-              -1,
-              1,
-            ).dataSync() as Float32Array;
-          });
+          const out = yield* Effect.promise(() =>
+            takeFloat32(tf.tidy(() => {
+              const xT = tf.tensor4d(noise, [b, h, w, c]);
+              const cond = classes > 0 ? tf.tensor1d(labels, "int32") : undefined;
+              return tf.clipByValue(
+                sample("ddim", denoiser, xT, schedule, { steps: p.samplerSteps }, cond),
+                -1,
+                1,
+              );
+            }))
+          );
           images.set(out, s * h * w * c);
           yield* ctx.progress(i * p.samples + s + b, chosen.length * p.samples);
           yield* Effect.yieldNow;
         }
         model.dispose();
-        const fake = classifyAll(classifier.forward, images, [p.samples, h, w, c]);
+        const fake = yield* Effect.promise(() =>
+          classifyAll(classifier.forward, images, [p.samples, h, w, c])
+        );
         const fdClf = frechetDistance(featureStats(fake.features, p.samples, fake.dim), realStats);
         const predicted = predictedClasses(fake.logits, p.samples, fake.classes);
         const recognised = predicted.filter((k, j) => k === labelOf(j)).length / p.samples;
@@ -196,14 +203,16 @@ export const adapterSamplesStage = defineStage({
           return f(xt as tf.Tensor4D, tf.fill([n], t) as tf.Tensor1D, tf.tensor1d(labels, "int32"));
         };
         const nullLabels = new Int32Array(n).fill(classes);
-        const d = tf.tidy(() =>
-          tf.abs(tf.sub(
-            predict(model.forward, y),
-            p.conceptLabel === null
-              ? predict(model.baseForward, y)
-              : predict(model.forward, nullLabels),
-          )).dataSync()
-        ) as Float32Array; // [n, H, W, C]
+        const d = yield* Effect.promise(() =>
+          takeFloat32(tf.tidy(() =>
+            tf.abs(tf.sub(
+              predict(model.forward, y),
+              p.conceptLabel === null
+                ? predict(model.baseForward, y)
+                : predict(model.forward, nullLabels),
+            ))
+          ))
+        ); // [n, H, W, C]
         model.dispose();
         const mean = d.reduce((a, b) => a + b, 0) / d.length;
         const max = d.reduce((a, b) => Math.max(a, b), 1e-12);

@@ -127,9 +127,9 @@ export const adapterTuneStage = defineStage({
         steps,
         checkpointEvery: p.checkpointEvery,
         logEvery: p.logEvery,
-        save: () => ({
-          ...addPrefix(toTensorMap(trained.export()), "params."),
-          ...addPrefix(opt.exportState(), "adamw."),
+        save: async () => ({
+          ...addPrefix(toTensorMap(await trained.export()), "params."),
+          ...addPrefix(await opt.exportState(), "adamw."),
           history: { shape: [history.length], data: Float32Array.from(history) },
         }),
         restore: (state) => {
@@ -138,15 +138,15 @@ export const adapterTuneStage = defineStage({
           history.splice(0, history.length, ...(state.history?.data ?? []));
           return opt.step();
         },
-        step: (step) => {
-          const { loss, gradNorm } = diffusionStep(setup, step, batcher.batch(step));
+        step: async (step) => {
+          const { loss, gradNorm } = await diffusionStep(setup, step, batcher.batch(step));
           history.push(step + 1, loss);
           return { loss, gradNorm };
         },
       });
       if (trained !== model.params) {
         // the frozen-base contract, checked on the real run: not one base weight may have moved
-        const after = toTensorMap(model.params.export());
+        const after = toTensorMap(yield* Effect.promise(() => model.params.export()));
         const moved = Object.keys(after).filter((k) => {
           const a = after[k]!.data, b = loaded[k]!.data;
           return a.length !== b.length || a.some((x, i) => x !== b[i]);
@@ -166,7 +166,9 @@ export const adapterTuneStage = defineStage({
           trainedParameters: trainedCount,
         },
         // the frozen baseline stores nothing: its weights are the base artifact's
-        params: p.method === "frozen" ? {} : toTensorMap(trained.export()),
+        params: p.method === "frozen"
+          ? {}
+          : toTensorMap(yield* Effect.promise(() => trained.export())),
         ema: null,
         optimizer: null,
         info: { steps, history: { columns: ["step", "loss"], rows: chunk(history, 2) } },

@@ -139,11 +139,13 @@ export const distillStage = defineStage({
         steps: p.steps,
         checkpointEvery: p.checkpointEvery,
         logEvery: p.logEvery,
-        save: () => ({
-          ...addPrefix(toTensorMap(generator.params.export()), "gen."),
-          ...(fake ? addPrefix(toTensorMap(fake.params.export()), "fake.") : {}),
-          ...addPrefix(distiller.genOpt.exportState(), "genopt."),
-          ...(distiller.fakeOpt ? addPrefix(distiller.fakeOpt.exportState(), "fakeopt.") : {}),
+        save: async () => ({
+          ...addPrefix(toTensorMap(await generator.params.export()), "gen."),
+          ...(fake ? addPrefix(toTensorMap(await fake.params.export()), "fake.") : {}),
+          ...addPrefix(await distiller.genOpt.exportState(), "genopt."),
+          ...(distiller.fakeOpt
+            ? addPrefix(await distiller.fakeOpt.exportState(), "fakeopt.")
+            : {}),
           history: { shape: [history.length], data: Float32Array.from(history) },
           counts: {
             shape: [2],
@@ -163,8 +165,8 @@ export const distillStage = defineStage({
           counts = { generator: Number(c[0]), fake: Number(c[1]) };
           return distiller.genOpt.step();
         },
-        step: (step) => {
-          const m = distiller.step(step);
+        step: async (step) => {
+          const m = await distiller.step(step);
           history.push(step + 1, m.loss, m.dm, m.reg, m.fake);
           return m;
         },
@@ -188,7 +190,7 @@ export const distillStage = defineStage({
       const bundle: ModelBundle<TrainedConfig> = {
         kind: teacherBundle.kind,
         config: tc,
-        params: toTensorMap(generator.params.export()),
+        params: toTensorMap(yield* Effect.promise(() => generator.params.export())),
         ema: null,
         optimizer: null,
         info: {

@@ -6,6 +6,7 @@
  * optimizer's moments exactly, clip gradients, and decay weights decoupled from the gradient.
  */
 import { tf } from "../tensor/tf.ts";
+import { readFloat32, takeFloat32 } from "../tensor/read.ts";
 import type { ParamStore } from "../models/params.ts";
 import type { TensorMap } from "../tensor/tensorMap.ts";
 
@@ -40,9 +41,9 @@ export interface AdamW {
    * Applies one update from `grads` (by parameter name); returns the pre-clip gradient norm. A
    * non-finite norm is returned without any update.
    */
-  update(grads: Readonly<Record<string, tf.Tensor>>): number;
+  update(grads: Readonly<Record<string, tf.Tensor>>): Promise<number>;
   /** Moments and step count, for checkpoints. */
-  exportState(): TensorMap;
+  exportState(): Promise<TensorMap>;
   importState(state: TensorMap): void;
   dispose(): void;
 }
@@ -62,11 +63,9 @@ export const makeAdamW = (params: ParamStore, config: AdamWConfig): AdamW => {
   let t = 0;
   return {
     step: () => t,
-    update: (grads) => {
-      const norm = tf.tidy(() => {
-        const squares = names.map((n) => tf.sum(tf.square(grads[n]!)));
-        return Math.sqrt((tf.addN(squares) as tf.Scalar).dataSync()[0]!);
-      });
+    update: async (grads) => {
+      const squared = tf.tidy(() => tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!)))));
+      const norm = Math.sqrt((await takeFloat32(squared))[0]!);
       // a non-finite gradient is never applied (nor counted): the caller sees the norm and stops
       if (!Number.isFinite(norm)) return norm;
       const lr = learningRateAt(config, t);
@@ -95,17 +94,11 @@ export const makeAdamW = (params: ParamStore, config: AdamWConfig): AdamW => {
       });
       return norm;
     },
-    exportState: () => {
+    exportState: async () => {
       const out: TensorMap = { "adamw.step": { shape: [1], data: new Float32Array([t]) } };
       for (const name of names) {
-        out[`m.${name}`] = {
-          shape: m.get(name)!.shape,
-          data: m.get(name)!.dataSync() as Float32Array,
-        };
-        out[`v.${name}`] = {
-          shape: v.get(name)!.shape,
-          data: v.get(name)!.dataSync() as Float32Array,
-        };
+        out[`m.${name}`] = { shape: m.get(name)!.shape, data: await readFloat32(m.get(name)!) };
+        out[`v.${name}`] = { shape: v.get(name)!.shape, data: await readFloat32(v.get(name)!) };
       }
       return out;
     },

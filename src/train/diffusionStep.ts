@@ -12,6 +12,7 @@ import type { ParamStore } from "../models/params.ts";
 import type { AdamW } from "./adamw.ts";
 import type { Ema } from "./ema.ts";
 import { diffusionLoss, type ModelForward } from "./diffusionLoss.ts";
+import { readFloat32, readScalar } from "../tensor/read.ts";
 
 export interface DiffusionStepSetup {
   /** The parameters that train (the whole model, or only adapters on a frozen base). */
@@ -47,11 +48,11 @@ export interface StepOutcome {
 }
 
 /** Runs step `step` on `batch`; a non-finite loss or gradient leaves every weight as it was. */
-export const diffusionStep = (
+export const diffusionStep = async (
   s: DiffusionStepSetup,
   step: number,
   batch: StepBatch,
-): StepOutcome => {
+): Promise<StepOutcome> => {
   const B = batch.size;
   const [h, w, c] = s.imageShape;
   const rng = makeRng(deriveSeed(s.seed, "step", String(step)));
@@ -84,19 +85,19 @@ export const diffusionStep = (
     return { value, grads, x0Mse: x0Mse! as tf.Tensor1D };
   });
   const dispose = () => tf.dispose([out.value, out.x0Mse, ...Object.values(out.grads)]);
-  const loss = out.value.dataSync()[0]!;
+  const loss = await readScalar(out.value);
   if (!Number.isFinite(loss)) {
     // never apply a non-finite update: the last good weights stay intact
     dispose();
     return { loss, x0Mse: NaN, gradNorm: NaN };
   }
-  const gradNorm = s.optimizer.update(out.grads);
+  const gradNorm = await s.optimizer.update(out.grads);
   if (!Number.isFinite(gradNorm)) {
     dispose();
     return { loss: NaN, x0Mse: NaN, gradNorm };
   }
   s.ema?.update(step);
-  const x0Mse = (out.x0Mse.dataSync() as Float32Array).reduce((a, b) => a + b, 0) / B;
+  const x0Mse = (await readFloat32(out.x0Mse)).reduce((a, b) => a + b, 0) / B;
   dispose();
   return { loss, x0Mse, gradNorm };
 };

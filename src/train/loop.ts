@@ -43,10 +43,10 @@ export interface TrainingLoop {
   readonly checkpointEvery: number;
   readonly logEvery: number;
   /** The full resumable state (params, optimizer, RNG positions, history) as tensors. */
-  save(): TensorMap;
+  save(): Promise<TensorMap>;
   restore(state: TensorMap): number;
   /** One step; returns metrics, of which `loss` is checked for finiteness. */
-  step(step: number): Record<string, number>;
+  step(step: number): Promise<Record<string, number>>;
   /**
    * On a non-finite loss: "fail" (default) fails the stage naming the step and the last good
    * checkpoint; "stop" ends the loop there and reports the divergence as a result (a study of
@@ -75,7 +75,7 @@ export const runTrainingLoop = (ctx: LoopContext, loop: TrainingLoop) =>
     const guard = createLeakGuard({ window: 20, warmup: 3 });
     let lastCheckpoint: number | null = Option.isSome(resumed) ? start : null;
     for (let step = start; step < loop.steps; step++) {
-      const metrics = loop.step(step);
+      const metrics = yield* Effect.promise(() => loop.step(step));
       const loss = metrics.loss ?? 0;
       if (!Number.isFinite(loss)) {
         return yield* Effect.fail(new NonFiniteLoss(step, lastCheckpoint, loss));
@@ -86,11 +86,11 @@ export const runTrainingLoop = (ctx: LoopContext, loop: TrainingLoop) =>
         yield* ctx.metrics({ step: done, ...metrics });
       }
       if (done % loop.checkpointEvery === 0 && done < loop.steps) {
-        yield* ctx.checkpoint(loop.save());
+        yield* ctx.checkpoint(yield* Effect.promise(() => loop.save()));
         lastCheckpoint = done;
       }
       yield* ctx.progress(done - first, loop.steps - first);
-      // a step is synchronous tensor work: yield so Ctrl-C and other fibers get their turn
+      // a step is mostly synchronous tensor work: yield so Ctrl-C and other fibers get their turn
       yield* Effect.yieldNow;
     }
     return { start, divergedAt: null } satisfies LoopOutcome;

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { tf } from "../../src/tensor/tf.ts";
+import { selectBackend } from "../../src/engine/backend.ts";
 import {
   dmGradient,
   dmLoss,
@@ -85,4 +86,17 @@ Deno.test("dmTimestepRange() is [0.02T, 0.98T] as integers inside 0..T-1", () =>
   assert.deepEqual(dmTimestepRange(1000), [20, 980]);
   assert.deepEqual(dmTimestepRange(10, 0, 1), [0, 9]);
   assert.throws(() => dmTimestepRange(1000, 0.5, 0.5), /lo < hi/);
+});
+
+Deno.test("stopGradient() shares storage that outlives the original and frees with the last owner", async () => {
+  await selectBackend("cpu");
+  const before = tf.memory();
+  const x = tf.tensor1d([1, -2, 3]);
+  const leaf = stopGradient(x);
+  x.dispose();
+  assert.deepEqual(Array.from(await leaf.data()), [1, -2, 3]);
+  leaf.dispose();
+  const after = tf.memory();
+  assert.equal(after.numTensors, before.numTensors);
+  assert.equal(after.numDataBuffers, before.numDataBuffers);
 });

@@ -31,10 +31,10 @@ const spec = v.parse(ModelSpecSchema, {
 });
 /** A tiny conditional UNet with every weight perturbed (the zero-initialised output layer and
  * class embedding would otherwise make the guided and unguided scores equal). */
-const tiny = (seed: number) => {
+const tiny = async (seed: number) => {
   const m = buildDenoiser(spec, { channels: 1, imageSize: 8, numClasses: 2 }, seed);
   const rng = makeRng(seed);
-  const rec = m.params.export();
+  const rec = await m.params.export();
   for (const p of Object.values(rec)) {
     const noise = rng.normal(p.data.length, 0, 0.1);
     p.data.forEach((x, i) => (p.data[i] = x + noise[i]!));
@@ -77,7 +77,7 @@ const config = (ratio: number, guidance: number) => ({
 
 Deno.test("makeDistiller() runs 5 fake-score updates per generator step at ratio 5", async () => {
   await selectBackend("ort", {});
-  const teacher = tiny(1);
+  const teacher = await tiny(1);
   const generator = teacher.clone(), fake = teacher.clone();
   const d = makeDistiller(
     { generator, fake, teacher, classifier: null, pairs: null },
@@ -85,7 +85,7 @@ Deno.test("makeDistiller() runs 5 fake-score updates per generator step at ratio
   );
   const before = tf.memory().numTensors;
   for (let i = 0; i < 2; i++) {
-    const m = d.step(i);
+    const m = await d.step(i);
     assert.ok(Number.isFinite(m.loss) && Number.isFinite(m.fake), JSON.stringify(m));
   }
   assert.deepEqual(d.counts(), { generator: 2, fake: 10 });
@@ -96,25 +96,25 @@ Deno.test("makeDistiller() runs 5 fake-score updates per generator step at ratio
 
 Deno.test("makeDistiller() at initialisation with an unguided real score has a zero DM loss (real = fake = teacher)", async () => {
   await selectBackend("ort", {});
-  const teacher = tiny(1);
+  const teacher = await tiny(1);
   const generator = teacher.clone(), fake = teacher.clone();
   const d = makeDistiller(
     { generator, fake, teacher, classifier: null, pairs: null },
     config(1, 1),
   );
-  assert.equal(d.step(0).dm, 0);
+  assert.equal((await d.step(0)).dm, 0);
   // with guidance 2 the real score differs from the unguided fake one: a non-zero loss
   const g2 = makeDistiller(
     { generator: teacher.clone(), fake: teacher.clone(), teacher, classifier: null, pairs: null },
     config(1, 2),
   );
-  assert.ok(g2.step(0).dm > 0);
+  assert.ok((await g2.step(0)).dm > 0);
   d.dispose();
   g2.dispose();
 });
 
-Deno.test("makeDistiller() refuses a fake-score ratio without matching and an empty objective", () => {
-  const teacher = tiny(1);
+Deno.test("makeDistiller() refuses a fake-score ratio without matching and an empty objective", async () => {
+  const teacher = await tiny(1);
   const base = { generator: teacher, fake: null, teacher, classifier: null, pairs: null };
   assert.throws(
     () => makeDistiller(base, { ...config(1, 1), matching: false, lambdaReg: 0 }),

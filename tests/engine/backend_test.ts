@@ -10,8 +10,8 @@ import {
 import { createLeakGuard } from "../../src/engine/leakGuard.ts";
 import { sessionCount } from "../../src/engine/ort/sessionCache.ts";
 
-Deno.test("selectBackend() defaults to ort and returns its identity", async () => {
-  const id = await selectBackend(undefined, { threads: 2 });
+Deno.test("selectBackend('ort') returns its identity", async () => {
+  const id = await selectBackend("ort", { threads: 2 });
   assert.equal(id.backend, "ort");
   assert.equal(tf.getBackend(), "ort");
   assert.equal(id.threads, 2);
@@ -53,12 +53,12 @@ Deno.test("selectBackend('tensorflow') says clearly that tfjs-node is not instal
   assert.equal(tf.getBackend(), "cpu");
 });
 
-Deno.test("selectBackend('webgpu') fails as experimental and unavailable", async () => {
-  await assert.rejects(() => selectBackend("webgpu"), (e: unknown) => {
-    assert.ok(e instanceof WebgpuUnavailableError);
-    assert.match(e.message, /experimental, not available in this build/);
-    return true;
-  });
+Deno.test("WebgpuUnavailableError names the backend, the reason and what to install", () => {
+  const e = new WebgpuUnavailableError("navigator.gpu.requestAdapter() found no adapter");
+  assert.match(e.message, /'webgpu' backend found no usable WebGPU adapter/);
+  assert.match(e.message, /found no adapter/);
+  assert.match(e.message, /apt-get install mesa-vulkan-drivers/);
+  assert.match(e.message, /GPU driver/);
 });
 
 Deno.test("createLeakGuard() fails on a steady leak and names the counts", () => {

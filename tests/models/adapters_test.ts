@@ -144,11 +144,11 @@ Deno.test("adapterHooks() passes the scale and computes up(act(down(read))) with
   store.dispose();
 });
 
-Deno.test("tuning an adapter over a frozen base: base weights bit-identical, only adapter weights in the optimiser", () => {
-  const before = model.params.export();
+Deno.test("tuning an adapter over a frozen base: base weights bit-identical, only adapter weights in the optimiser", async () => {
+  const before = await model.params.export();
   const s = spec("CA_out", "FFN_in");
   const store = initAdapters(config, s, 7);
-  const adapterBefore = store.export();
+  const adapterBefore = await store.export();
   const hooks = adapterHooks(store, config, s);
   model.params.freeze(() => true);
   const opt = makeAdamW(store, {
@@ -167,17 +167,17 @@ Deno.test("tuning an adapter over a frozen base: base weights bit-identical, onl
     );
     assert.deepEqual(Object.keys(grads).sort(), store.names().sort(), "no base gradients");
     losses.push(value.dataSync()[0]!);
-    opt.update(grads);
+    await opt.update(grads);
     tf.dispose([value, ...Object.values(grads)]);
   }
   model.params.unfreeze(() => true);
-  const state = Object.keys(opt.exportState()).filter((k) => k !== "adamw.step");
+  const state = Object.keys(await opt.exportState()).filter((k) => k !== "adamw.step");
   assert.ok(state.length > 0 && state.every((k) => /^[mv]\.adapter\./.test(k)), state.join(","));
-  const after = model.params.export();
+  const after = await model.params.export();
   for (const name of Object.keys(before)) {
     assert.deepEqual(after[name]!.data, before[name]!.data, `base weight ${name} changed`);
   }
-  const adapterAfter = store.export();
+  const adapterAfter = await store.export();
   assert.ok(
     Object.keys(adapterBefore).some((n) =>
       adapterAfter[n]!.data.some((v, i) => v !== adapterBefore[n]!.data[i])

@@ -58,13 +58,13 @@ Deno.test("ParamStore.freeze() leaves gradients only for unfrozen parameters", (
   p.dispose();
 });
 
-Deno.test("ParamStore.export()/import() round-trip values and reject mismatches", () => {
+Deno.test("ParamStore.export()/import() round-trip values and reject mismatches", async () => {
   const a = new ParamStore(1), b = new ParamStore(2);
   for (const s of [a, b]) {
     s.create("w", [2, 3], { kind: "normal", std: 1 });
     s.create("b", [3], { kind: "uniform", bound: 1 });
   }
-  const rec = a.export();
+  const rec = await a.export();
   assert.deepEqual(rec["w"]!.shape, [2, 3]);
   b.import(rec);
   assert.deepEqual(b.get("w").dataSync(), a.get("w").dataSync());

@@ -142,14 +142,14 @@ Deno.test("unetForward() gradient w.r.t. the input matches finite differences (w
   p.dispose();
 });
 
-Deno.test("export()/import() of UNet parameters restores identical outputs; clone() is independent", () => {
+Deno.test("export()/import() of UNet parameters restores identical outputs; clone() is independent", async () => {
   const cfg = { ...tiny, numClasses: 10, middle: "transformer" as const, zeroInit: false };
   const a = createUNet(cfg, 1), b = createUNet(cfg, 2);
   const x = randn([2, 28, 28, 1], 4) as tf.Tensor4D;
   const [t, y] = [t2(), labels2()];
   const ya = a.forward(x, t, y), yb0 = b.forward(x, t, y);
   assert.notDeepEqual(ya.dataSync(), yb0.dataSync());
-  b.params.import(a.params.export());
+  b.params.import(await a.params.export());
   const yb = b.forward(x, t, y);
   assert.deepEqual(yb.dataSync(), ya.dataSync());
   const c = a.clone();
@@ -207,10 +207,10 @@ Deno.test("unetSites() lists each residual unit with its channels and transforme
   ]);
 });
 
-Deno.test("wrapUNet() over imported parameters behaves like the original", () => {
+Deno.test("wrapUNet() over imported parameters behaves like the original", async () => {
   const m = createUNet(tiny, 3);
   const p = initUNet(m.config, 99);
-  p.import(m.params.export());
+  p.import(await m.params.export());
   const w = wrapUNet(m.config, p);
   const x = randn([1, 28, 28, 1], 6) as tf.Tensor4D;
   const t = tf.tensor1d([100]);

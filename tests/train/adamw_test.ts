@@ -13,10 +13,10 @@ const store = (values: number[]) => {
   return p;
 };
 
-Deno.test("makeAdamW() takes the textbook first step: θ − lr·sign(g) (bias-corrected)", () => {
+Deno.test("makeAdamW() takes the textbook first step: θ − lr·sign(g) (bias-corrected)", async () => {
   const p = store([1, -2, 3]);
   const opt = makeAdamW(p, { ...defaultAdamW, lr: 0.1, gradClip: 0 });
-  opt.update({ w: tf.tensor1d([0.5, -4, 0]) });
+  await opt.update({ w: tf.tensor1d([0.5, -4, 0]) });
   // step 1: m̂ = g, v̂ = g², so the step is lr·g/(|g| + ε) = ±lr (0 where g = 0)
   const w = Array.from(p.get("w").dataSync());
   assert.ok(
@@ -25,13 +25,13 @@ Deno.test("makeAdamW() takes the textbook first step: θ − lr·sign(g) (bias-c
   );
 });
 
-Deno.test("makeAdamW() matches a hand computation over two steps with weight decay", () => {
+Deno.test("makeAdamW() matches a hand computation over two steps with weight decay", async () => {
   const p = store([1]);
   const cfg = { ...defaultAdamW, lr: 0.01, weightDecay: 0.1, gradClip: 0 };
   const opt = makeAdamW(p, cfg);
   let theta = 1, m = 0, v = 0;
   for (const [t, g] of [[1, 2], [2, -1]] as const) {
-    opt.update({ w: tf.tensor1d([g]) });
+    await opt.update({ w: tf.tensor1d([g]) });
     m = 0.9 * m + 0.1 * g;
     v = 0.999 * v + 0.001 * g * g;
     const mh = m / (1 - 0.9 ** t), vh = v / (1 - 0.999 ** t);
@@ -40,27 +40,27 @@ Deno.test("makeAdamW() matches a hand computation over two steps with weight dec
   assert.ok(Math.abs(p.get("w").dataSync()[0]! - theta) < 1e-6);
 });
 
-Deno.test("makeAdamW() clips the global gradient norm and reports the norm before clipping", () => {
+Deno.test("makeAdamW() clips the global gradient norm and reports the norm before clipping", async () => {
   const p = store([0, 0]);
   const opt = makeAdamW(p, { ...defaultAdamW, lr: 1, gradClip: 1, beta1: 0, beta2: 0 });
-  const norm = opt.update({ w: tf.tensor1d([3, 4]) });
+  const norm = await opt.update({ w: tf.tensor1d([3, 4]) });
   assert.ok(Math.abs(norm - 5) < 1e-6);
   // β1 = β2 = 0: step = g/|g| elementwise regardless of scale, so check the moments instead
-  const state = opt.exportState();
+  const state = await opt.exportState();
   const m = Array.from(state["m.w"]!.data as Float32Array);
   assert.ok(Math.abs(m[0]! - 0.6) < 1e-6 && Math.abs(m[1]! - 0.8) < 1e-6, `clipped moments ${m}`);
 });
 
-Deno.test("makeAdamW() state export/import continues identically", () => {
+Deno.test("makeAdamW() state export/import continues identically", async () => {
   const a = store([1, 2]);
   const b = store([1, 2]);
   const optA = makeAdamW(a, defaultAdamW);
   const optB = makeAdamW(b, defaultAdamW);
-  optA.update({ w: tf.tensor1d([1, -1]) });
+  await optA.update({ w: tf.tensor1d([1, -1]) });
   b.get("w").assign(a.get("w"));
-  optB.importState(optA.exportState());
-  optA.update({ w: tf.tensor1d([0.3, 0.2]) });
-  optB.update({ w: tf.tensor1d([0.3, 0.2]) });
+  optB.importState(await optA.exportState());
+  await optA.update({ w: tf.tensor1d([0.3, 0.2]) });
+  await optB.update({ w: tf.tensor1d([0.3, 0.2]) });
   assert.deepEqual(Array.from(a.get("w").dataSync()), Array.from(b.get("w").dataSync()));
   assert.equal(optB.step(), 2);
 });
@@ -79,10 +79,10 @@ Deno.test("makeEma() blends with the warmed-up decay", () => {
   assert.equal(emaDecayAt(0.99, 1000), 0.99);
 });
 
-Deno.test("makeAdamW() refuses a non-finite gradient: no update, no step counted", () => {
+Deno.test("makeAdamW() refuses a non-finite gradient: no update, no step counted", async () => {
   const p = store([1, 2]);
   const opt = makeAdamW(p, defaultAdamW);
-  const norm = opt.update({ w: tf.tensor1d([NaN, 1]) });
+  const norm = await opt.update({ w: tf.tensor1d([NaN, 1]) });
   assert.ok(Number.isNaN(norm));
   assert.deepEqual(Array.from(p.get("w").dataSync()), [1, 2]);
   assert.equal(opt.step(), 0);

@@ -35,22 +35,26 @@ const setup = (multipliers = new Float64Array(schedule.T).fill(1)) => {
   return { s, params, seenLabels, w: () => params.get("w").dataSync()[0]! };
 };
 
-Deno.test("diffusionStep() draws the same t, noise and dropped labels for the same (seed, step)", () => {
+Deno.test("diffusionStep() draws the same t, noise and dropped labels for the same (seed, step)", async () => {
   const a = setup(), b = setup();
-  const ra = diffusionStep(a.s, 3, batch);
-  const rb = diffusionStep(b.s, 3, batch);
+  const ra = await diffusionStep(a.s, 3, batch);
+  const rb = await diffusionStep(b.s, 3, batch);
   assert.deepEqual(ra, rb);
   assert.deepEqual(a.seenLabels, b.seenLabels);
   // labels are the batch's or the null class 3, nothing else
   assert.ok(a.seenLabels[0]!.every((y, i) => y === 3 || y === batch.labels[i]), `${a.seenLabels}`);
   assert.notEqual(a.w(), 1, "a finite step moves the weight");
   const other = setup();
-  assert.notDeepEqual(diffusionStep(other.s, 4, batch).loss, ra.loss, "another step, other draws");
+  assert.notDeepEqual(
+    (await diffusionStep(other.s, 4, batch)).loss,
+    ra.loss,
+    "another step, other draws",
+  );
 });
 
-Deno.test("diffusionStep() with a non-finite loss returns it and leaves the weights and optimiser as they were", () => {
+Deno.test("diffusionStep() with a non-finite loss returns it and leaves the weights and optimiser as they were", async () => {
   const bad = setup(new Float64Array(schedule.T).fill(Number.NaN));
-  const r = diffusionStep(bad.s, 0, batch);
+  const r = await diffusionStep(bad.s, 0, batch);
   assert.ok(Number.isNaN(r.loss));
   assert.ok(Number.isNaN(r.gradNorm));
   assert.equal(bad.w(), 1);

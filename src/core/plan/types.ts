@@ -11,6 +11,8 @@ export interface PlanOptions {
   /** Raw `-p` arguments. */
   readonly overrides?: readonly string[];
   readonly backend?: string | undefined;
+  /** Why that backend (e.g. what `auto` found); recorded in the plan and the manifest. */
+  readonly backendReason?: string | undefined;
   /** Project root: code hashes use paths relative to it. */
   readonly root: string;
   /** The most arms a sweep may expand to (default MAX_ARMS). */
@@ -53,6 +55,7 @@ export interface Plan {
     /** Seeds per arm (docs/replicates.md); null when the experiment asked for none. */
     readonly replicates: number | null;
     readonly backend: string;
+    readonly backendReason: string | null;
     readonly description: string | null;
     readonly executor: ExecutorData;
   };
