@@ -5,7 +5,8 @@
  * FD-clf of the sampled arms, the noise-prediction difference images, and a verdict on the
  * paper's claims with numbers. Writes report.md, SVG + PNG plots and tables.json.
  *
- * Inputs: `eval:<arm>` for every arm (baselines included) and `samples` (adapter-samples).
+ * Inputs: `eval:<arm>` for every arm (baselines included), `samples` (adapter-samples) and
+ * `sensitivity` (adapter-sensitivity: what each position can do before tuning).
  */
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
@@ -24,6 +25,8 @@ import type { AdapterEval } from "./adapterEval.ts";
 import type { AdapterSamples } from "./adapterSamples.ts";
 import { FROZEN_ARM, FULL_ARM, safeName } from "./adapterSamples.ts";
 import { writeImageGrid } from "../data/imageGrid.ts";
+import type { AdapterSensitivity } from "./adapterSensitivityStage.ts";
+import { sensitivityChart, sensitivityTables } from "./adapterSensitivityReport.ts";
 
 export const AdapterReportParams = v.strictObject({
   /** What the target task was, for the report's header. */
@@ -161,13 +164,17 @@ export const adapterReportStage = defineStage({
   version: "1",
   module: import.meta.url,
   params: AdapterReportParams,
-  inputs: { evals: "many", samples: "optional" },
+  inputs: { evals: "many", samples: "optional", sensitivity: "optional" },
   output: files,
   seeded: false,
   run: (
     ctx,
     p,
-    inputs: { evals: Group<AdapterEval>; samples?: WithFiles<AdapterSamples> },
+    inputs: {
+      evals: Group<AdapterEval>;
+      samples?: WithFiles<AdapterSamples>;
+      sensitivity?: AdapterSensitivity;
+    },
   ) =>
     Effect.promise(async () => {
       const dir = ctx.scratchDir;
@@ -328,6 +335,11 @@ export const adapterReportStage = defineStage({
         }
       }
 
+      const sensitivity = inputs.sensitivity;
+      if (sensitivity !== undefined) {
+        tables.push(...sensitivityTables(sensitivity));
+        await savePlot(dir, "sensitivity", sensitivityChart(sensitivity));
+      }
       const anovaRows = main?.rows ?? [];
       const verdict = adapterVerdict(rows, anovaRows, full, frozen);
       const diffs = [...(samples?.data.diff ?? [])].sort((a, b) => b.meanAbsDiff - a.meanAbsDiff);
@@ -365,7 +377,13 @@ export const adapterReportStage = defineStage({
         "",
         "![by activation](by_activation.png) ![by scale](by_scale.png)",
         "",
-        ...tables.flatMap((t) => [`## ${t.title}`, "", ...mdTable(t), ""]),
+        ...tables.flatMap((t) => [
+          `## ${t.title}`,
+          "",
+          ...(t.id === "sensitivity-pairs" ? ["![sensitivity](sensitivity.png)", ""] : []),
+          ...mdTable(t),
+          "",
+        ]),
         samples?.data.diffMode === "token"
           ? "## Noise-prediction difference with and without the new token"
           : "## Noise-prediction difference with and without the adapter",
