@@ -50,7 +50,12 @@ export const adaptersPipeline = definePipeline({
   module: import.meta.url,
   params: v.strictObject({
     data: v.optional(DatasetParams, { source: "fashion-mnist", dir: "" }),
-    /** The base: a conditional UNet with a transformer block (class tokens as CA context). */
+    /**
+     * The base: a conditional UNet with a transformer block (class tokens as CA context). Not
+     * zero-initialised: with ADM's zero layers, a short pretraining leaves the transformer's
+     * output projections near zero, and nothing an adapter adds inside the transformer reaches
+     * the output (docs/adapters-sensitivity.md; the adapter-sensitivity stage measures it).
+     */
     model: v.optional(ModelSpecSchema, {
       kind: "unet",
       widths: [16, 32, 32],
@@ -59,6 +64,7 @@ export const adaptersPipeline = definePipeline({
       middle: "transformer",
       headDim: 16,
       contextDim: 32,
+      zeroInit: false,
     }),
     pretrainSteps: v.optional(Int(1), 1500),
     pretrainBatch: v.optional(Int(1), 32),
