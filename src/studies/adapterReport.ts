@@ -26,7 +26,7 @@ import type { AdapterSamples } from "./adapterSamples.ts";
 import { FROZEN_ARM, FULL_ARM, safeName } from "./adapterSamples.ts";
 import { writeImageGrid } from "../data/imageGrid.ts";
 import type { AdapterSensitivity } from "./adapterSensitivityStage.ts";
-import { sensitivityChart, sensitivityTables } from "./adapterSensitivityReport.ts";
+import { sensitivitySection } from "./adapterSensitivityReport.ts";
 
 export const AdapterReportParams = v.strictObject({
   /** What the target task was, for the report's header. */
@@ -335,13 +335,14 @@ export const adapterReportStage = defineStage({
         }
       }
 
-      const sensitivity = inputs.sensitivity;
-      if (sensitivity !== undefined) {
-        tables.push(...sensitivityTables(sensitivity));
-        await savePlot(dir, "sensitivity", sensitivityChart(sensitivity));
+      const sensitivity = inputs.sensitivity && sensitivitySection(inputs.sensitivity);
+      if (sensitivity) {
+        tables.push(...sensitivity.tables);
+        await savePlot(dir, "sensitivity", sensitivity.chart);
       }
       const anovaRows = main?.rows ?? [];
       const verdict = adapterVerdict(rows, anovaRows, full, frozen);
+      if (sensitivity) verdict.unshift(sensitivity.verdict);
       const diffs = [...(samples?.data.diff ?? [])].sort((a, b) => b.meanAbsDiff - a.meanAbsDiff);
       if (diffs.length > 1) {
         const largest = diffs[0]!.input;
@@ -376,14 +377,9 @@ export const adapterReportStage = defineStage({
         "![heat map](heatmap.png)",
         "",
         "![by activation](by_activation.png) ![by scale](by_scale.png)",
+        ...(sensitivity ? ["", "![sensitivity before tuning](sensitivity.png)"] : []),
         "",
-        ...tables.flatMap((t) => [
-          `## ${t.title}`,
-          "",
-          ...(t.id === "sensitivity-pairs" ? ["![sensitivity](sensitivity.png)", ""] : []),
-          ...mdTable(t),
-          "",
-        ]),
+        ...tables.flatMap((t) => [`## ${t.title}`, "", ...mdTable(t), ""]),
         samples?.data.diffMode === "token"
           ? "## Noise-prediction difference with and without the new token"
           : "## Noise-prediction difference with and without the adapter",

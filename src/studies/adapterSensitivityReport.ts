@@ -80,3 +80,28 @@ export const sensitivityChart = (s: AdapterSensitivity): string =>
     width: 1100,
     height: 460,
   });
+
+/** The design check for the verdict: how many placements cannot move the output at all. */
+export const sensitivityVerdict = (s: AdapterSensitivity, threshold = 1e-3): string => {
+  const quiet = s.pairs.filter((r) => !(r.outputChange >= threshold));
+  const pct = (x: number) => `${Number((100 * x).toPrecision(3))}%`;
+  const range = (xs: readonly number[]) =>
+    xs.length === 0 ? "—" : `${pct(Math.min(...xs))} … ${pct(Math.max(...xs))}`;
+  const changes = s.pairs.map((r) => r.outputChange);
+  return quiet.length === 0
+    ? `Design check passed: every one of the ${s.pairs.length} placements changes the base's ` +
+      `output before tuning (fresh adapter at scale 1: ${range(changes)} of RMS(ε̂)), so each ` +
+      "input and output level can show an effect."
+    : `Design check failed: ${quiet.length} of ${s.pairs.length} placements change the base's ` +
+      `output by less than ${pct(threshold)} before tuning (${
+        quiet.slice(0, 6).map((r) => `${r.input}→${r.output}`).join(", ")
+      }${quiet.length > 6 ? ", …" : ""}); their arms cannot differ from the frozen base, and ` +
+      "the ANOVA's input and output effects mostly measure which placements are alive.";
+};
+
+/** Everything the adapter report shows of `adapter-sensitivity`. */
+export const sensitivitySection = (s: AdapterSensitivity) => ({
+  tables: sensitivityTables(s),
+  chart: sensitivityChart(s),
+  verdict: sensitivityVerdict(s),
+});
