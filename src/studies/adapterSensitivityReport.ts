@@ -70,7 +70,7 @@ export const sensitivityChart = (s: AdapterSensitivity): string =>
   barChart({
     title: "What each adapter placement can do before tuning",
     subtitle: `fresh adapters on the frozen base, ${s.batch} target triples; log axis`,
-    yLabel: "value (log)",
+    yLabel: "value",
     categories: s.pairs.map((r) => `${r.input}→${r.output}`),
     series: [
       { name: "‖∇θ L‖ at step 0", values: s.pairs.map((r) => finite(r.gradNorm)) },
