@@ -6,10 +6,11 @@
  *   dataset ─ init-diffusion ─ train-diffusion (conditional base with a transformer block; shared)
  *      └─ adapter-target-domain (shifted copy: rotated / inverted; shared)
  *            ├─ classifier (FD-clf features on the target domain; shared)
+ *            ├─ adapter-sensitivity (what each position can do before tuning; shared)
  *            ├─ adapter-tune per arm ─ adapter-eval (target MSE on fixed triples)
  *            └─ adapter-tune full / frozen baselines ─ adapter-eval (shared by every arm)
  *   across arms: adapter-samples (FD-clf of the top arms and both baselines, difference images)
- *                ─ adapter-report (heat map, bars, ANOVA, top-10, verdict)
+ *                ─ adapter-report (heat map, bars, ANOVA, top-10, sensitivity, verdict)
  *
  * An invalid (input, output) pair is a plan error naming the pair; a sweep over the full
  * input × output grid asks to drop invalid pairs with `invalidPairs: "skip"` (those arms then
@@ -39,6 +40,10 @@ import type { ClassifierBundle } from "../src/stages/classifier.ts";
 import type { TrainedConfig } from "../src/stages/trainDiffusion.ts";
 import { adapterSamplesStage, FROZEN_ARM, FULL_ARM } from "../src/studies/adapterSamples.ts";
 import { adapterReportStage } from "../src/studies/adapterReport.ts";
+import {
+  type AdapterSensitivity,
+  adapterSensitivityStage,
+} from "../src/studies/adapterSensitivityStage.ts";
 import { Int, Positive } from "../src/core/schemas.ts";
 
 export const adaptersPipeline = definePipeline({
@@ -46,7 +51,12 @@ export const adaptersPipeline = definePipeline({
   module: import.meta.url,
   params: v.strictObject({
     data: StudyDataParam,
-    /** The base: a conditional UNet with a transformer block (class tokens as CA context). */
+    /**
+     * The base: a conditional UNet with a transformer block (class tokens as CA context). Not
+     * zero-initialised: with ADM's zero layers, a short pretraining leaves the transformer's
+     * output projections near zero, and nothing an adapter adds inside the transformer reaches
+     * the output (docs/adapters-sensitivity.md; the adapter-sensitivity stage measures it).
+     */
     model: v.optional(ModelSpecSchema, {
       kind: "unet",
       widths: [16, 32, 32],
@@ -55,6 +65,7 @@ export const adaptersPipeline = definePipeline({
       middle: "transformer",
       headDim: 16,
       contextDim: 32,
+      zeroInit: false,
     }),
     pretrainSteps: v.optional(Int(1), 1500),
     pretrainBatch: v.optional(Int(1), 32),
@@ -86,6 +97,8 @@ export const adaptersPipeline = definePipeline({
     tuneLr: v.optional(Positive, 1e-4),
     fullLr: v.optional(Positive, 1e-4),
     triples: v.optional(Int(1), 500),
+    /** Evaluation triples the sensitivity stage measures every position on. */
+    sensitivityBatch: v.optional(Int(1), 32),
     classifierSteps: v.optional(Int(1), 300),
     /** FD-clf for the best `top` arms and both baselines. */
     top: v.optional(Int(0), 5),
@@ -162,7 +175,16 @@ export const adaptersPipeline = definePipeline({
     const frozen = arm({ ...tuneCommon, method: "frozen" }, FROZEN_ARM);
     // (b): recognise the concept among all classes
     const classifier = addFeatureClassifier(b, concept ? dataset : target, p.classifierSteps);
+    // independent of the arm: one instance for the whole sweep
+    const sensitivity = b.stage(adapterSensitivityStage, {
+      batch: p.sensitivityBatch,
+      triples: p.triples,
+      seed: p.trainSeed,
+      activation: "silu",
+      rank: p.rank,
+    }, { base, target });
     return {
+      sensitivity,
       eval: adapter.evaluation,
       tuned: adapter.tuned,
       fullEval: full.evaluation,
@@ -219,7 +241,11 @@ export const adaptersPipeline = definePipeline({
     const task = q.task === "concept"
       ? `(b) new concept: class ${q.concept} of ${q.data.source}, held out of pretraining, learned from ${q.shots} images under its unseen token with ${q.priorImages} prior-preservation images; ${q.tuneSteps} steps at batch ${q.tuneBatch}`
       : `${q.shift} ${q.data.source}, ${q.tuneImages} tuning images, ${q.tuneSteps} steps at batch ${q.tuneBatch}`;
-    const report = b.stage(adapterReportStage, { task }, { samples, evals: reported });
+    const report = b.stage(adapterReportStage, { task }, {
+      samples,
+      evals: reported,
+      sensitivity: o.sensitivity as Handle<AdapterSensitivity>,
+    });
     return { samples, report };
   },
   engineIdentity,

@@ -24,6 +24,8 @@ const ModelSpecShape = v.variant("kind", [
     contextTokens: v.optional(Int(1), 1),
     contextDim: v.optional(Int(1), 64),
     ffnMult: v.optional(Int(1), 4),
+    /** Zero-initialise every residual branch's last layer and conv_out (ADM); unset: true. */
+    zeroInit: v.optional(v.boolean()),
   }),
   v.strictObject({
     kind: v.literal("vit"),
@@ -63,9 +65,10 @@ export interface DataFacts {
 }
 
 function unetOverrides(spec: Extract<ModelSpec, { kind: "unet" }>, data: DataFacts) {
-  const { kind: _kind, timeEmbDim, ...rest } = spec;
+  const { kind: _kind, timeEmbDim, zeroInit, ...rest } = spec;
   return unetConfig({
     ...rest,
+    ...(zeroInit === undefined ? {} : { zeroInit }),
     timeEmbDim: timeEmbDim ?? 4 * spec.widths[0]!,
     channels: data.channels,
     numClasses: data.numClasses,

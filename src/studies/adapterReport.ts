@@ -5,7 +5,8 @@
  * FD-clf of the sampled arms, the noise-prediction difference images, and a verdict on the
  * paper's claims with numbers. Writes report.md, SVG + PNG plots and tables.json.
  *
- * Inputs: `eval:<arm>` for every arm (baselines included) and `samples` (adapter-samples).
+ * Inputs: `eval:<arm>` for every arm (baselines included), `samples` (adapter-samples) and
+ * `sensitivity` (adapter-sensitivity: what each position can do before tuning).
  */
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
@@ -39,6 +40,8 @@ import {
   summariseArms,
 } from "./adapterVerdict.ts";
 import { formatIntervalCell, intervalCell } from "../stats/intervalCell.ts";
+import type { AdapterSensitivity } from "./adapterSensitivityStage.ts";
+import { sensitivitySection } from "./adapterSensitivityReport.ts";
 
 export const AdapterReportParams = v.strictObject({
   /** What the target task was, for the report's header. */
@@ -70,13 +73,17 @@ export const adapterReportStage = defineStage({
   version: "1",
   module: import.meta.url,
   params: AdapterReportParams,
-  inputs: { evals: "many", samples: "optional" },
+  inputs: { evals: "many", samples: "optional", sensitivity: "optional" },
   output: files,
   seeded: false,
   run: (
     ctx,
     p,
-    inputs: { evals: Group<AdapterEval>; samples?: WithFiles<AdapterSamples> },
+    inputs: {
+      evals: Group<AdapterEval>;
+      samples?: WithFiles<AdapterSamples>;
+      sensitivity?: AdapterSensitivity;
+    },
   ) =>
     Effect.promise(async () => {
       const dir = ctx.scratchDir;
@@ -243,8 +250,14 @@ export const adapterReportStage = defineStage({
         }
       }
 
+      const sensitivity = inputs.sensitivity && sensitivitySection(inputs.sensitivity);
+      if (sensitivity) {
+        tables.push(...sensitivity.tables);
+        await savePlot(dir, "sensitivity", sensitivity.chart);
+      }
       const anovaRows = main?.rows ?? [];
       const verdict = adapterVerdict(seedRows, anovaRows, fullBySeed, frozenBySeed);
+      if (sensitivity) verdict.unshift(sensitivity.verdict);
       const diffs = [...(samples?.data.diff ?? [])].sort((a, b) => b.meanAbsDiff - a.meanAbsDiff);
       if (diffs.length > 1) {
         const largest = diffs[0]!.input;
@@ -291,6 +304,7 @@ export const adapterReportStage = defineStage({
         "![heat map](heatmap.png)",
         "",
         "![by activation](by_activation.png) ![by scale](by_scale.png)",
+        ...(sensitivity ? ["", "![sensitivity before tuning](sensitivity.png)"] : []),
         "",
         ...tables.flatMap((t) => [`## ${t.title}`, "", ...mdTable(t), ""]),
         samples?.data.diffMode === "token"

@@ -19,6 +19,7 @@ Deno.test("adapters --profile smoke tunes every valid pair from one base, writes
   // 3 inputs × 2 outputs: CA_out → Res_out and SA_in → Res_out are invalid and skipped
   assert.equal(count("adapter-tune"), 4 + 2, "four adapter arms and the two baselines");
   assert.equal(count("adapter-eval"), 6);
+  assert.equal(count("adapter-sensitivity"), 1, "one sensitivity measurement for every arm");
   const report = join(dir, "artifacts", "adapter-report");
   const md = await Deno.readTextFile(join(report, "report.md"));
   assert.match(md, /4 adapter arms/);
@@ -26,7 +27,27 @@ Deno.test("adapters --profile smoke tunes every valid pair from one base, writes
   assert.match(md, /\| rank \| input \| output \| activation \| scale \|/);
   const tables = JSON.parse(await Deno.readTextFile(join(report, "tables.json")));
   const ids = tables.tables.map((t: { id: string }) => t.id);
-  for (const id of ["anova", "anova-one-way", "top10", "fd"]) assert.ok(ids.includes(id), id);
+  for (
+    const id of [
+      "anova",
+      "anova-one-way",
+      "top10",
+      "fd",
+      "sensitivity-positions",
+      "sensitivity-pairs",
+      "sensitivity-weights",
+    ]
+  ) assert.ok(ids.includes(id), id);
+  // the smoke base (zeroInit: false) lets every written position reach the output
+  const positions = tables.tables.find((t: { id: string }) => t.id === "sensitivity-positions");
+  assert.equal(positions.rows.length, 10, "ten positions of the one transformer site");
+  for (const [site, position, read, grad, change] of positions.rows) {
+    assert.ok(read > 0, `${site}/${position} reads a signal`);
+    if (grad !== null) assert.ok(grad > 0 && change > 0, `${site}/${position} reaches the output`);
+  }
+  const pairs = tables.tables.find((t: { id: string }) => t.id === "sensitivity-pairs");
+  assert.equal(pairs.rows.length, 28, "every valid pair");
+  assert.match(md, /## Sensitivity of each adapter placement at step 0/);
   const top10 = tables.tables.find((t: { id: string }) => t.id === "top10");
   assert.equal(top10.rows.length, 4);
   for (
@@ -36,6 +57,8 @@ Deno.test("adapters --profile smoke tunes every valid pair from one base, writes
       "by_activation.png",
       "by_scale.svg",
       "diff_CA_out.png",
+      "sensitivity.png",
+      "sensitivity.svg",
     ]
   ) {
     assert.ok((await Deno.stat(join(report, f))).size > 0, f);
@@ -64,6 +87,10 @@ Deno.test("adapters --profile smoke tunes every valid pair from one base, writes
     withScale2.split("\n").filter((l) => l.startsWith("✔ train-diffusion")).length,
     0,
     "the base is not retrained",
+  );
+  assert.ok(
+    !withScale2.includes("✔ adapter-sensitivity"),
+    "the sensitivity of the shared base is not measured again",
   );
 });
 
