@@ -148,6 +148,34 @@ function getSession(key: string, build: () => GraphSpec): Entry {
   return entry;
 }
 
+/** Removes one session from the cache (graph capture drops the sessions of evicted programs). */
+export function dropSession(key: string): void {
+  const e = cache.get(key);
+  if (e === undefined) return;
+  e.session.dispose?.();
+  cache.delete(key);
+}
+
+/** What `runGraph` ran: seen by a graph tap (graph capture records kernels through it). */
+export interface GraphCall {
+  readonly key: string;
+  readonly build: () => GraphSpec;
+  readonly feeds: readonly Feed[];
+  readonly outs: readonly Float32Array[];
+  readonly outDims: readonly (readonly number[])[];
+}
+
+let graphTap: ((call: GraphCall) => void) | undefined;
+
+/** Installs (or with undefined removes) the observer of every `runGraph` call; returns the old. */
+export function setGraphTap(
+  tap: ((call: GraphCall) => void) | undefined,
+): ((call: GraphCall) => void) | undefined {
+  const old = graphTap;
+  graphTap = tap;
+  return old;
+}
+
 /** A graph input: float32 data unless it is an Int32Array / BigInt64Array. */
 export interface Feed {
   readonly data: Float32Array | Int32Array | BigInt64Array;
@@ -201,5 +229,6 @@ export function runGraph(
     graphTimes.set(key, g);
   }
   ortStats.runs++;
+  graphTap?.({ key, build, feeds, outs, outDims });
   return outs;
 }

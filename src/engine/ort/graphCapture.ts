@@ -1,0 +1,127 @@
+/**
+ * Whole-graph execution of a forward pass on the `ort` engine: `captureForward(fn, options)`
+ * returns a function with fn's signature that, the first time it sees a set of input shapes,
+ * runs fn eagerly while recording its kernels (captureTrace.ts), and from then on replays them
+ * as a few whole ONNX graphs (captureProgram.ts) instead of one small ORT session per op.
+ *
+ *   const forward = captureForward((x, t) => net.forward(x, t), {
+ *     key: `unet:${JSON.stringify(config)}`,   // the model's structure
+ *     params: () => net.params.tensors(),       // current parameter tensors, fixed order
+ *   });
+ *   const eps = forward(xt, t);                  // eager + record once per shape, then replay
+ *
+ * Programs are keyed by the caller's structure key, the input shapes and dtypes, and the
+ * parameter shapes, and kept in an LRU of `maxPrograms` entries (their sessions are dropped on
+ * eviction). Forward only: the replay records nothing on tfjs's gradient tape. Randomness must be
+ * an input (see captureTrace.ts). On any other backend the function just calls fn.
+ * `captureStats` counts kernels that ran inside whole graphs vs through per-op dispatch; stages
+ * put its `fraction` into the run's manifest.
+ */
+import { tf } from "../../tensor/tf.ts";
+import { buildProgram, type Program, replayProgram } from "./captureProgram.ts";
+import { recordTrace } from "./captureTrace.ts";
+import { ORT_BACKEND_NAME } from "./ortBackend.ts";
+
+export interface CaptureOptions {
+  /** Identifies the model's structure (same key + same shapes = same graph). */
+  readonly key: string;
+  /** The parameters, in a fixed order, as they are now (they may be reassigned between calls). */
+  readonly params: () => readonly tf.Tensor[];
+}
+
+export interface CaptureStats {
+  /** Programs recorded (one per new key and shapes) and replays of a recorded program. */
+  captures: number;
+  replays: number;
+  /** Kernel executions inside whole graphs / through per-op dispatch, over all replays. */
+  capturedKernels: number;
+  perOpKernels: number;
+  /** ORT sessions (whole graphs) run by replays. */
+  graphRuns: number;
+  evictions: number;
+}
+
+export const captureStats: CaptureStats = {
+  captures: 0,
+  replays: 0,
+  capturedKernels: 0,
+  perOpKernels: 0,
+  graphRuns: 0,
+  evictions: 0,
+};
+
+/** captured / (captured + per-op) kernel executions so far, or null before any replay. */
+export function capturedFraction(): number | null {
+  const n = captureStats.capturedKernels + captureStats.perOpKernels;
+  return n === 0 ? null : captureStats.capturedKernels / n;
+}
+
+export function resetCaptureStats(): void {
+  for (const k of Object.keys(captureStats) as (keyof CaptureStats)[]) captureStats[k] = 0;
+}
+
+let maxPrograms = 16;
+const programs = new Map<string, Program>();
+
+/** Sets how many captured programs are kept (least recently used ones are dropped). */
+export function setMaxCapturedPrograms(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`maxPrograms must be ≥ 1, got ${n}`);
+  maxPrograms = n;
+  evictBeyond(maxPrograms);
+}
+
+/** Drops every captured program and its sessions. */
+export function clearCapturedPrograms(): void {
+  evictBeyond(0);
+}
+
+export function capturedProgramCount(): number {
+  return programs.size;
+}
+
+function evictBeyond(n: number): void {
+  while (programs.size > n) {
+    const [key, p] = programs.entries().next().value as [string, Program];
+    p.dispose();
+    programs.delete(key);
+    captureStats.evictions++;
+  }
+}
+
+const shapeKey = (ts: readonly tf.Tensor[]) => ts.map((t) => `${t.dtype}[${t.shape}]`).join(",");
+
+/** Whether graph capture is on: DIFFRUN_GRAPH_CAPTURE=0 turns it off (per-op dispatch only). */
+export function graphCaptureEnabled(): boolean {
+  try {
+    return Deno.env.get("DIFFRUN_GRAPH_CAPTURE") !== "0";
+  } catch {
+    return true;
+  }
+}
+
+export function captureForward<I extends tf.Tensor[], O extends tf.Tensor>(
+  fn: (...inputs: I) => O,
+  options: CaptureOptions,
+): (...inputs: I) => O {
+  return (...inputs: I): O => {
+    if (tf.getBackend() !== ORT_BACKEND_NAME || !graphCaptureEnabled()) return fn(...inputs);
+    const params = options.params();
+    const key = `${options.key}|${shapeKey(inputs)}|${shapeKey(params)}`;
+    const hit = programs.get(key);
+    if (hit !== undefined) {
+      programs.delete(key);
+      programs.set(key, hit);
+      const [out] = replayProgram(hit, inputs, params);
+      captureStats.replays++;
+      captureStats.capturedKernels += hit.capturedKernels;
+      captureStats.perOpKernels += hit.perOpKernels;
+      captureStats.graphRuns += hit.steps.length - hit.perOpKernels;
+      return out as O;
+    }
+    const { result, trace } = recordTrace(() => fn(...inputs), inputs, params);
+    programs.set(key, buildProgram(trace));
+    captureStats.captures++;
+    evictBeyond(maxPrograms);
+    return result as O;
+  };
+}
