@@ -35,3 +35,11 @@ export { type MemorySnapshot, memorySnapshot } from "./memoryStats.ts";
 export { type KernelProfile, type KernelTiming, startKernelProfile } from "./kernelProfiler.ts";
 export { configureOrt, type OrtConfig, ortStats } from "./ort/sessionCache.ts";
 export { type OrtThresholds, setOrtThresholds } from "./ort/kernels/util.ts";
+export {
+  capturedFraction,
+  captureForward,
+  type CaptureOptions,
+  type CaptureStats,
+  captureStats,
+  setMaxCapturedPrograms,
+} from "./ort/graphCapture.ts";

@@ -79,6 +79,7 @@ export const evaluateStage = defineStage({
         useEma: p.useEma,
         onBatch: (done) => ctx.progress(done, p.samples),
       });
+      yield* ctx.annotate({ graphCapture: generated.graphCapture });
       const { height: h, width: w, channels: c } = generated.shape;
       const classifier = loadClassifier(inputs.classifier);
       const fake = classifyAll(classifier.forward, generated.images, [p.samples, h, w, c]);

@@ -43,6 +43,17 @@ Deno.test("quickstart --profile smoke trains, samples, measures and writes a com
     "the manifest records the engine that ran the stage",
   );
   assert.ok(trained.annotations.engine.threads >= 1);
+  const evaluated = m.stages.find((s) => s.stage === "evaluate") as unknown as {
+    annotations: {
+      graphCapture: { capturedKernels: number; perOpKernels: number; fraction: number };
+    };
+  };
+  assert.ok(
+    evaluated.annotations.graphCapture.fraction > 0.9,
+    `the manifest says what share of sampling kernels ran as whole graphs: ${
+      JSON.stringify(evaluated.annotations.graphCapture)
+    }`,
+  );
   assert.match(text(first.stdout), /image: +\S+artifacts\/evaluate\/samples\.png/);
   const summary = await Deno.readTextFile(join(runDir, "summary.md"));
   assert.match(summary, /\| default \| \d+(\.\d+)? \| /, "the arm row carries numbers");
