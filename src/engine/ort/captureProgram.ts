@@ -28,6 +28,8 @@ export interface Program {
   readonly steps: readonly Step[];
   readonly values: readonly Value[];
   readonly results: readonly Ref[];
+  /** Parameter indices assigned by the captured function (their new values end `results`). */
+  readonly assigned: readonly number[];
   /** Kernels that run inside whole graphs / through per-op dispatch, per replay. */
   readonly capturedKernels: number;
   readonly perOpKernels: number;
@@ -91,7 +93,7 @@ function segmentSpec(
 /** Groups a trace's kernels into steps and builds each segment's graph (sessions load lazily). */
 export function buildProgram(trace: Trace): Program {
   const id = programs++;
-  const { kernels, values, results } = trace;
+  const { kernels, values, results, assigned } = trace;
   // the last step index that reads each value (results: read after every step)
   const lastUse = new Map<number, number>();
   kernels.forEach((k, i) => {
@@ -130,6 +132,7 @@ export function buildProgram(trace: Trace): Program {
     steps,
     values,
     results,
+    assigned,
     capturedKernels: segments.reduce((a, s) => a + s.kernels, 0),
     perOpKernels: steps.length - segments.length,
     dispose: () => segments.forEach((s) => dropSession(s.key)),

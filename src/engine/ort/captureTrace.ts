@@ -65,7 +65,10 @@ export type TracedKernel =
 export interface Trace {
   readonly values: readonly Value[];
   readonly kernels: readonly TracedKernel[];
+  /** fn's results, then the new value of every parameter that fn assigned (see `assigned`). */
   readonly results: readonly Ref[];
+  /** Indices of the parameters whose variables fn assigned, in the order of their results. */
+  readonly assigned: readonly number[];
 }
 
 const FORCE_ORT = { sameShapeElements: 0, broadcastElements: 0, moveElements: 0, flops: 0 };
@@ -218,7 +221,16 @@ export function recordTrace(
   try {
     const result = fn();
     const results = (Array.isArray(result) ? result : [result]).map(ref);
-    return { result, trace: { values, kernels, results } };
+    // a variable that fn assigned (optimiser, EMA) now holds another value: it is a result too
+    const assigned: number[] = [];
+    params.forEach((t, index) => {
+      const r = ref(t);
+      const v = values[r.value]!.source;
+      if (v.kind === "param" && v.index === index) return;
+      assigned.push(index);
+      results.push(r);
+    });
+    return { result, trace: { values, kernels, results, assigned } };
   } finally {
     setOrtThresholds(oldThresholds);
     setGraphTap(oldTap);

@@ -99,29 +99,63 @@ export function graphCaptureEnabled(): boolean {
   }
 }
 
+/** Replays the program for these shapes, or runs fn eagerly while recording it. */
+function runCaptured(
+  fn: () => tf.Tensor,
+  key: string,
+  inputs: readonly tf.Tensor[],
+  params: readonly tf.Tensor[],
+): tf.Tensor {
+  const full = `${key}|${shapeKey(inputs)}|${shapeKey(params)}`;
+  const hit = programs.get(full);
+  if (hit === undefined) {
+    const { result, trace } = recordTrace(fn, inputs, params);
+    programs.set(full, buildProgram(trace));
+    captureStats.captures++;
+    evictBeyond(maxPrograms);
+    return result as tf.Tensor;
+  }
+  programs.delete(full);
+  programs.set(full, hit);
+  const outs = replayProgram(hit, inputs, params);
+  const own = outs.length - hit.assigned.length;
+  hit.assigned.forEach((index, k) => {
+    const t = outs[own + k]!;
+    (params[index] as tf.Variable).assign(t);
+    t.dispose();
+  });
+  captureStats.replays++;
+  captureStats.capturedKernels += hit.capturedKernels;
+  captureStats.perOpKernels += hit.perOpKernels;
+  captureStats.graphRuns += hit.steps.length - hit.perOpKernels;
+  return outs[0]!;
+}
+
 export function captureForward<I extends tf.Tensor[], O extends tf.Tensor>(
   fn: (...inputs: I) => O,
   options: CaptureOptions,
 ): (...inputs: I) => O {
   return (...inputs: I): O => {
     if (tf.getBackend() !== ORT_BACKEND_NAME || !graphCaptureEnabled()) return fn(...inputs);
-    const params = options.params();
-    const key = `${options.key}|${shapeKey(inputs)}|${shapeKey(params)}`;
-    const hit = programs.get(key);
-    if (hit !== undefined) {
-      programs.delete(key);
-      programs.set(key, hit);
-      const [out] = replayProgram(hit, inputs, params);
-      captureStats.replays++;
-      captureStats.capturedKernels += hit.capturedKernels;
-      captureStats.perOpKernels += hit.perOpKernels;
-      captureStats.graphRuns += hit.steps.length - hit.perOpKernels;
-      return out as O;
-    }
-    const { result, trace } = recordTrace(() => fn(...inputs), inputs, params);
-    programs.set(key, buildProgram(trace));
-    captureStats.captures++;
-    evictBeyond(maxPrograms);
-    return result as O;
+    return runCaptured(() => fn(...inputs), options.key, inputs, options.params()) as O;
+  };
+}
+
+/**
+ * A whole training step as captured graphs: like `captureForward`, but `state` lists every
+ * variable the step reads *or assigns* (parameters, optimiser moments and counters, EMA copies);
+ * a replay assigns their new values as the eager step did. fn returns one tensor (the loss).
+ * Everything that changes between steps must be an input or a variable: random draws, and
+ * learning rates or decay factors computed in JS (those would be frozen at the recorded step).
+ * The first call per shape runs eagerly; a step that reads a value back to JS in the middle
+ * (`dataSync`) records fine but its JS decision is frozen too, so keep such steps out.
+ */
+export function captureStep<I extends tf.Tensor[]>(
+  fn: (...inputs: I) => tf.Tensor,
+  options: { readonly key: string; readonly state: () => readonly tf.Variable[] },
+): (...inputs: I) => tf.Tensor {
+  return (...inputs: I): tf.Tensor => {
+    if (tf.getBackend() !== ORT_BACKEND_NAME || !graphCaptureEnabled()) return fn(...inputs);
+    return runCaptured(() => fn(...inputs), options.key, inputs, options.state());
   };
 }
