@@ -30,6 +30,7 @@ import { type MemorySnapshot, memorySnapshot, trimMalloc } from "../src/engine/m
 import { BENCH_UNET, createUNet } from "./unet.ts";
 import { MICRO_CASES, runMicro } from "./engine_micro.ts";
 import { benchUNetSampling, quickstartBench, type SamplingRow } from "./engine_sampling.ts";
+import { timeTraining, type TrainTiming } from "./engine_training.ts";
 
 const cores = Math.max(1, navigator.hardwareConcurrency || 1);
 
@@ -280,6 +281,27 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
     }
   }
 
+  let trainCaptured: TrainTiming | undefined;
+  if (opts.train) {
+    const net = createUNet(BENCH_UNET, 1);
+    const vars = [...net.params.values()];
+    trainCaptured = timeTraining(
+      { forward: (x, t) => net.apply(x, t), vars, image: [32, 32, 1], classes: 0 },
+      opts.batch,
+      opts.steps,
+      opts.warmup,
+      true,
+    );
+    tf.dispose(vars);
+    log(
+      `\nbench UNet training as a captured whole step: ${trainCaptured.stepsPerS.toFixed(3)} ` +
+        `steps/s (per-op ${(1 / median).toFixed(3)}, torch ${
+          torch.steps_per_s?.toFixed(3) ?? "-"
+        }); ` +
+        `captured kernels ${((trainCaptured.capturedFraction ?? 0) * 100).toFixed(1)} %, ` +
+        `${trainCaptured.graphRunsPerStep?.toFixed(0)} graphs per step`,
+    );
+  }
   const rows: SamplingRow[] = opts.sampling
     ? benchUNetSampling(SAMPLE_BATCHES, opts.steps, opts.warmup)
     : [];
@@ -316,8 +338,12 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
     log(
       `\nquickstart UNet (${qs.params} parameters${
         torch.quickstart ? `, torch: ${torch.quickstart.params}` : ""
-      }) training, batch ${QS_TRAIN_BATCH}: ${qs.trainStepsPerS.toFixed(3)} steps/s, torch ` +
-        `${t?.toFixed(3) ?? "-"} (ratio ${ratio(qs.trainStepsPerS, t) ?? "-"})`,
+      }) training, batch ${QS_TRAIN_BATCH}: per-op ${qs.train.stepsPerS.toFixed(3)} steps/s, ` +
+        `captured ${qs.trainCaptured.stepsPerS.toFixed(3)} (captured kernels ${
+          ((qs.trainCaptured.capturedFraction ?? 0) * 100).toFixed(1)
+        } %), torch ${t?.toFixed(3) ?? "-"} (ratios ${ratio(qs.train.stepsPerS, t) ?? "-"} / ${
+          ratio(qs.trainCaptured.stepsPerS, t) ?? "-"
+        })`,
     );
   }
 
@@ -327,6 +353,9 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
     diffrun_steps_per_s: r4(diffrun),
     torch_steps_per_s: r4(torchSps),
     ratio: ratio(diffrun, torchSps),
+    captured_steps_per_s: r4(trainCaptured?.stepsPerS),
+    captured_ratio: ratio(trainCaptured?.stepsPerS, torchSps),
+    captured_train_fraction: r4(trainCaptured?.capturedFraction),
     sampling: rows.map((row) => ({
       model: row.model,
       batch: row.batch,
@@ -338,9 +367,14 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
       captured_fraction: r4(row.capturedFraction),
     })),
     ...(qs === undefined ? {} : {
-      quickstart_train_steps_per_s: r4(qs.trainStepsPerS),
+      quickstart_train_steps_per_s: r4(qs.train.stepsPerS),
+      quickstart_captured_train_steps_per_s: r4(qs.trainCaptured.stepsPerS),
       quickstart_torch_train_steps_per_s: r4(torch.quickstart?.steps_per_s),
-      quickstart_train_ratio: ratio(qs.trainStepsPerS, torch.quickstart?.steps_per_s),
+      quickstart_train_ratio: ratio(qs.train.stepsPerS, torch.quickstart?.steps_per_s),
+      quickstart_captured_train_ratio: ratio(
+        qs.trainCaptured.stepsPerS,
+        torch.quickstart?.steps_per_s,
+      ),
     }),
     backend: "ort",
     ...memory,

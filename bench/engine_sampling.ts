@@ -6,8 +6,8 @@
  * session per kernel) and with graph capture (src/engine/ort/graphCapture.ts: one whole graph per
  * shape), in the same process. The quickstart's model is src/models/unet.ts with the quickstart
  * pipeline's config (conditional, widths [32, 64], 16×16×3, 6 classes), trained with the bench's
- * step (ε-MSE, Adam) at batch 32 and sampled at batch 256; bench/engine_torch_quickstart.py is
- * its PyTorch twin.
+ * step (ε-MSE, Adam; engine_training.ts) at batch 32, per-op and captured, and sampled at batch
+ * 256; bench/engine_torch_quickstart.py is its PyTorch twin.
  */
 import { tf } from "../src/tensor/tf.ts";
 import {
@@ -19,6 +19,7 @@ import {
 import { createUNet as createModelUNet } from "../src/models/unet.ts";
 import type { ParamStore } from "../src/models/params.ts";
 import { BENCH_UNET, createUNet } from "./unet.ts";
+import { timeTraining, type TrainModel } from "./engine_training.ts";
 
 /** The quickstart pipeline's model (pipelines/quickstart.ts, profile "quick"). */
 export const QUICKSTART_MODEL = {
@@ -118,36 +119,15 @@ export function quickstartBench(
   const net = createModelUNet(QUICKSTART_MODEL, 1);
   const vars = net.params.names().map((n) => net.params.get(n));
   const s = QUICKSTART_SIZE;
-  // training: the bench's step on the quickstart's model and shapes
-  const opt = tf.train.adam(2e-4);
-  const x0 = tf.randomUniform([trainBatch, s, s, 3], -1, 1, "float32", 7);
-  const labels = tf.randomUniform([trainBatch], 0, 7, "int32", 8) as tf.Tensor1D;
-  const alphaBar = tf.tidy(() =>
-    tf.exp(tf.cumsum(tf.log(tf.sub(1, tf.linspace(1e-4, 0.02, 1000)))))
-  );
-  let seed = 100;
-  const times: number[] = [];
-  for (let i = 0; i < warmup + steps; i++) {
-    const t0 = performance.now();
-    const cost = opt.minimize(
-      () => {
-        const t = tf.randomUniform([trainBatch], 0, 1000, "int32", seed++);
-        const noise = tf.randomNormal(x0.shape, 0, 1, "float32", seed++);
-        const ab = tf.gather(alphaBar, t).reshape([trainBatch, 1, 1, 1]);
-        const xt = x0.mul(tf.sqrt(ab)).add(noise.mul(tf.sqrt(tf.sub(1, ab)))) as tf.Tensor4D;
-        const pred = net.forward(xt, t.toFloat() as tf.Tensor1D, labels);
-        return pred.sub(noise).square().mean() as tf.Scalar;
-      },
-      true,
-      vars,
-    );
-    cost!.dataSync();
-    cost!.dispose();
-    if (i >= warmup) times.push((performance.now() - t0) / 1000);
-  }
-  const trainStepsPerS = 1 / median(times);
-  tf.dispose([x0, labels, alphaBar]);
-  opt.dispose();
+  // training: the bench's step on the quickstart's model and shapes, per-op and captured
+  const model: TrainModel = {
+    forward: (x, t, y) => net.forward(x, t, y),
+    vars,
+    image: [s, s, 3],
+    classes: QUICKSTART_MODEL.numClasses,
+  };
+  const train = timeTraining(model, trainBatch, steps, warmup, false);
+  const trainCaptured = timeTraining(model, trainBatch, steps, warmup, true);
   // sampling: conditional forward passes at the evaluate stage's batch
   const x = tf.randomNormal([sampleBatch, s, s, 3], 0, 1, "float32", 3);
   const t = tf.fill([sampleBatch], 500);
@@ -164,5 +144,5 @@ export function quickstartBench(
   tf.dispose([x, t, y]);
   const params = net.parameterCount();
   net.params.dispose();
-  return { trainStepsPerS, sampling, params };
+  return { train, trainCaptured, sampling, params };
 }

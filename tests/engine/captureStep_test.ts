@@ -5,6 +5,7 @@ import {
   captureStats,
   captureStep,
   clearCapturedPrograms,
+  optimizerVariables,
   resetCaptureStats,
 } from "../../src/engine/ort/graphCapture.ts";
 import { createLeakGuard } from "../../src/engine/leakGuard.ts";
@@ -12,22 +13,6 @@ import { createUNet } from "../../src/models/unet.ts";
 import { relError } from "./helpers.ts";
 
 await selectBackend("ort", { threads: 1 });
-
-/** The optimiser's own variables (tfjs optimisers create their slots on the first update). */
-function optimizerState(opt: tf.Optimizer): tf.Variable[] {
-  const o = opt as unknown as {
-    accBeta1?: tf.Variable;
-    accBeta2?: tf.Variable;
-    accumulatedFirstMoment?: { variable: tf.Variable }[];
-    accumulatedSecondMoment?: { variable: tf.Variable }[];
-    accumulations?: { variable: tf.Variable }[];
-  };
-  return [
-    ...(o.accBeta1 ? [o.accBeta1, o.accBeta2!] : []),
-    ...[o.accumulatedFirstMoment, o.accumulatedSecondMoment, o.accumulations]
-      .flatMap((slots) => (slots ?? []).map((m) => m.variable)),
-  ];
-}
 
 /**
  * A small conditional UNet trained for `steps` steps (ε-MSE, Adam, EMA with a per-step decay
@@ -64,7 +49,10 @@ function train(steps: number, captured: boolean, seed: number, optimizer: "adam"
     return cost;
   };
   const step = captured
-    ? captureStep(fn, { key: "step-test", state: () => [...vars, ...ema, ...optimizerState(opt)] })
+    ? captureStep(fn, {
+      key: "step-test",
+      state: () => [...vars, ...ema, ...optimizerVariables(opt)],
+    })
     : fn;
   const guard = createLeakGuard({ window: 4, warmup: 2 });
   const losses: number[] = [];

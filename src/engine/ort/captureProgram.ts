@@ -172,8 +172,11 @@ export function replayProgram(
         }
       }
     };
+    // a consumer may have seen another shape (Reshape) or dtype (a Cast to a wider type keeps
+    // the storage, e.g. int32 → float32): redo that relabelling
     const tensorAt = (r: Ref): tf.Tensor => {
-      const t = base(r.value);
+      let t = base(r.value);
+      if (t.dtype !== r.dtype) t = tf.cast(t, r.dtype);
       return sameShape(t.shape, r.shape) ? t : tf.reshape(t, [...r.shape]);
     };
     const array = (id: number): Float32Array => {

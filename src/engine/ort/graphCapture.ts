@@ -159,3 +159,22 @@ export function captureStep<I extends tf.Tensor[]>(
     return runCaptured(() => fn(...inputs), options.key, inputs, options.state());
   };
 }
+
+/**
+ * The variables a tfjs optimiser keeps (Adam's moments and β powers, momentum's accumulations…),
+ * for `captureStep`'s state. They exist only after the optimiser's first update.
+ */
+export function optimizerVariables(opt: tf.Optimizer): tf.Variable[] {
+  const o = opt as unknown as Record<string, unknown>;
+  const out: tf.Variable[] = [];
+  for (const value of Object.values(o)) {
+    if (value instanceof tf.Variable) out.push(value);
+    if (Array.isArray(value)) {
+      for (const slot of value) {
+        const v = (slot as { variable?: unknown } | null)?.variable;
+        if (v instanceof tf.Variable) out.push(v);
+      }
+    }
+  }
+  return out;
+}
