@@ -152,6 +152,7 @@ function getSession(key: string, build: () => GraphSpec): Entry {
 export function dropSession(key: string): void {
   const e = cache.get(key);
   if (e === undefined) return;
+  if (profileMatch?.test(key)) e.session.endProfiling?.();
   e.session.dispose?.();
   cache.delete(key);
 }
