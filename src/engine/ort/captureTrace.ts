@@ -20,7 +20,7 @@ import { tf } from "../../tensor/tf.ts";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { GraphSpec } from "./onnxGraph.ts";
 import { type GraphCall, setGraphTap } from "./sessionCache.ts";
-import { ortThresholds, setOrtThresholds } from "./kernels/util.ts";
+import { ortThresholds, setCapturing, setOrtThresholds } from "./kernels/util.ts";
 
 type Storage = Float32Array | Int32Array | Uint8Array;
 
@@ -218,6 +218,7 @@ export function recordTrace(
   });
   const oldThresholds = ortThresholds();
   setOrtThresholds(FORCE_ORT);
+  setCapturing(true);
   try {
     const result = fn();
     const results = (Array.isArray(result) ? result : [result]).map(ref);
@@ -232,6 +233,7 @@ export function recordTrace(
     });
     return { result, trace: { values, kernels, results, assigned } };
   } finally {
+    setCapturing(false);
     setOrtThresholds(oldThresholds);
     setGraphTap(oldTap);
     for (const k of originals) {
