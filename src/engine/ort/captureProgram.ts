@@ -30,6 +30,7 @@ export interface Program {
   readonly results: readonly Ref[];
   /** Parameter indices assigned by the captured function (their new values end `results`). */
   readonly assigned: readonly number[];
+  readonly resultIsArray: boolean;
   /** Kernels that run inside whole graphs / through per-op dispatch, per replay. */
   readonly capturedKernels: number;
   readonly perOpKernels: number;
@@ -93,7 +94,7 @@ function segmentSpec(
 /** Groups a trace's kernels into steps and builds each segment's graph (sessions load lazily). */
 export function buildProgram(trace: Trace): Program {
   const id = programs++;
-  const { kernels, values, results, assigned } = trace;
+  const { kernels, values, results, assigned, resultIsArray } = trace;
   // the last step index that reads each value (results: read after every step)
   const lastUse = new Map<number, number>();
   kernels.forEach((k, i) => {
@@ -133,6 +134,7 @@ export function buildProgram(trace: Trace): Program {
     values,
     results,
     assigned,
+    resultIsArray,
     capturedKernels: segments.reduce((a, s) => a + s.kernels, 0),
     perOpKernels: steps.length - segments.length,
     dispose: () => segments.forEach((s) => dropSession(s.key)),

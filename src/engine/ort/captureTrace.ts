@@ -69,6 +69,8 @@ export interface Trace {
   readonly results: readonly Ref[];
   /** Indices of the parameters whose variables fn assigned, in the order of their results. */
   readonly assigned: readonly number[];
+  /** Whether fn returned an array (else one tensor, `results[0]`). */
+  readonly resultIsArray: boolean;
 }
 
 const FORCE_ORT = { sameShapeElements: 0, broadcastElements: 0, moveElements: 0, flops: 0 };
@@ -231,7 +233,8 @@ export function recordTrace(
       assigned.push(index);
       results.push(r);
     });
-    return { result, trace: { values, kernels, results, assigned } };
+    const resultIsArray = Array.isArray(result);
+    return { result, trace: { values, kernels, results, assigned, resultIsArray } };
   } finally {
     setCapturing(false);
     setOrtThresholds(oldThresholds);

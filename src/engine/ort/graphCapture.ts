@@ -99,45 +99,64 @@ export function graphCaptureEnabled(): boolean {
   }
 }
 
-/** Replays the program for these shapes, or runs fn eagerly while recording it. */
-function runCaptured(
-  fn: () => tf.Tensor,
+/** The program for these shapes, recorded now (fn runs eagerly) when there is none yet. */
+function programFor(
+  fn: () => tf.Tensor | tf.Tensor[],
   key: string,
   inputs: readonly tf.Tensor[],
   params: readonly tf.Tensor[],
-): tf.Tensor {
+): { program: Program; eager?: tf.Tensor | tf.Tensor[] } {
   const full = `${key}|${shapeKey(inputs)}|${shapeKey(params)}`;
   const hit = programs.get(full);
-  if (hit === undefined) {
-    const { result, trace } = recordTrace(fn, inputs, params);
-    programs.set(full, buildProgram(trace));
-    captureStats.captures++;
-    evictBeyond(maxPrograms);
-    return result as tf.Tensor;
+  if (hit !== undefined) {
+    programs.delete(full); // refresh the LRU position
+    programs.set(full, hit);
+    return { program: hit };
   }
-  programs.delete(full);
-  programs.set(full, hit);
-  const outs = replayProgram(hit, inputs, params);
-  const own = outs.length - hit.assigned.length;
-  hit.assigned.forEach((index, k) => {
+  const { result, trace } = recordTrace(fn, inputs, params);
+  const program = buildProgram(trace);
+  programs.set(full, program);
+  captureStats.captures++;
+  evictBeyond(maxPrograms);
+  return { program, eager: result };
+}
+
+/** Replays a program; assigns the variables it assigned; returns fn's own results. */
+function replay(
+  program: Program,
+  inputs: readonly tf.Tensor[],
+  params: readonly tf.Tensor[],
+): tf.Tensor[] {
+  const outs = replayProgram(program, inputs, params);
+  const own = outs.length - program.assigned.length;
+  program.assigned.forEach((index, k) => {
     const t = outs[own + k]!;
     (params[index] as tf.Variable).assign(t);
     t.dispose();
   });
   captureStats.replays++;
-  captureStats.capturedKernels += hit.capturedKernels;
-  captureStats.perOpKernels += hit.perOpKernels;
-  captureStats.graphRuns += hit.steps.length - hit.perOpKernels;
-  return outs[0]!;
+  captureStats.capturedKernels += program.capturedKernels;
+  captureStats.perOpKernels += program.perOpKernels;
+  captureStats.graphRuns += program.steps.length - program.perOpKernels;
+  return outs.slice(0, own);
 }
 
-export function captureForward<I extends tf.Tensor[], O extends tf.Tensor>(
+/**
+ * fn's signature, run as captured graphs. fn must be pure (no `assign`; see `captureStep`): its
+ * first call per shape records and then replays, so that every result, the first included, comes
+ * from the same graphs (a run resumed mid-way computes exactly what an uninterrupted one did).
+ */
+export function captureForward<I extends tf.Tensor[], O extends tf.Tensor | tf.Tensor[]>(
   fn: (...inputs: I) => O,
   options: CaptureOptions,
 ): (...inputs: I) => O {
   return (...inputs: I): O => {
     if (tf.getBackend() !== ORT_BACKEND_NAME || !graphCaptureEnabled()) return fn(...inputs);
-    return runCaptured(() => fn(...inputs), options.key, inputs, options.params()) as O;
+    const params = options.params();
+    const { program, eager } = programFor(() => fn(...inputs), options.key, inputs, params);
+    if (eager !== undefined) tf.dispose(eager);
+    const outs = replay(program, inputs, params);
+    return (program.resultIsArray ? outs : outs[0]!) as O;
   };
 }
 
@@ -156,7 +175,10 @@ export function captureStep<I extends tf.Tensor[]>(
 ): (...inputs: I) => tf.Tensor {
   return (...inputs: I): tf.Tensor => {
     if (tf.getBackend() !== ORT_BACKEND_NAME || !graphCaptureEnabled()) return fn(...inputs);
-    return runCaptured(() => fn(...inputs), options.key, inputs, options.state());
+    const state = options.state();
+    const { program, eager } = programFor(() => fn(...inputs), options.key, inputs, state);
+    // the recording step already updated the variables: its result is the step's result
+    return eager !== undefined ? eager as tf.Tensor : replay(program, inputs, state)[0]!;
   };
 }
 
