@@ -41,5 +41,6 @@ export {
   type CaptureOptions,
   type CaptureStats,
   captureStats,
+  captureStep,
   setMaxCapturedPrograms,
 } from "./ort/graphCapture.ts";
