@@ -1,13 +1,19 @@
 /**
  * Engine benchmark: trains the fixed 2.9M-parameter UNet of bench/unet.ts (batch 64, 32×32×1,
- * Adam) on the `ort` backend and compares with the same network in PyTorch
- * (bench/engine_torch.py, run with /usr/bin/python3 when `import torch` works there).
+ * Adam) on the `ort` backend, per-op and as a captured whole step, measures forward-only
+ * (sampling) throughput at batch 64 and 256 per-op and captured (engine_sampling.ts), and the
+ * quickstart's model at its own shapes (training batch 32, sampling batch 256), and compares each
+ * with the same network in PyTorch in the same run (bench/engine_torch.py and
+ * engine_torch_quickstart.py, run with /usr/bin/python3 when `import torch` works there;
+ * forward passes under torch.no_grad()).
  *
  * Prints: a per-kernel microbenchmark table (GFLOP/s for ort, cpu, torch), a kernel-time profile
  * of one training step, per step the live tensor count, RSS, glibc's in-use and free-but-kept
  * bytes, the ORT output pool and V8's external bytes, and as its last line one JSON object
- * {"diffrun_steps_per_s", "torch_steps_per_s", "ratio", "backend", "rss_mb_at_step",
- * "rss_growth_last_half_mb", "malloc_in_use_mb_at_step", …} (ratio null + reason without torch).
+ * {"diffrun_steps_per_s", "torch_steps_per_s", "ratio", "captured_steps_per_s", "captured_ratio",
+ * "sampling": [{model, batch, per_op_…, captured_…, torch_images_steps_per_s, per_op_ratio,
+ * captured_ratio, captured_fraction}], "quickstart_…_ratio", "backend", "rss_mb_at_step", …}
+ * (ratios null + reason without torch).
  * The training loop runs under the engine's leak guard (tensor count and RSS), so a leaking step
  * fails the bench with TensorLeakError or RssGrowthError. Run it alone: two multi-threaded jobs on 2 cores slow each other several-fold.
  *
@@ -17,7 +23,8 @@
  * (BENCH_TORCH=0), --no-micro (BENCH_MICRO=0), --no-profile (BENCH_PROFILE=0), --graphs (list
  * every ORT graph of the profiled step, not only the top 15), --no-tune-malloc
  * (BENCH_TUNE_MALLOC=0: keep glibc's default thresholds), --pool-cap MiB / BENCH_POOL_CAP (the ORT
- * output buffer pool's cap; 0 = no pooling).
+ * output buffer pool's cap; 0 = no pooling), --no-train (BENCH_TRAIN=0), --no-sampling
+ * (BENCH_SAMPLING=0), --no-quickstart (BENCH_QUICKSTART=0).
  */
 import { tf } from "../src/tensor/tf.ts";
 import { selectBackend } from "../src/engine/backend.ts";
