@@ -2,7 +2,7 @@
  * Engine benchmark: trains the fixed 2.9M-parameter UNet of bench/unet.ts (batch 64, 32×32×1,
  * Adam) on the `ort` backend, per-op and as a captured whole step, measures forward-only
  * (sampling) throughput at batch 64 and 256 per-op and captured (engine_sampling.ts), and the
- * quickstart's model at its own shapes (training batch 32, sampling batch 256), and compares each
+ * quickstart's model at its own shapes (training batch 32, sampling batch 128), and compares each
  * with the same network in PyTorch in the same run (bench/engine_torch.py and
  * engine_torch_quickstart.py, run with /usr/bin/python3 when `import torch` works there;
  * forward passes under torch.no_grad()).
@@ -95,7 +95,7 @@ const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
 // ---- PyTorch reference (run first: it is the slowest to start and independent of us) ----
 const SAMPLE_BATCHES = [64, 256];
-const QS_TRAIN_BATCH = 32, QS_SAMPLE_BATCH = 256;
+const QS_TRAIN_BATCH = 32, QS_SAMPLE_BATCH = 128; // the quickstart: train batch 32, evaluate batch 128
 
 interface TorchResult {
   steps_per_s?: number;

@@ -1,6 +1,6 @@
 /**
  * Where the time of a captured graph goes: runs the quickstart model's captured forward pass
- * (batch 256) and the bench UNet's captured training step (batch 64) a few times with ORT's own
+ * (batch 128) and the bench UNet's captured training step (batch 64) a few times with ORT's own
  * per-node profiler on for the captured sessions, and prints the time per ONNX op type.
  *
  *   DIFFRUN_ORT_PROFILE='^capture#' deno run -A bench/engine_graph_profile.ts [reps]
@@ -66,11 +66,11 @@ if (import.meta.main) {
     { key: "profile:quickstart", params: () => names.map((n) => net.params.get(n)) },
   );
   const s = QUICKSTART_SIZE;
-  const x = tf.randomNormal([256, s, s, 3]), t = tf.fill([256], 500);
-  const y = tf.randomUniform([256], 0, 6, "int32");
+  const x = tf.randomNormal([128, s, s, 3]), t = tf.fill([128], 500);
+  const y = tf.randomUniform([128], 0, 6, "int32");
   for (let i = 0; i < reps + 1; i++) tf.tidy(() => fwd(x, t, y)).dispose();
   clearCapturedPrograms(); // ends the profiles
-  await opTable("quickstart UNet, captured forward, batch 256", reps);
+  await opTable("quickstart UNet, captured forward, batch 128", reps);
 
   const bench = createUNet(BENCH_UNET, 1);
   const vars = [...bench.params.values()];

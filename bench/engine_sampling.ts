@@ -6,8 +6,8 @@
  * session per kernel) and with graph capture (src/engine/ort/graphCapture.ts: one whole graph per
  * shape), in the same process. The quickstart's model is src/models/unet.ts with the quickstart
  * pipeline's config (conditional, widths [32, 64], 16×16×3, 6 classes), trained with the bench's
- * step (ε-MSE, Adam; engine_training.ts) at batch 32, per-op and captured, and sampled at batch
- * 256; bench/engine_torch_quickstart.py is its PyTorch twin.
+ * step (ε-MSE, Adam; engine_training.ts) at batch 32, per-op and captured, and sampled at the
+ * evaluate stage's batch (128); bench/engine_torch_quickstart.py is its PyTorch twin.
  */
 import { tf } from "../src/tensor/tf.ts";
 import {

@@ -232,7 +232,7 @@ def main():
     p.add_argument("--sample-batches", default="")
     p.add_argument("--quickstart", type=int, default=0)
     p.add_argument("--qs-train-batch", type=int, default=32)
-    p.add_argument("--qs-sample-batch", type=int, default=256)
+    p.add_argument("--qs-sample-batch", type=int, default=128)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     out = {"torch": torch.__version__, "threads": torch.get_num_threads()}
