@@ -33,7 +33,9 @@ class Attention(nn.Module):
         super().__init__()
         self.heads = c // HEAD_DIM
         self.n = nn.GroupNorm(GROUPS, c)
-        self.q, self.k, self.v, self.o = (nn.Linear(c, c) for _ in range(4))
+        # as src/models/layers.ts declareAttention: q, k, v without bias, o with
+        self.q, self.k, self.v = (nn.Linear(c, c, bias=False) for _ in range(3))
+        self.o = nn.Linear(c, c)
 
     def forward(self, x):
         b, c, hh, ww = x.shape

@@ -11,7 +11,7 @@ import { tf } from "../../tensor/tf.ts";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { type ConstSpec, ints, type NodeSpec, type ValueSpec } from "./onnxGraph.ts";
 import type { GraphSpec } from "./onnxGraph.ts";
-import { dropSession, type Feed, runGraph } from "./sessionCache.ts";
+import { CAPTURED_PREFIX, dropSession, type Feed, runGraph } from "./sessionCache.ts";
 import type { Ref, Trace, TracedKernel, Value } from "./captureTrace.ts";
 
 interface Segment {
@@ -112,7 +112,7 @@ export function buildProgram(trace: Trace): Program {
     const s = segmentSpec(run, values, (v) => (lastUse.get(v) ?? -1) > end);
     steps.push({
       kind: "segment",
-      key: `capture#${id}.${steps.length}`,
+      key: `${CAPTURED_PREFIX}${id}.${steps.length}`,
       ...s,
       kernels: run.length,
     });

@@ -34,6 +34,9 @@ interface Entry {
 
 const cache = new Map<string, Entry>();
 
+/** Session keys of captured whole graphs start with this (captureProgram.ts names them). */
+export const CAPTURED_PREFIX = "capture#";
+
 /** Counters for the bench and for tests (sessions built, runs, evictions). */
 export const ortStats = { sessionsCreated: 0, runs: 0, evictions: 0, outputBytes: 0 };
 
@@ -106,7 +109,11 @@ function sessionOptions(key: string): Record<string, unknown> {
     interOpNumThreads: 1,
     executionMode: "sequential",
     graphOptimizationLevel: "all",
-    enableCpuMemArena: false,
+    // per-op sessions: no arena (hundreds of sessions would each keep their high-water mark);
+    // a captured whole graph (graphCapture.ts) is one session run over and over at fixed
+    // shapes, which is what an arena and ORT's memory pattern planning are for
+    enableCpuMemArena: key.startsWith(CAPTURED_PREFIX),
+    enableMemPattern: true,
     logSeverityLevel: 3, // errors only: graph-optimiser notices are noise for one-node graphs
     // spinning threads between our many short calls steal the cores from JS and each other
     extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
