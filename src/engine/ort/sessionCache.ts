@@ -109,11 +109,10 @@ function sessionOptions(key: string): Record<string, unknown> {
     interOpNumThreads: 1,
     executionMode: "sequential",
     graphOptimizationLevel: "all",
-    // per-op sessions: no arena (hundreds of sessions would each keep their high-water mark);
-    // a captured whole graph (graphCapture.ts) is one session run over and over at fixed
-    // shapes, which is what an arena and ORT's memory pattern planning are for
-    enableCpuMemArena: key.startsWith(CAPTURED_PREFIX),
-    enableMemPattern: true,
+    // no arena: hundreds of per-op sessions would each keep their high-water mark. For captured
+    // whole graphs (CAPTURED_PREFIX) an arena was tried on 2026-12-05: no faster in a quick
+    // contended A/B, 240 MB more RSS (docs/performance-engine.md)
+    enableCpuMemArena: false,
     logSeverityLevel: 3, // errors only: graph-optimiser notices are noise for one-node graphs
     // spinning threads between our many short calls steal the cores from JS and each other
     extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
