@@ -39,6 +39,8 @@ export {
   capturedFraction,
   captureForward,
   type CaptureOptions,
+  type CaptureShare,
+  captureShareSince,
   type CaptureStats,
   captureStats,
   captureStep,

@@ -13,7 +13,7 @@ import type { ModelBundle } from "./codecs.ts";
 import type { TrainedConfig } from "./trainDiffusion.ts";
 import { loadDenoiser } from "./models.ts";
 import { canonicalJson } from "../core/canonicalJson.ts";
-import { captureForward, captureStats } from "../engine/mod.ts";
+import { captureForward, captureShareSince } from "../engine/mod.ts";
 
 export interface GenerateOptions {
   readonly sampler: string;
@@ -67,7 +67,7 @@ export const generateImages = (bundle: ModelBundle<TrainedConfig>, o: GenerateOp
       (x: tf.Tensor, t: tf.Tensor) => model.forward(x as tf.Tensor4D, t as tf.Tensor1D),
       capture,
     );
-    const kernels0 = { captured: captureStats.capturedKernels, perOp: captureStats.perOpKernels };
+    const captureShare = captureShareSince();
     const raw: ModelFn = (x, t, cond) =>
       cond === undefined ? forwardUncond(x, t) : forwardCond(x, t, cond);
     const nullCond = tf.tensor1d([classes], "int32");
@@ -94,12 +94,6 @@ export const generateImages = (bundle: ModelBundle<TrainedConfig>, o: GenerateOp
     }
     model.params.dispose();
     nullCond.dispose();
-    const captured = captureStats.capturedKernels - kernels0.captured;
-    const perOp = captureStats.perOpKernels - kernels0.perOp;
-    const graphCapture = {
-      capturedKernels: captured,
-      perOpKernels: perOp,
-      fraction: captured + perOp === 0 ? null : captured / (captured + perOp),
-    };
+    const graphCapture = captureShare();
     return { images, labels, shape: { n: o.n, height: h, width: w, channels: c }, graphCapture };
   });

@@ -31,7 +31,7 @@ import { deriveSeed, makeRng } from "../diffusion/rng.ts";
 import { makeAdamW } from "../train/adamw.ts";
 import { makeEma } from "../train/ema.ts";
 import { diffusionLossFrom, stepCoefs } from "../train/diffusionLoss.ts";
-import { captureForward } from "../engine/mod.ts";
+import { captureForward, captureShareSince } from "../engine/mod.ts";
 import { runTrainingLoop } from "../train/loop.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
 import { buildDenoiser, loadDenoiser, ModelSpecSchema } from "./models.ts";
@@ -256,6 +256,7 @@ export const trainDiffusionStage = defineStage({
           params: () => allNames.map((n) => model.params.get(n)),
         },
       );
+      const captureShare = captureShareSince();
       const outcome = yield* runTrainingLoop(ctx, {
         onNonFinite: p.onNonFinite,
         firstStep: p.fromStep,
@@ -319,6 +320,8 @@ export const trainDiffusionStage = defineStage({
           return { loss, x0Mse, gradNorm };
         },
       });
+      // share of the training kernels that ran inside captured whole graphs (ort engine)
+      yield* ctx.annotate({ graphCapture: captureShare() });
 
       const bundle = {
         kind: start.kind,

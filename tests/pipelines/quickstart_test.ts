@@ -35,8 +35,15 @@ Deno.test("quickstart --profile smoke trains, samples, measures and writes a com
     "ort",
   );
   const trained = m.stages.find((s) => s.stage === "train-diffusion") as unknown as {
-    annotations: { engine: { backend: string; threads: number } };
+    annotations: {
+      engine: { backend: string; threads: number };
+      graphCapture: { fraction: number };
+    };
   };
+  assert.ok(
+    trained.annotations.graphCapture.fraction > 0.9,
+    `training kernels mostly captured: ${JSON.stringify(trained.annotations.graphCapture)}`,
+  );
   assert.equal(
     trained.annotations.engine.backend,
     "ort",

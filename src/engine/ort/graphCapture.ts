@@ -56,6 +56,29 @@ export function capturedFraction(): number | null {
   return n === 0 ? null : captureStats.capturedKernels / n;
 }
 
+/** What a stage records in its manifest: kernel executions captured vs per-op since `start`. */
+export interface CaptureShare {
+  readonly capturedKernels: number;
+  readonly perOpKernels: number;
+  /** captured / (captured + per-op); null when nothing ran through a captured program. */
+  readonly fraction: number | null;
+}
+
+/** Starts counting; the returned function gives the share of kernel executions since then. */
+export function captureShareSince(): () => CaptureShare {
+  const c0 = captureStats.capturedKernels, p0 = captureStats.perOpKernels;
+  return () => {
+    const captured = captureStats.capturedKernels - c0;
+    const perOp = captureStats.perOpKernels - p0;
+    const n = captured + perOp;
+    return {
+      capturedKernels: captured,
+      perOpKernels: perOp,
+      fraction: n === 0 ? null : captured / n,
+    };
+  };
+}
+
 export function resetCaptureStats(): void {
   for (const k of Object.keys(captureStats) as (keyof CaptureStats)[]) captureStats[k] = 0;
 }
