@@ -190,3 +190,15 @@ Deno.test("captureForward() leaks no tensors over many replays and keeps at most
   net.params.dispose();
   clearCapturedPrograms();
 });
+
+Deno.test("captureForward() refuses a variable that fn reads but params does not list", () => {
+  const w = tf.variable(tf.ones([4, 4]), true, "unlisted-w");
+  const cap = captureForward((x: tf.Tensor) => tf.matMul(x, w), {
+    key: "unlisted",
+    params: () => [],
+  });
+  const x = tf.ones([2, 4]);
+  assert.throws(() => tf.tidy(() => cap(x)), /variable "unlisted-w".*not listed/);
+  tf.dispose([w, x]);
+  clearCapturedPrograms();
+});

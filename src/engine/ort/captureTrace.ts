@@ -96,11 +96,24 @@ export function recordTrace(
     return values.length - 1;
   };
   const isConst = (id: number) => values[id]!.source.kind === "const";
+  // a variable read without being listed would be frozen into the graph: refuse it
+  const variables = new Map<object, string>();
+  for (const v of Object.values(tf.engine().registeredVariables)) {
+    const s = storageOf(v);
+    if (s !== undefined) variables.set(s, v.name);
+  }
   const valueOf = (t: tf.TensorInfo): number => {
     const s = storageOf(t);
     if (s === undefined) throw new Error(`graph capture: tensor [${t.shape}] has no CPU storage`);
     const known = current.get(s);
     if (known !== undefined) return known;
+    const variable = variables.get(s);
+    if (variable !== undefined) {
+      throw new Error(
+        `graph capture: variable "${variable}" [${t.shape}] is read but not listed in the ` +
+          "captured function's params/state; it would be frozen at its current value",
+      );
+    }
     const id = newValue(t.shape, t.dtype, { kind: "const", data: s.slice() });
     current.set(s, id);
     return id;
