@@ -30,8 +30,9 @@ import {
 import { deriveSeed, makeRng } from "../diffusion/rng.ts";
 import { makeAdamW } from "../train/adamw.ts";
 import { makeEma } from "../train/ema.ts";
-import { diffusionLossFrom, stepCoefs } from "../train/diffusionLoss.ts";
-import { captureForward, captureShareSince } from "../engine/mod.ts";
+import { stepCoefs } from "../train/diffusionLoss.ts";
+import { capturedLossAndGrads } from "../train/capturedLoss.ts";
+import { captureShareSince } from "../engine/mod.ts";
 import { runTrainingLoop } from "../train/loop.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
 import { buildDenoiser, loadDenoiser, ModelSpecSchema } from "./models.ts";
@@ -218,44 +219,14 @@ export const trainDiffusionStage = defineStage({
         `${model.kind}: ${model.parameterCount()} parameters; steps ${p.fromStep}→${p.toStep}; target ${p.target}; ${weightingText}`,
       );
 
-      // loss and gradients as one captured program per batch shape on the ort engine (graph
-      // capture): every per-step value is an argument, so nothing is frozen into the graph
-      const trainable = model.params.trainableNames();
-      const allNames = model.params.names();
-      const lossAndGrads = captureForward(
-        (
-          x0: tf.Tensor,
-          noise: tf.Tensor,
-          alpha: tf.Tensor,
-          sigma: tf.Tensor,
-          tFloat: tf.Tensor,
-          weights: tf.Tensor,
-          y?: tf.Tensor,
-        ) => {
-          let x0Mse: tf.Tensor | null = null;
-          const { value, grads } = model.params.valueAndGrads(() => {
-            const r = diffusionLossFrom(
-              (xt, tt, yy) => model.forward(xt, tt, yy),
-              {
-                x0: x0 as tf.Tensor4D,
-                labels: y as tf.Tensor1D | undefined,
-                eps: noise as tf.Tensor4D,
-              },
-              { alpha, sigma, tFloat: tFloat as tf.Tensor1D, weights: weights as tf.Tensor1D },
-              p.target,
-            );
-            x0Mse = tf.keep(r.x0Mse);
-            return r.loss;
-          });
-          return [value, x0Mse!, ...trainable.map((n) => grads[n]!)];
-        },
-        {
-          key: `train:${start.kind}:${canonicalJson(start.config.model)}:${p.target}:${
-            trainable.join(",")
-          }`,
-          params: () => allNames.map((n) => model.params.get(n)),
-        },
-      );
+      // loss and gradients: one captured program per batch shape on the ort engine
+      const lossAndGrads = capturedLossAndGrads({
+        trainable: model.params,
+        read: () => model.params.names().map((n) => model.params.get(n)),
+        forward: (xt, tt, yy) => model.forward(xt, tt, yy),
+        target: p.target,
+        key: `${start.kind}:${canonicalJson(start.config.model)}`,
+      });
       const captureShare = captureShareSince();
       const outcome = yield* runTrainingLoop(ctx, {
         onNonFinite: p.onNonFinite,
@@ -294,13 +265,13 @@ export const trainDiffusionStage = defineStage({
             const x0 = tf.tensor4d(batch.images, [B, h, w, c]);
             const noise = tf.tensor4d(eps, [B, h, w, c]);
             const y = labels ? tf.tensor1d(labels, "int32") : undefined;
-            const k = stepCoefs(schedule, t, multipliers);
-            const args = [x0, noise, k.alpha, k.sigma, k.tFloat, k.weights] as const;
-            const [value, x0Mse, ...g] = y === undefined
-              ? lossAndGrads(...args)
-              : lossAndGrads(...args, y);
-            const grads = Object.fromEntries(trainable.map((n, i) => [n, g[i]!]));
-            return { value: value as tf.Scalar, grads, x0Mse: x0Mse as tf.Tensor1D };
+            const { value, x0Mse, grads } = lossAndGrads(
+              x0,
+              noise,
+              stepCoefs(schedule, t, multipliers),
+              y,
+            );
+            return { value, x0Mse, grads };
           });
           const loss = out.value.dataSync()[0]!;
           if (!Number.isFinite(loss)) {
