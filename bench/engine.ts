@@ -36,7 +36,14 @@ import { pooledMegabytes, setPoolCap } from "../src/engine/ort/bufferPool.ts";
 import { type MemorySnapshot, memorySnapshot, trimMalloc } from "../src/engine/memoryStats.ts";
 import { BENCH_UNET, createUNet } from "./unet.ts";
 import { MICRO_CASES, runMicro } from "./engine_micro.ts";
-import { benchUNetSampling, quickstartBench, type SamplingRow } from "./engine_sampling.ts";
+import {
+  benchUNetSampling,
+  quickstartBench,
+  ratio,
+  samplingJson,
+  type SamplingRow,
+  samplingTable,
+} from "./engine_sampling.ts";
 import { timeTraining, type TrainTiming } from "./engine_training.ts";
 
 const cores = Math.max(1, navigator.hardwareConcurrency || 1);
@@ -317,29 +324,11 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
     : undefined;
   if (qs !== undefined) rows.push(qs.sampling);
   const r4 = (v: number | null | undefined) => (v == null ? null : Number(v.toFixed(4)));
-  const ratio = (a: number | null | undefined, b: number | null | undefined) =>
-    a == null || b == null || !Number.isFinite(a) ? null : Number((a / b).toFixed(3));
   const torchSample = (row: SamplingRow) =>
     row.model === "quickstart UNet"
       ? torch.quickstart?.sample_images_per_s
       : torch.sample_images_per_s?.[String(row.batch)];
-  if (rows.length > 0) {
-    log(
-      "\n| forward only (sampling) | batch | per-op img·steps/s | captured img·steps/s | " +
-        "torch no_grad | per-op / torch | captured / torch | captured kernels | graphs per " +
-        "forward |\n|---|---|---|---|---|---|---|---|---|",
-    );
-    for (const row of rows) {
-      const t = torchSample(row);
-      log(
-        `| ${row.model} | ${row.batch} | ${row.perOp.toFixed(1)} | ${row.captured.toFixed(1)} | ` +
-          `${t?.toFixed(1) ?? "-"} | ${ratio(row.perOp, t) ?? "-"} | ` +
-          `${ratio(row.captured, t) ?? "-"} | ${
-            row.capturedFraction === null ? "-" : (100 * row.capturedFraction).toFixed(1) + " %"
-          } | ${row.graphRunsPerForward.toFixed(0)} |`,
-      );
-    }
-  }
+  if (rows.length > 0) log(samplingTable(rows, torchSample));
   if (qs !== undefined) {
     const t = torch.quickstart?.steps_per_s;
     log(
@@ -363,16 +352,7 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
     captured_steps_per_s: r4(trainCaptured?.stepsPerS),
     captured_ratio: ratio(trainCaptured?.stepsPerS, torchSps),
     captured_train_fraction: r4(trainCaptured?.capturedFraction),
-    sampling: rows.map((row) => ({
-      model: row.model,
-      batch: row.batch,
-      per_op_images_steps_per_s: r4(row.perOp),
-      captured_images_steps_per_s: r4(row.captured),
-      torch_images_steps_per_s: r4(torchSample(row)),
-      per_op_ratio: ratio(row.perOp, torchSample(row)),
-      captured_ratio: ratio(row.captured, torchSample(row)),
-      captured_fraction: r4(row.capturedFraction),
-    })),
+    sampling: rows.map((row) => samplingJson(row, torchSample(row))),
     ...(qs === undefined ? {} : {
       quickstart_train_steps_per_s: r4(qs.train.stepsPerS),
       quickstart_captured_train_steps_per_s: r4(qs.trainCaptured.stepsPerS),

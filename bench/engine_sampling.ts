@@ -146,3 +146,47 @@ export function quickstartBench(
   net.params.dispose();
   return { train, trainCaptured, sampling, params };
 }
+
+/** a / b to 3 decimals, null when either is missing. */
+export const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+  a == null || b == null || !Number.isFinite(a) ? null : Number((a / b).toFixed(3));
+
+const r4 = (v: number | null | undefined) => (v == null ? null : Number(v.toFixed(4)));
+
+/** The markdown table of the sampling rows, with PyTorch's figure for each. */
+export function samplingTable(
+  rows: readonly SamplingRow[],
+  torch: (row: SamplingRow) => number | undefined,
+): string {
+  const lines = [
+    "\n| forward only (sampling) | batch | per-op img·steps/s | captured img·steps/s | " +
+    "torch no_grad | per-op / torch | captured / torch | captured kernels | graphs per " +
+    "forward |\n|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const row of rows) {
+    const t = torch(row);
+    const share = row.capturedFraction === null
+      ? "-"
+      : `${(100 * row.capturedFraction).toFixed(1)} %`;
+    lines.push(
+      `| ${row.model} | ${row.batch} | ${row.perOp.toFixed(1)} | ${row.captured.toFixed(1)} | ` +
+        `${t?.toFixed(1) ?? "-"} | ${ratio(row.perOp, t) ?? "-"} | ` +
+        `${ratio(row.captured, t) ?? "-"} | ${share} | ${row.graphRunsPerForward.toFixed(0)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** One sampling row of the bench's JSON line. */
+export function samplingJson(row: SamplingRow, torch: number | undefined) {
+  return {
+    model: row.model,
+    batch: row.batch,
+    per_op_images_steps_per_s: r4(row.perOp),
+    captured_images_steps_per_s: r4(row.captured),
+    torch_images_steps_per_s: r4(torch),
+    per_op_ratio: ratio(row.perOp, torch),
+    captured_ratio: ratio(row.captured, torch),
+    captured_fraction: r4(row.capturedFraction),
+  };
+}
