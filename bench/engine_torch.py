@@ -14,6 +14,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from engine_torch_quickstart import CH as QS_CH, CLASSES as QS_CLASSES, SIZE as QS_SIZE, QuickstartUNet
+
 WIDTHS, RES_BLOCKS, ATTN_SIZE, GROUPS, TEMB, SIZE, CH = (32, 64, 128), 2, 8, 8, 128, 32, 1
 
 
@@ -133,6 +135,50 @@ def train_speed(steps, warmup, batch):
     return 1 / times[len(times) // 2], sum(p.numel() for p in net.parameters())
 
 
+def train_speed_quickstart(steps, warmup, batch):
+    """The quickstart's model at its training shapes, with the same step as train_speed."""
+    torch.manual_seed(1)
+    net = QuickstartUNet()
+    opt = torch.optim.Adam(net.parameters(), lr=2e-4)
+    x0 = torch.rand(batch, QS_CH, QS_SIZE, QS_SIZE) * 2 - 1
+    labels = torch.randint(0, QS_CLASSES + 1, (batch,))
+    alpha_bar = torch.cumprod(1 - torch.linspace(1e-4, 0.02, 1000), 0)
+    times = []
+    for i in range(warmup + steps):
+        t0 = time.perf_counter()
+        t = torch.randint(0, 1000, (batch,))
+        noise = torch.randn_like(x0)
+        ab = alpha_bar[t].view(-1, 1, 1, 1)
+        xt = x0 * ab.sqrt() + noise * (1 - ab).sqrt()
+        loss = F.mse_loss(net(xt, t.float(), labels), noise)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        loss.item()
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    times.sort()
+    return 1 / times[len(times) // 2], sum(p.numel() for p in net.parameters())
+
+
+def sample_speed(make, shape, batch, steps, warmup, labels=False):
+    """Forward passes per second under torch.no_grad() → images × steps per second."""
+    torch.manual_seed(2)
+    net = make()
+    x = torch.randn(batch, *shape)
+    t = torch.full((batch,), 500.0)
+    extra = (torch.randint(0, QS_CLASSES, (batch,)),) if labels else ()
+    times = []
+    with torch.no_grad():
+        for i in range(warmup + steps):
+            t0 = time.perf_counter()
+            net(x, t, *extra).sum().item()
+            if i >= warmup:
+                times.append(time.perf_counter() - t0)
+    times.sort()
+    return batch / times[len(times) // 2]
+
+
 def median_time(fn, reps):
     fn()
     ts = []
@@ -182,11 +228,28 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--micro", type=int, default=1)
     p.add_argument("--micro-reps", type=int, default=3)
+    p.add_argument("--train", type=int, default=1)
+    p.add_argument("--sample-batches", default="")
+    p.add_argument("--quickstart", type=int, default=0)
+    p.add_argument("--qs-train-batch", type=int, default=32)
+    p.add_argument("--qs-sample-batch", type=int, default=128)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    sps, params = train_speed(a.steps, a.warmup, a.batch)
-    out = {"steps_per_s": sps, "params": params, "torch": torch.__version__,
-           "threads": torch.get_num_threads()}
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    if a.train:
+        out["steps_per_s"], out["params"] = train_speed(a.steps, a.warmup, a.batch)
+    out["sample_images_per_s"] = {
+        b: sample_speed(UNet, (CH, SIZE, SIZE), int(b), a.steps, a.warmup)
+        for b in a.sample_batches.split(",") if b
+    }
+    if a.quickstart:
+        sps, params = train_speed_quickstart(a.steps, a.warmup, a.qs_train_batch)
+        out["quickstart"] = {
+            "steps_per_s": sps, "params": params,
+            "sample_images_per_s": sample_speed(
+                QuickstartUNet, (QS_CH, QS_SIZE, QS_SIZE), a.qs_sample_batch, a.steps, a.warmup,
+                labels=True),
+        }
     if a.micro:
         out["micro"] = micro(a.batch, a.micro_reps)
     print(json.dumps(out))

@@ -43,3 +43,14 @@ export { type MemorySnapshot, memorySnapshot } from "./memoryStats.ts";
 export { type KernelProfile, type KernelTiming, startKernelProfile } from "./kernelProfiler.ts";
 export { configureOrt, type OrtConfig, ortStats } from "./ort/sessionCache.ts";
 export { type OrtThresholds, setOrtThresholds } from "./ort/kernels/util.ts";
+export {
+  capturedFraction,
+  captureForward,
+  type CaptureOptions,
+  type CaptureShare,
+  captureShareSince,
+  type CaptureStats,
+  captureStats,
+  captureStep,
+  setMaxCapturedPrograms,
+} from "./ort/graphCapture.ts";

@@ -78,6 +78,7 @@ export const evaluateStage = defineStage({
         useEma: p.useEma,
         onBatch: (done) => ctx.progress(done, p.samples),
       });
+      yield* ctx.annotate({ graphCapture: generated.graphCapture });
       const { height: h, width: w, channels: c } = generated.shape;
       const classifier = loadClassifier(inputs.classifier);
       const fake = yield* Effect.promise(() =>

@@ -13,6 +13,8 @@ import { makeRng } from "../diffusion/rng.ts";
 import type { ModelBundle } from "./codecs.ts";
 import type { TrainedConfig } from "./trainDiffusion.ts";
 import { loadForSampling } from "./models.ts";
+import { canonicalJson } from "../core/canonicalJson.ts";
+import { captureForward, captureShareSince } from "../engine/mod.ts";
 
 export interface GenerateOptions {
   readonly sampler: string;
@@ -47,8 +49,24 @@ export const generateImages = (bundle: ModelBundle<TrainedConfig>, o: GenerateOp
     const model = loadForSampling(bundle, o.useEma);
     const schedule = makeSchedule(cfgT.schedule);
     const classes = cfgT.conditional ? cfgT.numClasses : 0;
+    // on the ort engine, each batch shape's forward pass runs as whole ONNX graphs after the first
+    const names = model.params.names();
+    const capture = {
+      key: `${bundle.kind}:${canonicalJson(cfgT.model)}`,
+      params: () => names.map((n) => model.params.get(n)),
+    };
+    const forwardCond = captureForward(
+      (x: tf.Tensor, t: tf.Tensor, cond: tf.Tensor) =>
+        model.forward(x as tf.Tensor4D, t as tf.Tensor1D, cond as tf.Tensor1D),
+      { ...capture, key: `${capture.key}:cond` },
+    );
+    const forwardUncond = captureForward(
+      (x: tf.Tensor, t: tf.Tensor) => model.forward(x as tf.Tensor4D, t as tf.Tensor1D),
+      capture,
+    );
+    const captureShare = captureShareSince();
     const raw: ModelFn = (x, t, cond) =>
-      model.forward(x as tf.Tensor4D, t, cond as tf.Tensor1D | undefined);
+      cond === undefined ? forwardUncond(x, t) : forwardCond(x, t, cond);
     const nullCond = tf.tensor1d([classes], "int32");
     const guided = classes > 0 && o.guidance !== 1 ? cfg(raw, o.guidance, nullCond) : raw;
     const denoiser = clipDenoiser(makeDenoiser(guided, target, schedule));
@@ -74,5 +92,6 @@ export const generateImages = (bundle: ModelBundle<TrainedConfig>, o: GenerateOp
     }
     model.params.dispose();
     nullCond.dispose();
-    return { images, labels, shape: { n: o.n, height: h, width: w, channels: c } };
+    const graphCapture = captureShare();
+    return { images, labels, shape: { n: o.n, height: h, width: w, channels: c }, graphCapture };
   });

@@ -31,6 +31,8 @@ import { deriveSeed } from "../diffusion/rng.ts";
 import { makeAdamW } from "../train/adamw.ts";
 import { makeEma } from "../train/ema.ts";
 import { diffusionStep } from "../train/diffusionStep.ts";
+import { capturedLossAndGrads } from "../train/capturedLoss.ts";
+import { captureShareSince } from "../engine/mod.ts";
 import { runTrainingLoop } from "../train/loop.ts";
 import { loopContext } from "./loopContext.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
@@ -226,7 +228,16 @@ export const trainDiffusionStage = defineStage({
         classes,
         labelDropout: p.labelDropout,
         imageShape: [h, w, c] as const,
+        // loss and gradients: one captured program per batch shape on the ort engine
+        lossAndGrads: capturedLossAndGrads({
+          trainable: model.params,
+          read: () => model.params.names().map((n) => model.params.get(n)),
+          forward: (xt, tt, yy) => model.forward(xt, tt, yy),
+          target: p.target,
+          key: `${start.kind}:${canonicalJson(start.config.model)}`,
+        }),
       };
+      const captureShare = captureShareSince();
       const outcome = yield* runTrainingLoop(loopContext(ctx), {
         onNonFinite: p.onNonFinite,
         firstStep: p.fromStep,
@@ -252,6 +263,8 @@ export const trainDiffusionStage = defineStage({
           return { ...outcome };
         },
       });
+      // share of the training kernels that ran inside captured whole graphs (ort engine)
+      yield* ctx.annotate({ graphCapture: captureShare() });
 
       const bundle = {
         kind: start.kind,

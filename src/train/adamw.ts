@@ -9,6 +9,7 @@ import { tf } from "../tensor/tf.ts";
 import { readFloat32, takeFloat32 } from "../tensor/read.ts";
 import type { ParamStore } from "../models/params.ts";
 import type { TensorMap } from "../tensor/tensorMap.ts";
+import { captureStep } from "../engine/mod.ts";
 
 export interface AdamWConfig {
   /** Peak learning rate, reached after `warmupSteps`. */
@@ -61,6 +62,29 @@ export const makeAdamW = (params: ParamStore, config: AdamWConfig): AdamW => {
     v.set(name, tf.variable(tf.zerosLike(p), false));
   }
   let t = 0;
+  /** θ ← θ − lr·( m̂ / (√v̂ + ε) + wd·θ ), m and v updated; one tensor per per-step number. */
+  const update = (...xs: tf.Tensor[]): tf.Tensor => {
+    const [lr, scale, c1, c2, decay] = xs.slice(0, 5) as tf.Scalar[];
+    names.forEach((name, k) => {
+      const g = xs[5 + k]!;
+      const p = params.get(name);
+      const mi = m.get(name)!;
+      const vi = v.get(name)!;
+      const gs = tf.mul(g, scale!);
+      const mNew = tf.add(tf.mul(mi, config.beta1), tf.mul(gs, 1 - config.beta1));
+      const vNew = tf.add(tf.mul(vi, config.beta2), tf.mul(tf.square(gs), 1 - config.beta2));
+      mi.assign(mNew);
+      vi.assign(vNew);
+      const stepDir = tf.div(tf.div(mNew, c1!), tf.add(tf.sqrt(tf.div(vNew, c2!)), config.eps));
+      const decayed = config.weightDecay > 0 ? tf.mul(p, decay!) : p;
+      p.assign(tf.sub(decayed, tf.mul(stepDir, lr!)));
+    });
+    return lr!;
+  };
+  const applyUpdate = captureStep(update, {
+    key: `adamw:${JSON.stringify(config)}:${names.join(",")}`,
+    state: () => [...names.map((n) => params.get(n)), ...m.values(), ...v.values()],
+  });
   return {
     step: () => t,
     update: async (grads) => {
@@ -68,29 +92,19 @@ export const makeAdamW = (params: ParamStore, config: AdamWConfig): AdamW => {
       const norm = Math.sqrt((await takeFloat32(squared))[0]!);
       // a non-finite gradient is never applied (nor counted): the caller sees the norm and stops
       if (!Number.isFinite(norm)) return norm;
+      const missing = names.find((n) => grads[n] === undefined);
+      if (missing !== undefined) throw new Error(`AdamW: no gradient for parameter "${missing}"`);
       const lr = learningRateAt(config, t);
       t += 1;
       // clipping scales every gradient by one factor, so the direction is kept
       const scale = config.gradClip > 0 && norm > config.gradClip ? config.gradClip / norm : 1;
       const c1 = 1 - config.beta1 ** t;
       const c2 = 1 - config.beta2 ** t;
+      // per-step numbers enter as float32 scalars (as constants they would round the same way),
+      // so that on the ort engine the whole update runs as one captured program
       tf.tidy(() => {
-        for (const name of names) {
-          const g = grads[name];
-          if (g === undefined) throw new Error(`AdamW: no gradient for parameter "${name}"`);
-          const p = params.get(name);
-          const mi = m.get(name)!;
-          const vi = v.get(name)!;
-          const gs = scale === 1 ? g : tf.mul(g, scale);
-          const mNew = tf.add(tf.mul(mi, config.beta1), tf.mul(gs, 1 - config.beta1));
-          const vNew = tf.add(tf.mul(vi, config.beta2), tf.mul(tf.square(gs), 1 - config.beta2));
-          mi.assign(mNew);
-          vi.assign(vNew);
-          // θ ← θ − lr·( m̂ / (√v̂ + ε) + wd·θ )
-          const stepDir = tf.div(tf.div(mNew, c1), tf.add(tf.sqrt(tf.div(vNew, c2)), config.eps));
-          const decayed = config.weightDecay > 0 ? tf.mul(p, 1 - lr * config.weightDecay) : p;
-          p.assign(tf.sub(decayed, tf.mul(stepDir, lr)));
-        }
+        const scalars = [lr, scale, c1, c2, 1 - lr * config.weightDecay].map((x) => tf.scalar(x));
+        applyUpdate(...scalars, ...names.map((n) => grads[n]!));
       });
       return norm;
     },

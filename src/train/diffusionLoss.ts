@@ -27,6 +27,27 @@ export type ModelForward = (
   labels: tf.Tensor1D | undefined,
 ) => tf.Tensor4D;
 
+/** The per-sample tensors a step derives from its timesteps in JS: α_t, σ_t, t, m(t). */
+export interface StepCoefs {
+  /** [B, 1, 1, 1] each. */
+  readonly alpha: tf.Tensor;
+  readonly sigma: tf.Tensor;
+  /** [B] the timesteps as floats (the model's input). */
+  readonly tFloat: tf.Tensor1D;
+  /** [B] loss multipliers m(t). */
+  readonly weights: tf.Tensor1D;
+}
+
+export const stepCoefs = (
+  schedule: Schedule,
+  t: Int32Array,
+  multipliers: Float64Array,
+): StepCoefs => {
+  const { alpha, sigma } = timestepCoefs(schedule, t, 4);
+  const m = Float32Array.from(t, (ti) => multipliers[ti]!);
+  return { alpha, sigma, tFloat: tf.tensor1d(Float32Array.from(t)), weights: tf.tensor1d(m) };
+};
+
 /**
  * Weighted loss (scalar) and per-sample unweighted x0-MSE ([B]); call inside a gradient
  * function. `multipliers` is the weighting's table over t (weightings.ts lossMultiplierTable).
@@ -37,16 +58,25 @@ export const diffusionLoss = (
   schedule: Schedule,
   target: Target,
   multipliers: Float64Array,
+): { loss: tf.Scalar; x0Mse: tf.Tensor1D; targetMse: tf.Tensor1D } =>
+  diffusionLossFrom(forward, batch, stepCoefs(schedule, batch.t, multipliers), target);
+
+/**
+ * The same loss from coefficients given as tensors: every value that changes between steps is a
+ * tensor argument, as a captured training step (engine graph capture) needs.
+ */
+export const diffusionLossFrom = (
+  forward: ModelForward,
+  batch: Omit<DiffusionBatch, "t">,
+  coefs: StepCoefs,
+  target: Target,
 ): { loss: tf.Scalar; x0Mse: tf.Tensor1D; targetMse: tf.Tensor1D } => {
-  const B = batch.x0.shape[0];
-  const { alpha, sigma } = timestepCoefs(schedule, batch.t, 4); // [B,1,1,1] each
+  const { alpha, sigma } = coefs;
   const xt = tf.add(tf.mul(batch.x0, alpha), tf.mul(batch.eps, sigma)) as tf.Tensor4D; // [B,H,W,C]
   const goal = targetTensor(target, batch.x0, batch.eps, alpha, sigma); // [B,H,W,C]
-  const output = forward(xt, tf.tensor1d(Float32Array.from(batch.t)), batch.labels); // [B,H,W,C]
+  const output = forward(xt, coefs.tFloat, batch.labels); // [B,H,W,C]
   const targetMse = tf.mean(tf.square(tf.sub(goal, output)), [1, 2, 3]) as tf.Tensor1D; // [B]
-  const m = new Float32Array(B);
-  for (let i = 0; i < B; i++) m[i] = multipliers[batch.t[i]!]!;
-  const loss = tf.mean(tf.mul(targetMse, tf.tensor1d(m))) as tf.Scalar;
+  const loss = tf.mean(tf.mul(targetMse, coefs.weights)) as tf.Scalar;
   // x0-space error of the same prediction (a diagnostic: it does not enter `loss`, so no gradient
   // flows through it). x̂0 is clipped to the data range as samplers do: an ε-prediction's x̂0 at
   // SNR ≈ 1e-9 is ε-error/α ≈ 1e4 × ε-error and would swamp any batch mean.

@@ -11,7 +11,8 @@ import { deriveSeed, makeRng } from "../diffusion/rng.ts";
 import type { ParamStore } from "../models/params.ts";
 import type { AdamW } from "./adamw.ts";
 import type { Ema } from "./ema.ts";
-import { diffusionLoss, type ModelForward } from "./diffusionLoss.ts";
+import { diffusionLoss, type ModelForward, stepCoefs } from "./diffusionLoss.ts";
+import type { LossAndGrads } from "./capturedLoss.ts";
 import { readFloat32, readScalar } from "../tensor/read.ts";
 
 export interface DiffusionStepSetup {
@@ -31,6 +32,16 @@ export interface DiffusionStepSetup {
   readonly labelDropout: number;
   /** [height, width, channels] of one image. */
   readonly imageShape: readonly [number, number, number];
+  /**
+   * Loss and gradients as one captured program (capturedLoss.ts); absent: computed per-op here.
+   * Both compute the same loss (tests/engine/captureStep_test.ts).
+   */
+  readonly lossAndGrads?: (
+    x0: tf.Tensor4D,
+    noise: tf.Tensor4D,
+    k: ReturnType<typeof stepCoefs>,
+    labels?: tf.Tensor1D,
+  ) => LossAndGrads;
 }
 
 export interface StepBatch {
@@ -70,6 +81,10 @@ export const diffusionStep = async (
     const x0 = tf.tensor4d(batch.images, [B, h, w, c]);
     const noise = tf.tensor4d(eps, [B, h, w, c]);
     const y = labels ? tf.tensor1d(labels, "int32") : undefined;
+    if (s.lossAndGrads) {
+      const r = s.lossAndGrads(x0, noise, stepCoefs(s.schedule, t, s.multipliers), y);
+      return { value: r.value, grads: r.grads, x0Mse: r.x0Mse };
+    }
     let x0Mse: tf.Tensor1D | null = null;
     const { value, grads } = s.params.valueAndGrads(() => {
       const r = diffusionLoss(

@@ -23,7 +23,10 @@ Deno.test("adapters --profile smoke tunes every valid pair from one base, writes
   const report = join(dir, "artifacts", "adapter-report");
   const md = await Deno.readTextFile(join(report, "report.md"));
   assert.match(md, /4 adapter arms/);
-  assert.match(md, /## Verdict\n\n.*\n\n- Design check .*\n- (Reproduced|Contradicted|Inconclusive)/);
+  assert.match(
+    md,
+    /## Verdict\n\n.*\n\n- Design check .*\n- (Reproduced|Contradicted|Inconclusive)/,
+  );
   assert.match(md, /\| rank \| input \| output \| activation \| scale \|/);
   const tables = JSON.parse(await Deno.readTextFile(join(report, "tables.json")));
   const ids = tables.tables.map((t: { id: string }) => t.id);

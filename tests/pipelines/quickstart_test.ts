@@ -20,14 +20,32 @@ Deno.test("quickstart --profile smoke trains, samples, measures and writes a com
     "ort",
   );
   const trained = m.stages.find((s) => s.stage === "train-diffusion") as unknown as {
-    annotations: { engine: { backend: string; threads: number } };
+    annotations: {
+      engine: { backend: string; threads: number };
+      graphCapture: { fraction: number };
+    };
   };
+  assert.ok(
+    trained.annotations.graphCapture.fraction > 0.9,
+    `training kernels mostly captured: ${JSON.stringify(trained.annotations.graphCapture)}`,
+  );
   assert.equal(
     trained.annotations.engine.backend,
     "ort",
     "the manifest records the engine that ran the stage",
   );
   assert.ok(trained.annotations.engine.threads >= 1);
+  const evaluated = m.stages.find((s) => s.stage === "evaluate") as unknown as {
+    annotations: {
+      graphCapture: { capturedKernels: number; perOpKernels: number; fraction: number };
+    };
+  };
+  assert.ok(
+    evaluated.annotations.graphCapture.fraction > 0.9,
+    `the manifest says what share of sampling kernels ran as whole graphs: ${
+      JSON.stringify(evaluated.annotations.graphCapture)
+    }`,
+  );
   assert.match(run.stdout, /image: +\S+artifacts\/evaluate\/samples\.png/);
   const summary = await Deno.readTextFile(join(runDir, "summary.md"));
   assert.match(summary, /\| default \| \d+(\.\d+)? \| /, "the arm row carries numbers");

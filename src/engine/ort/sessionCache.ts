@@ -34,6 +34,9 @@ interface Entry {
 
 const cache = new Map<string, Entry>();
 
+/** Session keys of captured whole graphs start with this (captureProgram.ts names them). */
+export const CAPTURED_PREFIX = "capture#";
+
 /** Counters for the bench and for tests (sessions built, runs, evictions). */
 export const ortStats = { sessionsCreated: 0, runs: 0, evictions: 0, outputBytes: 0 };
 
@@ -106,6 +109,9 @@ function sessionOptions(key: string): Record<string, unknown> {
     interOpNumThreads: 1,
     executionMode: "sequential",
     graphOptimizationLevel: "all",
+    // no arena: hundreds of per-op sessions would each keep their high-water mark. For captured
+    // whole graphs (CAPTURED_PREFIX) an arena was tried on 2026-12-05: no faster in a quick
+    // contended A/B, 240 MB more RSS (docs/performance-engine.md)
     enableCpuMemArena: false,
     logSeverityLevel: 3, // errors only: graph-optimiser notices are noise for one-node graphs
     // spinning threads between our many short calls steal the cores from JS and each other
@@ -146,6 +152,35 @@ function getSession(key: string, build: () => GraphSpec): Entry {
   cache.set(key, entry);
   while (cache.size > config.maxSessions) evictOldest();
   return entry;
+}
+
+/** Removes one session from the cache (graph capture drops the sessions of evicted programs). */
+export function dropSession(key: string): void {
+  const e = cache.get(key);
+  if (e === undefined) return;
+  if (profileMatch?.test(key)) e.session.endProfiling?.();
+  e.session.dispose?.();
+  cache.delete(key);
+}
+
+/** What `runGraph` ran: seen by a graph tap (graph capture records kernels through it). */
+export interface GraphCall {
+  readonly key: string;
+  readonly build: () => GraphSpec;
+  readonly feeds: readonly Feed[];
+  readonly outs: readonly Float32Array[];
+  readonly outDims: readonly (readonly number[])[];
+}
+
+let graphTap: ((call: GraphCall) => void) | undefined;
+
+/** Installs (or with undefined removes) the observer of every `runGraph` call; returns the old. */
+export function setGraphTap(
+  tap: ((call: GraphCall) => void) | undefined,
+): ((call: GraphCall) => void) | undefined {
+  const old = graphTap;
+  graphTap = tap;
+  return old;
 }
 
 /** A graph input: float32 data unless it is an Int32Array / BigInt64Array. */
@@ -201,5 +236,6 @@ export function runGraph(
     graphTimes.set(key, g);
   }
   ortStats.runs++;
+  graphTap?.({ key, build, feeds, outs, outDims });
   return outs;
 }

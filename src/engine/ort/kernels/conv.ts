@@ -21,6 +21,7 @@ import { nchwcBlockSize, nchwcConvNodes, nchwcInputOk, reorderFilterNodes } from
 import {
   type Args,
   f32,
+  isCapturing,
   isF32,
   ortThresholds,
   output,
@@ -264,7 +265,7 @@ export const conv2DBackpropFilterConfig = withFallback("Conv2DBackpropFilter", (
   const a = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
   const c = convInfo(x!.shape, a.filterShape, { ...a, dilations: 1 });
   if (c === undefined || !isF32(x, dy) || flops(c) < ortThresholds().flops) return undefined;
-  if (flatFilterGradOk(c)) {
+  if (flatFilterGradOk(c) && !isCapturing()) {
     const dw = flatFilterGrad(c, f32(args.backend, x!), f32(args.backend, dy!));
     return output(args.backend, c.filterShape, dw);
   }

@@ -41,6 +41,20 @@ let thresholds: OrtThresholds = {
   flops: 8192,
 };
 
+let capturing = false;
+
+/**
+ * True while graph capture records kernels (ort/captureTrace.ts): kernels with a faster path that
+ * prepares data in JS take their all-in-graph path instead, which a whole graph can contain.
+ */
+export function isCapturing(): boolean {
+  return capturing;
+}
+
+export function setCapturing(on: boolean): void {
+  capturing = on;
+}
+
 export function ortThresholds(): OrtThresholds {
   return thresholds;
 }
