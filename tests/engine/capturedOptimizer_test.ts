@@ -12,7 +12,7 @@ await selectBackend("ort", { threads: 1 });
 const SHAPES: [string, number[]][] = [["a", [3, 3, 4, 8]], ["b", [8]], ["c", [16, 8]]];
 
 /** AdamW (clipping, weight decay, warm-up) and EMA for 6 steps on fixed gradients. */
-function run(captured: boolean) {
+async function run(captured: boolean) {
   Deno.env.set("DIFFRUN_GRAPH_CAPTURE", captured ? "1" : "0");
   try {
     const p = new ParamStore(0);
@@ -29,7 +29,7 @@ function run(captured: boolean) {
           tf.tensor(randomArray(s.reduce((a, b) => a * b), 100 * step + k), s).mul(step + 1),
         ]),
       );
-      opt.update(grads);
+      await opt.update(grads);
       ema.update(step);
       tf.dispose(Object.values(grads));
     }
@@ -44,10 +44,10 @@ function run(captured: boolean) {
   }
 }
 
-Deno.test("makeAdamW() and makeEma() as captured steps update like per-op dispatch (1e-6)", () => {
-  const perOp = run(false);
+Deno.test("makeAdamW() and makeEma() as captured steps update like per-op dispatch (1e-6)", async () => {
+  const perOp = await run(false);
   resetCaptureStats();
-  const captured = run(true);
+  const captured = await run(true);
   assert.ok(captureStats.replays >= 8, JSON.stringify(captureStats)); // 5 + 5 after recording
   perOp.params.forEach((x, k) => {
     assert.ok(
