@@ -15,6 +15,7 @@
  * gradient and output change are ~0 cannot be told apart from "no adapter" by any ANOVA.
  */
 import { tf } from "../tensor/tf.ts";
+import { readScalar } from "../tensor/read.ts";
 import { diffusionLoss, type ModelForward } from "../train/diffusionLoss.ts";
 import type { Schedule } from "../diffusion/schedules.ts";
 import type { Target } from "../diffusion/targets.ts";
@@ -91,14 +92,23 @@ export interface Sensitivity {
   readonly pairs: PairSensitivity[];
 }
 
-const rms = (x: tf.Tensor): number =>
-  tf.tidy(() => Math.sqrt(tf.mean(tf.square(x)).dataSync()[0]!));
-const norm = (x: tf.Tensor): number =>
-  tf.tidy(() => Math.sqrt(tf.sum(tf.square(x)).dataSync()[0]!));
+// Numbers stay on the device as scalar tensors until one async read (src/tensor/read.ts), so the
+// measurement runs on webgpu as well.
+const rms = (x: tf.Tensor): tf.Scalar => tf.tidy(() => tf.sqrt(tf.mean(tf.square(x))));
+const norm = (x: tf.Tensor): tf.Scalar => tf.tidy(() => tf.sqrt(tf.sum(tf.square(x))));
 
 /** RMS(a − b) / RMS(b). */
-const relativeChange = (a: tf.Tensor, b: tf.Tensor): number =>
-  tf.tidy(() => rms(tf.sub(a, b)) / Math.max(rms(b), 1e-12));
+const relativeChange = (a: tf.Tensor, b: tf.Tensor): tf.Scalar =>
+  tf.tidy(() => tf.div(rms(tf.sub(a, b)), tf.maximum(rms(b), 1e-12)));
+
+/** The value of a scalar tensor, which is disposed. */
+const take = async (t: tf.Scalar): Promise<number> => {
+  try {
+    return await readScalar(t);
+  } finally {
+    t.dispose();
+  }
+};
 
 const unitWeights = (schedule: Schedule) => new Float64Array(schedule.T).fill(1);
 
@@ -116,13 +126,13 @@ const additiveHooks = (
 });
 
 /** Measures what every position and pair can do on `batch`, on the frozen base `forward`. */
-export const measureSensitivity = (
+export const measureSensitivity = async (
   forward: HookedForward,
   config: UNetConfig,
   sites: readonly HookSite[],
   batch: SensitivityBatch,
   o: SensitivityOptions,
-): Sensitivity => {
+): Promise<Sensitivity> => {
   const siteNames = new Set(sites.map((s) => s.name));
   const weights = unitWeights(o.schedule);
   const lossOf = (hooks: Hooks | undefined): tf.Scalar =>
@@ -135,18 +145,20 @@ export const measureSensitivity = (
 
   // 1. the activations at every position (read signal) and their shapes
   const shapes = new Map<string, number[]>();
-  const reads = new Map<string, number>();
+  const readTensors = new Map<string, tf.Scalar>();
   tf.tidy(() => {
     outputOf({
       onActivation: (site, position, a) => {
         if (!siteNames.has(site.name)) return;
         shapes.set(key(site.name, position), a.shape.slice());
-        reads.set(key(site.name, position), rms(a));
+        readTensors.set(key(site.name, position), tf.keep(rms(a)));
       },
     });
   });
+  const reads = new Map<string, number>();
+  for (const [k, t] of readTensors) reads.set(k, await take(t));
   const base = outputOf(undefined);
-  const baseLoss = tf.tidy(() => lossOf(undefined).dataSync()[0]!);
+  const baseLoss = await take(tf.tidy(() => lossOf(undefined)));
 
   // 2. ∂L/∂h at every output position of every site: zero additions, one backward pass
   const deltas = new ParamStore(0);
@@ -158,12 +170,15 @@ export const measureSensitivity = (
   }
   const deltaAt = (position: OutputPosition) => (site: HookSite) =>
     deltas.has(key(site.name, position)) ? deltas.get(key(site.name, position)) : undefined;
-  const gradNorms = tf.tidy(() => {
-    const { grads } = deltas.valueAndGrads(() =>
+  const gradNormTensors = tf.tidy(() => {
+    const { value, grads } = deltas.valueAndGrads(() =>
       lossOf({ adapters: OUTPUT_POSITIONS.map((p) => additiveHooks(p, deltaAt(p))) })
     );
+    value.dispose();
     return Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, norm(g)]));
   });
+  const gradNorms: Record<string, number> = {};
+  for (const [k, t] of Object.entries(gradNormTensors)) gradNorms[k] = await take(t);
   deltas.dispose();
 
   // 3. output change for a random perturbation of `perturbation` × RMS(h) at each position
@@ -179,11 +194,11 @@ export const measureSensitivity = (
       const noise = rng.normal(size);
       changes.set(
         k,
-        tf.tidy(() => {
+        await take(tf.tidy(() => {
           const u = tf.mul(tf.tensor(noise, shape), scale);
           const only = (s: HookSite) => (s.name === site.name ? u : undefined);
           return relativeChange(outputOf({ adapters: [additiveHooks(position, only)] }), base);
-        }),
+        })),
       );
     }
   }
@@ -204,25 +219,32 @@ export const measureSensitivity = (
   }
 
   // 4. every pair with a freshly initialised adapter, as tuning starts it
-  const pairs = (o.pairs ?? validPairs()).map(({ input, output }): PairSensitivity => {
+  const pairs: PairSensitivity[] = [];
+  for (const { input, output } of o.pairs ?? validPairs()) {
     const spec: AdapterSpec = { input, output, scale: 1, ...o.adapter };
     const store = initAdapters(config, spec, o.seed);
     const hooks = adapterHooks(store, config, spec);
     const raised = adapterHooks(store, config, { ...spec, scale: o.raisedScale });
     const row = tf.tidy(() => {
-      const { grads } = store.valueAndGrads(() => lossOf(hooks));
-      const g = Math.sqrt(Object.values(grads).reduce((a, t) => a + norm(t) ** 2, 0));
+      const { value, grads } = store.valueAndGrads(() => lossOf(hooks));
+      value.dispose();
+      const squares = Object.values(grads).map((t) => tf.sum(tf.square(t)));
       return {
-        input,
-        output,
-        gradNorm: g,
+        // [] when the adapter has no weights: a zero norm
+        gradNorm: tf.sqrt(squares.length > 0 ? tf.addN(squares) : tf.scalar(0)) as tf.Scalar,
         outputChange: relativeChange(outputOf(hooks), base),
         outputChangeRaised: relativeChange(outputOf(raised), base),
       };
     });
     store.dispose();
-    return row;
-  });
+    pairs.push({
+      input,
+      output,
+      gradNorm: await take(row.gradNorm),
+      outputChange: await take(row.outputChange),
+      outputChangeRaised: await take(row.outputChangeRaised),
+    });
+  }
   base.dispose();
   return { baseLoss, positions, pairs };
 };

@@ -8,6 +8,7 @@
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { tf } from "../tensor/tf.ts";
+import { takeFloat32 } from "../tensor/read.ts";
 import { defineStage } from "../core/stage.ts";
 import { json } from "../core/codec.ts";
 import type { DatasetSplits, ModelBundle } from "../stages/codecs.ts";
@@ -66,11 +67,16 @@ export type AdapterSensitivity = v.InferOutput<typeof AdapterSensitivitySchema>;
 const OUTPUT_PROJECTIONS = /\.trans\.(layer\.(sa\.o|ca\.o|ff2)|proj_out)\.w$/;
 
 /** RMS of every transformer output-projection weight of `params`. */
-export const outputProjectionRms = (params: ParamStore): { name: string; rms: number }[] =>
-  params.names().filter((n) => OUTPUT_PROJECTIONS.test(n)).map((name) => ({
-    name,
-    rms: tf.tidy(() => Math.sqrt(tf.mean(tf.square(params.get(name))).dataSync()[0]!)),
-  }));
+export const outputProjectionRms = async (
+  params: ParamStore,
+): Promise<{ name: string; rms: number }[]> => {
+  const out: { name: string; rms: number }[] = [];
+  for (const name of params.names().filter((n) => OUTPUT_PROJECTIONS.test(n))) {
+    const rms = tf.tidy(() => tf.sqrt(tf.mean(tf.square(params.get(name)))));
+    out.push({ name, rms: await takeFloat32(rms).then((v) => v[0]!) });
+  }
+  return out;
+};
 
 export const adapterSensitivityStage = defineStage({
   name: "adapter-sensitivity",
@@ -92,6 +98,7 @@ export const adapterSensitivityStage = defineStage({
       const config = model.config as UNetConfig;
       const schedule = makeSchedule(base.config.schedule);
       const test = inputs.target.test;
+      const target = base.config.target;
       const count = Math.min(p.batch, p.triples);
       const triples = evalTriples(p.triples, schedule.T, p.tripleSeed, {
         numImages: test.shape.n,
@@ -101,21 +108,23 @@ export const adapterSensitivityStage = defineStage({
       const x0 = tf.tensor4d(tb.x0, [count, h, w, c]);
       const eps = tf.tensor4d(tb.eps, [count, h, w, c]);
       const labels = base.config.conditional ? tf.tensor1d(tb.y, "int32") : undefined;
-      const measured = measureSensitivity(
-        (x, t, y, hooks) => model.forward(x, t, y, hooks === undefined ? {} : { hooks }),
-        config,
-        adapterSites(config),
-        { x0, eps, t: tb.t, labels },
-        {
-          schedule,
-          target: base.config.target,
-          perturbation: p.perturbation,
-          raisedScale: p.raisedScale,
-          adapter: { activation: p.activation, rank: p.rank },
-          seed: deriveSeed(p.seed, "adapter"),
-        },
+      const measured = yield* Effect.promise(() =>
+        measureSensitivity(
+          (x, t, y, hooks) => model.forward(x, t, y, hooks === undefined ? {} : { hooks }),
+          config,
+          adapterSites(config),
+          { x0, eps, t: tb.t, labels },
+          {
+            schedule,
+            target,
+            perturbation: p.perturbation,
+            raisedScale: p.raisedScale,
+            adapter: { activation: p.activation, rank: p.rank },
+            seed: deriveSeed(p.seed, "adapter"),
+          },
+        )
       );
-      const weights = outputProjectionRms(model.params);
+      const weights = yield* Effect.promise(() => outputProjectionRms(model.params));
       tf.dispose([x0, eps, ...(labels ? [labels] : [])]);
       model.params.dispose();
       const quiet = measured.pairs.filter((r) => r.outputChange < 1e-3).length;

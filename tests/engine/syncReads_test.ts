@@ -18,10 +18,6 @@ const ALLOWED: Readonly<Record<string, number>> = {
   // (on main after the data-samplers merge) measureSampler() reads its [n, 1] samples; it runs
   // the analytic denoiser for bench/samplerAccuracy.ts and tests; make it async for webgpu
   "src/diffusion/analyticData.ts": 1,
-  // the adapter-sensitivity measurement reads scalars (RMS, norms, the base loss) inside forward
-  // hooks; it has not been converted to async reads and has not been run on webgpu
-  "src/studies/adapterSensitivity.ts": 3,
-  "src/studies/adapterSensitivityStage.ts": 1,
 };
 
 const SYNC_READ = /\.(dataSync|arraySync)\s*\(/g;

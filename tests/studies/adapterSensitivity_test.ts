@@ -42,8 +42,11 @@ const toy: HookedForward = (x, _t, _y, hooks) => {
   return tf.add(tf.mul(h, c), tf.mul(r, 0)) as tf.Tensor4D;
 };
 
-Deno.test("measureSensitivity() gives the closed-form ∂L/∂h at a scaled position and zero at one multiplied by zero", () => {
-  const s = measureSensitivity(toy, {} as UNetConfig, [site], batch, { ...options, pairs: [] });
+Deno.test("measureSensitivity() gives the closed-form ∂L/∂h at a scaled position and zero at one multiplied by zero", async () => {
+  const s = await measureSensitivity(toy, {} as UNetConfig, [site], batch, {
+    ...options,
+    pairs: [],
+  });
   const xt = qSample(batch.x0, batch.eps, batch.t, schedule);
   // L = mean((ε − c·x_t)²) → ∂L/∂δ at Res_in = −2c(ε − c·x_t)/n
   const expected = tf.tidy(() =>
@@ -91,7 +94,7 @@ const unetBatch = (): SensitivityBatch => ({
   labels: tf.tensor1d([0, 2], "int32"),
 });
 
-Deno.test("measureSensitivity() finds no gradient and no output change inside a transformer whose proj_out is zero", () => {
+Deno.test("measureSensitivity() finds no gradient and no output change inside a transformer whose proj_out is zero", async () => {
   const model = createUNet(cfg, 5);
   // zeroInit: the ADM-style zero layers; give every one but the transformers' proj_out a value
   for (const name of model.params.names()) {
@@ -100,14 +103,14 @@ Deno.test("measureSensitivity() finds no gradient and no output change inside a 
       v.assign(tf.mul(tf.randomNormal(v.shape, 0, 1, "float32", 7), 0.2));
     }
   }
-  assert.ok(outputProjectionRms(model.params).some((w) => w.name.endsWith("proj_out.w")));
-  for (const w of outputProjectionRms(model.params)) {
+  assert.ok((await outputProjectionRms(model.params)).some((w) => w.name.endsWith("proj_out.w")));
+  for (const w of (await outputProjectionRms(model.params))) {
     if (w.name.endsWith("proj_out.w")) assert.equal(w.rms, 0, w.name);
     else assert.ok(w.rms > 0, w.name);
   }
   const config = model.config;
   const sites = adapterSites(config);
-  const s = measureSensitivity(
+  const s = await measureSensitivity(
     (x, t, y, hooks) => model.forward(x, t, y, hooks === undefined ? {} : { hooks }),
     config,
     sites,
