@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { dirname, relative, resolve } from "node:path";
 import { fromFileUrl } from "./paths.ts";
+import * as fsys from "../platform/fs.ts";
 
 /**
  * Removes comments and collapses whitespace outside string, template and regex literals.
@@ -106,7 +107,7 @@ const memo = new Map<string, SourceHash>();
 const importMapResolver = (root: string): (spec: string) => string => {
   let imports: Record<string, string> = {};
   try {
-    imports = JSON.parse(Deno.readTextFileSync(resolve(root, "deno.json"))).imports ?? {};
+    imports = JSON.parse(fsys.readTextFileSync(resolve(root, "deno.json"))).imports ?? {};
   } catch {
     // no deno.json: bare specifiers enter as written
   }
@@ -135,7 +136,7 @@ export const sourceHash = (moduleUrl: string, root: string): SourceHash => {
   const visit = (path: string) => {
     const rel = relative(root, path);
     if (seen.has(rel)) return;
-    const src = Deno.readTextFileSync(path);
+    const src = fsys.readTextFileSync(path);
     seen.set(rel, sha256(stripComments(src)));
     for (const spec of importedSpecifiers(src)) {
       if (spec.startsWith("./") || spec.startsWith("../")) visit(resolve(dirname(path), spec));

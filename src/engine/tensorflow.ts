@@ -9,6 +9,7 @@
  */
 import { tf } from "../tensor/tf.ts";
 import { TensorflowGpuMissingError, TensorflowUnavailableError } from "./errors.ts";
+import * as proc from "../platform/process.ts";
 
 export interface TensorflowEngine {
   readonly pkg: string;
@@ -25,7 +26,7 @@ function errorText(e: unknown): string {
 export async function loadTensorflowBackend(gpu: boolean): Promise<TensorflowEngine> {
   // must be set before libtensorflow initialises CUDA; without it TF grabs all GPU memory
   try {
-    Deno.env.set("TF_FORCE_GPU_ALLOW_GROWTH", "true");
+    proc.envSet("TF_FORCE_GPU_ALLOW_GROWTH", "true");
   } catch { /* no --allow-env: TF keeps its default allocator */ }
   const candidates = gpu ? ["tfjs-node-gpu"] : ["tfjs-node", "tfjs-node-gpu"];
   let lastError = "";

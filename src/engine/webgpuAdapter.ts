@@ -7,6 +7,7 @@
  * after `apt-get install mesa-vulkan-drivers`, NVIDIA's via its ICD) or falls back to GL
  * (llvmpipe). Bun has no `navigator.gpu`; there the probe reports no adapter.
  */
+import * as proc from "../platform/process.ts";
 
 export interface AdapterReport {
   readonly vendor: string;
@@ -65,8 +66,8 @@ export const describeAdapter = (adapter: GpuAdapterLike): AdapterReport => {
  */
 const quietenWsi = (): void => {
   try {
-    if (!Deno.env.get("XDG_RUNTIME_DIR")) {
-      Deno.env.set("XDG_RUNTIME_DIR", Deno.env.get("TMPDIR") || "/tmp");
+    if (!proc.envGet("XDG_RUNTIME_DIR")) {
+      proc.envSet("XDG_RUNTIME_DIR", proc.envGet("TMPDIR") || "/tmp");
     }
   } catch { /* no --allow-env: the message stays */ }
 };

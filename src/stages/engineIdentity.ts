@@ -4,11 +4,12 @@
  * (pinned in deno.json, so this is what will run).
  */
 import { BACKEND_CHOICES } from "../engine/backend.ts";
+import * as fsys from "../platform/fs.ts";
 
 const pinned = (() => {
   try {
     const imports =
-      JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url))).imports ?? {};
+      JSON.parse(fsys.readTextFileSync(new URL("../../deno.json", import.meta.url))).imports ?? {};
     const version = (spec: string | undefined) => spec?.match(/@([\d.]+[^/]*)$/)?.[1] ?? "unknown";
     return {
       tfjs: version(imports["@tensorflow/tfjs"]),
