@@ -20,6 +20,7 @@ import { holdRunLock } from "./runLiveness.ts";
 import * as fsys from "../platform/fs.ts";
 import { osArch, runtimeVersions } from "../platform/runtime.ts";
 import { runCommand } from "../platform/spawn.ts";
+import { pinnedDependencies } from "./dependencies.ts";
 import * as proc from "../platform/process.ts";
 
 export const MANIFEST_VERSION = 1;
@@ -137,8 +138,6 @@ export const createRunDir = async (init: RunDirInit) => {
   await fsys.mkdir(join(dir, "artifacts"), { recursive: true });
   const g = await gitInfo(init.projectRoot);
   if (g.diff) await fsys.writeTextFile(join(dir, "git.diff"), g.diff);
-  const denoJson = await fsys.readTextFile(join(init.projectRoot, "deno.json")).then(JSON.parse)
-    .catch(() => ({}));
   const results = new Map<string, NodeResult>();
   const metricsFile = await fsys.openAppend(join(dir, "metrics.jsonl"));
   const encoder = new TextEncoder();
@@ -180,7 +179,7 @@ export const createRunDir = async (init: RunDirInit) => {
     engine: plan.engine,
     git: { commit: g.commit, dirty: g.dirty, diffFile: g.diff ? "git.diff" : null },
     runtime: runtimeVersions(),
-    libraries: denoJson.imports ?? {},
+    libraries: pinnedDependencies(init.projectRoot),
     host: {
       hostname: hostname(),
       os: osArch(),

@@ -3,7 +3,7 @@
  *
  * Loaded by dynamic import only when asked for, with a specifier computed at run time, so that
  * neither `deno check` nor a machine without it ever tries to resolve the package. To use it, add
- * it to deno.json "imports" and install it with its install script allowed (it downloads
+ * it to package.json "dependencies" and install it with its install script allowed (it downloads
  * libtensorflow 2.9.1). tfjs-node-gpu silently runs on the CPU when the CUDA 11.2 / cuDNN 8.1
  * libraries are missing, so a GPU request is checked after loading and fails loudly.
  */
