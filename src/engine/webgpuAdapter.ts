@@ -7,6 +7,7 @@
  * after `apt-get install mesa-vulkan-drivers`, NVIDIA's via its ICD) or falls back to GL
  * (llvmpipe). Bun has no `navigator.gpu`; there the probe reports no adapter.
  */
+import { runtimeName } from "../platform/runtime.ts";
 import * as proc from "../platform/process.ts";
 
 export interface AdapterReport {
@@ -79,7 +80,9 @@ export const requestAdapterReport = async (
   if (!gpu) {
     return {
       found: false,
-      reason: "this runtime has no navigator.gpu (Bun, or Deno without WebGPU)",
+      reason: runtimeName() === "bun"
+        ? "Bun has no navigator.gpu (WebGPU runs under Deno only)"
+        : "this Deno has no navigator.gpu",
     };
   }
   quietenWsi();

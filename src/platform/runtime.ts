@@ -33,7 +33,7 @@ export const runtimeVersions = (): Record<string, string> =>
       v8: Deno.version.v8,
       typescript: Deno.version.typescript,
     }
-    : { name: "bun", bun: runtimeVersion(), javascriptcore: process.versions.webkit ?? "" };
+    : { name: "bun", bun: runtimeVersion(), webkit: process.versions.webkit ?? "" };
 
 const ARCH: Record<string, string> = { x64: "x86_64", arm64: "aarch64" };
 
