@@ -7,6 +7,7 @@
  * (its FFI cannot return mallinfo2's struct by value): unavailable, never zero.
  */
 import { libc } from "../platform/ffi.ts";
+import { runtimeName } from "../platform/runtime.ts";
 import * as proc from "../platform/process.ts";
 
 export interface MemorySnapshot {
@@ -22,7 +23,14 @@ export interface MemorySnapshot {
   readonly mallocFree?: number;
   /** glibc: bytes in blocks served by their own mmap (hblkhd). */
   readonly mallocMmapped?: number;
+  /** Why the malloc fields are absent (unavailable, never reported as zero). */
+  readonly mallocUnavailable?: string;
 }
+
+const unavailableReason = (): string =>
+  runtimeName() === "bun"
+    ? "Bun's FFI cannot return mallinfo2()'s struct by value"
+    : "no glibc mallinfo2() here (not glibc >= 2.33, or no --allow-ffi)";
 
 function mallinfo(): BigUint64Array | undefined {
   try {
@@ -37,7 +45,7 @@ export function memorySnapshot(): MemorySnapshot {
   const m = proc.memoryUsage();
   const base = { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
   const mi = mallinfo();
-  if (mi === undefined) return base;
+  if (mi === undefined) return { ...base, mallocUnavailable: unavailableReason() };
   // fields: arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost
   const hblkhd = Number(mi[4]!), uordblks = Number(mi[7]!), fordblks = Number(mi[8]!);
   return { ...base, mallocInUse: uordblks + hblkhd, mallocFree: fordblks, mallocMmapped: hblkhd };
