@@ -22,7 +22,7 @@ import { listRunDirs, readManifest } from "../core/runDir.ts";
 import { compareRuns, explainStage, formatPlan, lastRun, listRuns, showRun } from "./inspect.ts";
 import * as opt from "./options.ts";
 import { chooseBackend } from "../engine/chooseBackend.ts";
-import { denoCliLayer } from "./platform.ts";
+import { cliLayer } from "./platform.ts";
 import { compareHtmlFlag, reportCommand, serveCommand, writeCompareHtml } from "./serve.ts";
 import { executorFlag, executorFor, makeExecCommand, retriesFlag, slurmPlanText } from "./exec.ts";
 import { makeVerifyCommand } from "./verify.ts";
@@ -350,7 +350,7 @@ const report = (cause: Cause.Cause<unknown>) => {
 export const main = async (args: readonly string[]) => {
   await prepareFfi();
   const program = Command.runWith(diffrun, { version: "0.1.0" })(args).pipe(
-    Effect.provide(denoCliLayer(args)),
+    Effect.provide(cliLayer(args)),
   );
   const fiber = Effect.runFork(program);
   const onSignal = () => {

@@ -19,7 +19,7 @@ import {
   writeStdout,
 } from "../platform/terminal.ts";
 
-export const denoCliLayer = (args: readonly string[]) =>
+export const cliLayer = (args: readonly string[]) =>
   Layer.mergeAll(
     FileSystem.layerNoop({}),
     Path.layer,
