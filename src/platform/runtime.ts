@@ -16,7 +16,9 @@ interface BunGlobal {
 /** Bun's global object, or undefined on Deno. */
 export const bunGlobal = (): BunGlobal | undefined => (globalThis as { Bun?: BunGlobal }).Bun;
 
-export const isDeno = (): boolean => typeof (globalThis as { Deno?: unknown }).Deno === "object";
+/** Deno, unless Bun's global is there (a test shim may define a `Deno` object under Bun). */
+export const isDeno = (): boolean =>
+  bunGlobal() === undefined && typeof (globalThis as { Deno?: unknown }).Deno === "object";
 
 export const runtimeName = (): RuntimeName => isDeno() ? "deno" : "bun";
 
