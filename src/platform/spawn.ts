@@ -1,11 +1,11 @@
 /**
- * Starting other programs (git, Slurm's commands) and diffrun itself again with the same runtime.
+ * Starting other programs (git, Slurm's commands). A Slurm job re-runs the CLI with the runtime
+ * running now: `jobCommand` (src/executor/setup.ts) takes `execPath()` of process.ts, and Deno's
+ * permission flags only under Deno.
  */
 import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
-import { execPath } from "./process.ts";
 import { isDeno } from "./runtime.ts";
 
 export interface CommandOutput {
@@ -56,15 +56,3 @@ export const runCommand = async (
     });
   });
 };
-
-/** `src/cli/main.ts` of this checkout. */
-export const cliMainPath = (): string => fileURLToPath(new URL("../cli/main.ts", import.meta.url));
-
-/**
- * The command line that runs the diffrun CLI again with the runtime running now: on Deno
- * `deno run <permissions> main.ts`, on Bun `bun run main.ts` (Bun has no permission flags).
- */
-export const selfCommand = (permissions: readonly string[]): string[] =>
-  isDeno()
-    ? [execPath(), "run", "-q", ...permissions, cliMainPath()]
-    : [execPath(), "run", cliMainPath()];
