@@ -24,6 +24,8 @@ import { RunEvents } from "../core/events.ts";
 import { runPlan } from "../core/scheduler.ts";
 import { Store } from "../store/Store.ts";
 import * as opt from "./options.ts";
+import * as proc from "../platform/process.ts";
+import { writeStdout } from "../platform/terminal.ts";
 
 export const executorFlag = Flag.Literals("executor", ["local", "slurm"]).pipe(
   Flag.withDescription(
@@ -37,8 +39,7 @@ export const retriesFlag = Flag.Int("retries").pipe(
   Flag.optional,
 );
 
-const say = (text: string) =>
-  Effect.sync(() => void Deno.stdout.writeSync(new TextEncoder().encode(text + "\n")));
+const say = (text: string) => Effect.sync(() => writeStdout(text + "\n"));
 
 /** What `run` passes on: `{}` for the local executor, the Slurm executor's factory otherwise. */
 export const executorFor = (a: {
@@ -135,8 +136,8 @@ export const execKey = (key: string, storeRoot: string) =>
         });
       }
     }
-    yield* say(`${now()} diffrun exec ${node.label} on ${Deno.hostname()}, store ${storeRoot}`);
-    const slurmCpus = Number(Deno.env.get("SLURM_CPUS_PER_TASK"));
+    yield* say(`${now()} diffrun exec ${node.label} on ${proc.hostname()}, store ${storeRoot}`);
+    const slurmCpus = Number(proc.envGet("SLURM_CPUS_PER_TASK"));
     const cores = Number.isInteger(slurmCpus) && slurmCpus > 0 ? slurmCpus : cpus().length;
     const outcome = yield* runPlan(plan, {
       jobs: 1,

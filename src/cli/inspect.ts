@@ -9,6 +9,7 @@ import { diffComponents, type KeyComponents } from "../core/cacheKey.ts";
 import { canonicalJson } from "../core/canonicalJson.ts";
 import { listRunDirs, type Manifest, readManifest } from "../core/runDir.ts";
 import { aggregateSeeds, seedAggregateLines } from "../report/seedAggregate.ts";
+import * as fsys from "../platform/fs.ts";
 
 /** `diffrun plan`: every stage with hit or miss, or the graph as mermaid / dot. */
 export const formatPlan = (
@@ -197,7 +198,7 @@ export const explainStage = (plan: Plan, previous: Manifest, query: string): str
 
 const readSummaryRows = async (dir: string): Promise<Map<string, Record<string, string>>> => {
   const rows = new Map<string, Record<string, string>>();
-  const text = await Deno.readTextFile(join(dir, "summary.md")).catch(() => "");
+  const text = await fsys.readTextFile(join(dir, "summary.md")).catch(() => "");
   const table = text.split("## Arms")[1]?.split("\n## ")[0] ?? "";
   const lines = table.split("\n").filter((l) => l.startsWith("|"));
   const header = lines[0]?.split("|").slice(1, -1).map((s) => s.trim()) ?? [];
@@ -231,7 +232,7 @@ export const listRuns = async (resultsRoot: string): Promise<string> => {
 /** `diffrun show`: the manifest's essentials and the summary. */
 export const showRun = async (dir: string): Promise<string> => {
   const m = await readManifest(dir);
-  const summary = await Deno.readTextFile(join(dir, "summary.md")).catch(() => "(no summary.md)");
+  const summary = await fsys.readTextFile(join(dir, "summary.md")).catch(() => "(no summary.md)");
   const c = m.command;
   const record = m as Record<string, unknown>;
   const gitInfo = record.git as { commit?: string | null; dirty?: boolean | null } | undefined;

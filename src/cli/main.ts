@@ -22,16 +22,18 @@ import { listRunDirs, readManifest } from "../core/runDir.ts";
 import { compareRuns, explainStage, formatPlan, lastRun, listRuns, showRun } from "./inspect.ts";
 import * as opt from "./options.ts";
 import { chooseBackend } from "../engine/chooseBackend.ts";
-import { denoCliLayer } from "./platform.ts";
+import { cliLayer } from "./platform.ts";
 import { compareHtmlFlag, reportCommand, serveCommand, writeCompareHtml } from "./serve.ts";
 import { executorFlag, executorFor, makeExecCommand, retriesFlag, slurmPlanText } from "./exec.ts";
 import { makeVerifyCommand } from "./verify.ts";
 import { planExamples, runExamples } from "./examples.ts";
+import * as proc from "../platform/process.ts";
+import { stdoutIsTerminal, writeStdout } from "../platform/terminal.ts";
+import { onInterrupt } from "../platform/signals.ts";
+import { prepareFfi } from "../platform/ffi.ts";
 
 const out = (text: string) =>
-  Effect.sync(() =>
-    void Deno.stdout.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"))
-  );
+  Effect.sync(() => writeStdout(text.endsWith("\n") ? text : text + "\n"));
 
 /** Sets the process exit code a command reports (main() exits with it). */
 let exitCode = 0;
@@ -71,9 +73,9 @@ const execute = (
       ...request,
       cores: opt.cores(),
       projectRoot: opt.projectRoot(),
-      argv: Deno.args,
-      write: (t) => void Deno.stdout.writeSync(new TextEncoder().encode(t)),
-      tty: Deno.stdout.isTerminal(),
+      argv: proc.args(),
+      write: (t) => writeStdout(t),
+      tty: stdoutIsTerminal(),
       report: htmlRunReport,
     }, store);
     if (outcome.status !== "succeeded") exitCode = 1;
@@ -336,7 +338,7 @@ const report = (cause: Cause.Cause<unknown>) => {
     ["PlanError", "InvalidFile", "UsageError", "CodecError"].includes(tagged._tag ?? "") ||
     tagged._tag === undefined && error instanceof Error && error.name === "InvalidFile";
   console.error(`diffrun: ${tagged.message ?? String(error)}`);
-  if (!known && error instanceof Error && error.stack && Deno.env.get("DIFFRUN_DEBUG")) {
+  if (!known && error instanceof Error && error.stack && proc.envGet("DIFFRUN_DEBUG")) {
     console.error(error.stack);
   }
   return tagged._tag === "PlanError" || tagged._tag === "InvalidFile" ||
@@ -346,18 +348,19 @@ const report = (cause: Cause.Cause<unknown>) => {
 };
 
 export const main = async (args: readonly string[]) => {
+  await prepareFfi();
   const program = Command.runWith(diffrun, { version: "0.1.0" })(args).pipe(
-    Effect.provide(denoCliLayer(args)),
+    Effect.provide(cliLayer(args)),
   );
   const fiber = Effect.runFork(program);
   const onSignal = () => {
     console.error("\ndiffrun: interrupted; cleaning up (press Ctrl-C again to abort at once)");
-    Deno.removeSignalListener("SIGINT", onSignal);
+    stopListening();
     Effect.runFork(Fiber.interrupt(fiber));
   };
-  Deno.addSignalListener("SIGINT", onSignal);
+  const stopListening = onInterrupt(onSignal);
   const exit = await Effect.runPromise(Fiber.await(fiber));
-  Deno.removeSignalListener("SIGINT", onSignal);
+  stopListening();
   if (Exit.isFailure(exit)) {
     if (Cause.hasInterruptsOnly(exit.cause)) return 130;
     const error = Cause.squash(exit.cause) as { _tag?: string };
@@ -367,4 +370,4 @@ export const main = async (args: readonly string[]) => {
   return exitCode;
 };
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) proc.exit(await main(proc.args()));

@@ -7,6 +7,8 @@ import { dirname, resolve } from "node:path";
 import { findProjectRoot, MAX_ARMS } from "../core/plan.ts";
 import { replicatesOverride } from "../core/replicates.ts";
 import { UsageError } from "../core/errors.ts";
+import * as fsys from "../platform/fs.ts";
+import * as proc from "../platform/process.ts";
 
 export const profile = Flag.String("profile").pipe(
   Flag.withDescription("profile of the experiment file (e.g. smoke, quick, full)"),
@@ -67,13 +69,13 @@ export const maxArms = Flag.Int("max-arms").pipe(
   Flag.optional,
 );
 
-export const projectRoot = () => findProjectRoot(Deno.cwd());
+export const projectRoot = () => findProjectRoot(proc.cwd());
 
 export const storeRoot = (flag: Option.Option<string>, root: string) =>
   Option.isSome(flag)
     ? resolve(flag.value)
-    : Deno.env.get("DIFFRUN_STORE")
-    ? resolve(Deno.env.get("DIFFRUN_STORE")!)
+    : proc.envGet("DIFFRUN_STORE")
+    ? resolve(proc.envGet("DIFFRUN_STORE")!)
     : resolve(root, ".diffrun", "store");
 
 export const resultsRoot = (flag: Option.Option<string>, root: string) =>
@@ -87,17 +89,17 @@ export const orUndefined = <A>(
 
 const statOrNull = (path: string) => {
   try {
-    return Deno.statSync(path);
+    return fsys.statSync(path);
   } catch {
     return null;
   }
 };
 
 /** Mode bits say this process may create entries in the directory (root always may). */
-const mayWrite = (info: Deno.FileInfo): boolean => {
-  const uid = Deno.uid();
+const mayWrite = (info: fsys.FileInfo): boolean => {
+  const uid = proc.uid();
   if (uid === null || uid === 0 || info.mode === null) return true;
-  const bits = info.uid === uid ? 0o200 : info.gid === Deno.gid() ? 0o020 : 0o002;
+  const bits = info.uid === uid ? 0o200 : info.gid === proc.gid() ? 0o020 : 0o002;
   return (info.mode & bits) !== 0;
 };
 
@@ -118,7 +120,7 @@ const dirProblem = (path: string): string | null => {
   if (!mayWrite(above)) return `cannot create it: ${ancestor} is not writable`;
   // mode bits do not tell everything (root, read-only mounts, /proc): try, and leave nothing
   try {
-    Deno.removeSync(Deno.makeTempDirSync({ dir: ancestor, prefix: ".diffrun-probe-" }));
+    fsys.removeSync(fsys.makeTempDirSync({ dir: ancestor, prefix: ".diffrun-probe-" }));
     return null;
   } catch (e) {
     return `cannot create it in ${ancestor}: ${e instanceof Error ? e.message : e}`;
@@ -140,7 +142,7 @@ export const checkedRoots = (
     const dirs: [string, string][] = [[
       Option.isSome(flags.store)
         ? "--store"
-        : Deno.env.get("DIFFRUN_STORE")
+        : proc.envGet("DIFFRUN_STORE")
         ? "$DIFFRUN_STORE"
         : "the store directory",
       storeDir,

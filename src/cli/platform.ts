@@ -1,5 +1,5 @@
 /**
- * The Effect platform services the CLI needs, made from Deno's APIs.
+ * The Effect platform services the CLI needs, made from src/platform/ (Deno or Bun).
  *
  * `effect/cli` asks for FileSystem, Path, Terminal, Stdio and a ChildProcessSpawner. diffrun's
  * commands do their own file IO, so the file system and process spawner are inert; Stdio carries
@@ -12,34 +12,31 @@ import * as Path from "effect/Path";
 import * as Stdio from "effect/Stdio";
 import * as Terminal from "effect/Terminal";
 import { ChildProcessSpawner } from "effect/process";
+import {
+  stderrIsTerminal,
+  stdoutIsTerminal,
+  terminalColumns,
+  writeStdout,
+} from "../platform/terminal.ts";
 
-const columns = () => {
-  try {
-    return Deno.consoleSize().columns;
-  } catch {
-    return 100;
-  }
-};
-
-export const denoCliLayer = (args: readonly string[]) =>
+export const cliLayer = (args: readonly string[]) =>
   Layer.mergeAll(
     FileSystem.layerNoop({}),
     Path.layer,
     Stdio.layerTest({
       args: Effect.succeed(args),
-      stdoutIsTerminal: Effect.sync(() => Deno.stdout.isTerminal()),
-      stderrIsTerminal: Effect.sync(() => Deno.stderr.isTerminal()),
+      stdoutIsTerminal: Effect.sync(stdoutIsTerminal),
+      stderrIsTerminal: Effect.sync(stderrIsTerminal),
     }),
     Layer.succeed(
       Terminal.Terminal,
       Terminal.make({
-        columns: Effect.sync(columns),
+        columns: Effect.sync(() => terminalColumns(100)),
         rows: Effect.succeed(24),
         size: Effect.die("diffrun does not watch the terminal size"),
         readInput: Effect.die("diffrun reads no interactive input"),
         readLine: Effect.die("diffrun reads no interactive input"),
-        display: (text: string) =>
-          Effect.sync(() => void Deno.stdout.writeSync(new TextEncoder().encode(text))),
+        display: (text: string) => Effect.sync(() => writeStdout(text)),
       }),
     ),
     Layer.succeed(

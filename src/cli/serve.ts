@@ -12,9 +12,9 @@ import { startServer } from "../server/serve.ts";
 import { writeRunReport } from "../report/runReport.ts";
 import { writeCompareReport } from "../report/compareReport.ts";
 import * as opt from "./options.ts";
+import { writeStdout } from "../platform/terminal.ts";
 
-const say = (text: string) =>
-  Effect.sync(() => void Deno.stdout.writeSync(new TextEncoder().encode(`${text}\n`)));
+const say = (text: string) => Effect.sync(() => writeStdout(`${text}\n`));
 
 export const serveCommand = Command.make(
   "serve",

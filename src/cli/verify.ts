@@ -13,9 +13,9 @@ import * as Flag from "effect/cli/Flag";
 import * as Effect from "effect/Effect";
 import { Store } from "../store/Store.ts";
 import * as opt from "./options.ts";
+import { writeStdout } from "../platform/terminal.ts";
 
-const say = (text: string) =>
-  Effect.sync(() => void Deno.stdout.writeSync(new TextEncoder().encode(text + "\n")));
+const say = (text: string) => Effect.sync(() => writeStdout(text + "\n"));
 
 export const makeVerifyCommand = (setExitCode: (code: number) => void) =>
   Command.make(

@@ -8,6 +8,7 @@
  */
 import * as v from "valibot";
 import { join } from "node:path";
+import * as fsys from "../platform/fs.ts";
 
 export interface Codec<A> {
   /** Short name recorded in the entry's metadata. */
@@ -36,13 +37,13 @@ export const json = <S extends v.GenericSchema>(schema: S): Codec<v.InferOutput<
     if (!checked.success) {
       throw new CodecError("json", "value", v.summarize(checked.issues));
     }
-    await Deno.writeTextFile(join(dir, "value.json"), JSON.stringify(value, null, 2) + "\n");
+    await fsys.writeTextFile(join(dir, "value.json"), JSON.stringify(value, null, 2) + "\n");
   },
   read: async (dir) => {
     const path = join(dir, "value.json");
     let parsed: unknown;
     try {
-      parsed = JSON.parse(await Deno.readTextFile(path));
+      parsed = JSON.parse(await fsys.readTextFile(path));
     } catch (e) {
       throw new CodecError("json", path, e instanceof Error ? e.message : String(e));
     }
@@ -60,8 +61,8 @@ export const files: Codec<{ readonly dir: string }> = {
   name: "files",
   pathBacked: true,
   write: async (value, dir) => {
-    for await (const entry of Deno.readDir(value.dir)) {
-      await Deno.rename(join(value.dir, entry.name), join(dir, entry.name));
+    for await (const entry of fsys.readDir(value.dir)) {
+      await fsys.rename(join(value.dir, entry.name), join(dir, entry.name));
     }
   },
   read: (dir) => Promise.resolve({ dir }),

@@ -13,6 +13,7 @@ import { buildArms } from "./plan/arms.ts";
 import { makeInstances, outputKeys } from "./plan/instances.ts";
 import { labelInstances, stageGraph } from "./plan/labels.ts";
 import type { Plan, PlanOptions } from "./plan/types.ts";
+import * as fsys from "../platform/fs.ts";
 
 export type { ArmPlan, Plan, PlanNode, PlanOptions } from "./plan/types.ts";
 export { InvalidCombination } from "./plan/issues.ts";
@@ -104,7 +105,7 @@ export const findProjectRoot = (start: string): string => {
   let dir = resolve(start);
   for (;;) {
     try {
-      Deno.statSync(resolve(dir, "deno.json"));
+      fsys.statSync(resolve(dir, "deno.json"));
       return dir;
     } catch {
       const parent = resolve(dir, "..");

@@ -17,6 +17,11 @@ import { InvalidFile } from "./errors.ts";
 import { formatValue } from "./sweep.ts";
 import { killPoint } from "../store/killPoint.ts";
 import { holdRunLock } from "./runLiveness.ts";
+import * as fsys from "../platform/fs.ts";
+import { osArch, runtimeVersions } from "../platform/runtime.ts";
+import { runCommand } from "../platform/spawn.ts";
+import { pinnedDependencies } from "./dependencies.ts";
+import * as proc from "../platform/process.ts";
 
 export const MANIFEST_VERSION = 1;
 
@@ -61,8 +66,7 @@ export type Manifest = v.InferOutput<typeof ManifestSchema>;
 
 const git = async (root: string, args: string[]): Promise<string | null> => {
   try {
-    const out = await new Deno.Command("git", { args, cwd: root, stdout: "piped", stderr: "null" })
-      .output();
+    const out = await runCommand("git", { args, cwd: root });
     return out.success ? new TextDecoder().decode(out.stdout) : null;
   } catch {
     return null;
@@ -103,15 +107,15 @@ export interface RunDirInit {
  * runs never share a directory.
  */
 export const claimRunDir = async (parent: string, base: string) => {
-  await Deno.mkdir(parent, { recursive: true });
+  await fsys.mkdir(parent, { recursive: true });
   for (let n = 1;; n++) {
     const runId = n === 1 ? base : `${base}-${n}`;
     const dir = join(parent, runId);
     try {
-      await Deno.mkdir(dir); // not recursive: fails if it exists
+      await fsys.mkdir(dir); // not recursive: fails if it exists
       return { runId, dir };
     } catch (e) {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      if (!(fsys.isAlreadyExists(e))) throw e;
     }
   }
 };
@@ -130,14 +134,12 @@ export const createRunDir = async (init: RunDirInit) => {
     `${stamp}-${planHash}`,
   );
   const liveness = await holdRunLock(dir);
-  await Deno.mkdir(join(dir, "logs"), { recursive: true });
-  await Deno.mkdir(join(dir, "artifacts"), { recursive: true });
+  await fsys.mkdir(join(dir, "logs"), { recursive: true });
+  await fsys.mkdir(join(dir, "artifacts"), { recursive: true });
   const g = await gitInfo(init.projectRoot);
-  if (g.diff) await Deno.writeTextFile(join(dir, "git.diff"), g.diff);
-  const denoJson = await Deno.readTextFile(join(init.projectRoot, "deno.json")).then(JSON.parse)
-    .catch(() => ({}));
+  if (g.diff) await fsys.writeTextFile(join(dir, "git.diff"), g.diff);
   const results = new Map<string, NodeResult>();
-  const metricsFile = await Deno.open(join(dir, "metrics.jsonl"), { create: true, append: true });
+  const metricsFile = await fsys.openAppend(join(dir, "metrics.jsonl"));
   const encoder = new TextEncoder();
 
   const manifest = (status: RunStatus, finishedAt: string | null) => ({
@@ -176,26 +178,26 @@ export const createRunDir = async (init: RunDirInit) => {
     }),
     engine: plan.engine,
     git: { commit: g.commit, dirty: g.dirty, diffFile: g.diff ? "git.diff" : null },
-    runtime: { deno: Deno.version.deno, v8: Deno.version.v8, typescript: Deno.version.typescript },
-    libraries: denoJson.imports ?? {},
+    runtime: runtimeVersions(),
+    libraries: pinnedDependencies(init.projectRoot),
     host: {
       hostname: hostname(),
-      os: `${Deno.build.os}-${Deno.build.arch}`,
+      os: osArch(),
       cores: cpus().length,
       memoryBytes: totalmem(),
     },
     store: init.storeRoot,
-    process: { pid: Deno.pid, hostname: hostname() },
+    process: { pid: proc.pid(), hostname: hostname() },
   });
   const writeManifest = async (status: RunStatus, finishedAt: string | null) => {
     const tmp = join(dir, `.manifest.${crypto.randomUUID().slice(0, 8)}.tmp`);
-    await Deno.writeTextFile(tmp, JSON.stringify(manifest(status, finishedAt), null, 2) + "\n");
-    await Deno.rename(tmp, join(dir, "manifest.json"));
+    await fsys.writeTextFile(tmp, JSON.stringify(manifest(status, finishedAt), null, 2) + "\n");
+    await fsys.rename(tmp, join(dir, "manifest.json"));
   };
   await writeManifest("running", null);
 
   const appendLog = (label: string, line: string) =>
-    Deno.writeTextFile(join(dir, "logs", `${sanitiseLabel(label)}.log`), line + "\n", {
+    fsys.writeTextFile(join(dir, "logs", `${sanitiseLabel(label)}.log`), line + "\n", {
       append: true,
     });
 
@@ -245,14 +247,14 @@ export const createRunDir = async (init: RunDirInit) => {
     summaries: ReadonlyMap<string, Record<string, unknown>>,
     writeReport?: RunReportWriter,
   ) => {
-    metricsFile.close();
+    await metricsFile.close();
     for (const node of plan.nodes.values()) {
       const r = results.get(node.key);
       if (r?.status !== "ran" && r?.status !== "cached") continue;
       await linkTree(artifactDir(node.key), join(dir, "artifacts", sanitiseLabel(node.label)));
     }
     killPoint("run-folder");
-    await Deno.writeTextFile(
+    await fsys.writeTextFile(
       join(dir, "summary.md"),
       summaryMarkdown(plan, results, summaries, status),
     );
@@ -282,8 +284,8 @@ const COPY_LIMIT_BYTES = 4 * 1024 * 1024;
  * path. The runner's own `_diffrun/` folder is left out.
  */
 const linkTree = async (from: string, to: string): Promise<void> => {
-  await Deno.mkdir(to, { recursive: true });
-  for await (const entry of Deno.readDir(from)) {
+  await fsys.mkdir(to, { recursive: true });
+  for await (const entry of fsys.readDir(from)) {
     if (entry.name === "_diffrun") continue;
     const src = join(from, entry.name);
     const dst = join(to, entry.name);
@@ -291,13 +293,13 @@ const linkTree = async (from: string, to: string): Promise<void> => {
       await linkTree(src, dst);
       continue;
     }
-    await Deno.remove(dst).catch(() => undefined);
+    await fsys.remove(dst).catch(() => undefined);
     try {
-      await Deno.link(src, dst);
+      await fsys.link(src, dst);
     } catch {
-      const size = (await Deno.stat(src)).size;
-      if (size <= COPY_LIMIT_BYTES) await Deno.copyFile(src, dst);
-      else await Deno.writeTextFile(`${dst}.path`, src + "\n");
+      const size = (await fsys.stat(src)).size;
+      if (size <= COPY_LIMIT_BYTES) await fsys.copyFile(src, dst);
+      else await fsys.writeTextFile(`${dst}.path`, src + "\n");
     }
   }
 };
@@ -365,11 +367,11 @@ export const readManifest = async (runDir: string): Promise<Manifest> => {
   const path = join(runDir, "manifest.json");
   let raw: unknown;
   try {
-    raw = JSON.parse(await Deno.readTextFile(path));
+    raw = JSON.parse(await fsys.readTextFile(path));
   } catch (e) {
     throw new InvalidFile({
       path,
-      reason: e instanceof Deno.errors.NotFound
+      reason: fsys.isNotFound(e)
         ? "no manifest.json: not a run directory"
         : `not JSON (${e instanceof Error ? e.message : e})`,
     });
@@ -382,11 +384,11 @@ export const readManifest = async (runDir: string): Promise<Manifest> => {
 /** Every run directory under a results root, newest first. */
 export const listRunDirs = async (resultsRoot: string): Promise<string[]> => {
   const dirs: string[] = [];
-  const exists = await Deno.stat(resultsRoot).then(() => true, () => false);
+  const exists = await fsys.stat(resultsRoot).then(() => true, () => false);
   if (!exists) return dirs;
-  for await (const exp of Deno.readDir(resultsRoot)) {
+  for await (const exp of fsys.readDir(resultsRoot)) {
     if (!exp.isDirectory) continue;
-    for await (const run of Deno.readDir(join(resultsRoot, exp.name))) {
+    for await (const run of fsys.readDir(join(resultsRoot, exp.name))) {
       if (run.isDirectory) dirs.push(join(resultsRoot, exp.name, run.name));
     }
   }

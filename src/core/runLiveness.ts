@@ -11,24 +11,27 @@
  */
 import { join } from "node:path";
 import { hostname } from "node:os";
+import { type LockFile, openLockFile } from "../platform/lockFile.ts";
+import * as fsys from "../platform/fs.ts";
+import * as proc from "../platform/process.ts";
 
 export const RUNNING_LOCK = "running.lock";
 
 /** Takes the liveness lock of a fresh run folder; `release` when the run is over. */
 export const holdRunLock = async (dir: string) => {
   const path = join(dir, RUNNING_LOCK);
-  const file = await Deno.open(path, { create: true, write: true });
+  const file = await openLockFile(path, true);
   // a fresh folder: nobody else has it. Without flock (some network filesystems) the run goes on
   // without a liveness lock, and later runs leave its folder alone whatever becomes of it.
-  if (!(await file.tryLock(true).catch(() => false))) {
+  if (!(await file.tryLock().catch(() => false))) {
     file.close();
-    await Deno.remove(path).catch(() => undefined);
+    await fsys.remove(path).catch(() => undefined);
     return { release: () => Promise.resolve() };
   }
-  await file.write(new TextEncoder().encode(`${Deno.pid} ${hostname()}\n`));
+  await file.overwrite(new TextEncoder().encode(`${proc.pid()} ${hostname()}\n`));
   return {
     release: async () => {
-      await Deno.remove(path).catch(() => undefined);
+      await fsys.remove(path).catch(() => undefined);
       file.close();
     },
   };
@@ -39,26 +42,26 @@ export const markDeadRuns = async (runDirs: readonly string[]): Promise<string[]
   const marked: string[] = [];
   for (const dir of runDirs) {
     const path = join(dir, RUNNING_LOCK);
-    let file: Deno.FsFile;
+    let file: LockFile;
     try {
-      file = await Deno.open(path, { read: true, write: true });
+      file = await openLockFile(path, false);
     } catch {
       continue; // finished, or made before run folders had a liveness lock
     }
     try {
-      if (!(await file.tryLock(true))) continue; // alive
+      if (!(await file.tryLock())) continue; // alive
       const manifestPath = join(dir, "manifest.json");
-      const manifest = JSON.parse(await Deno.readTextFile(manifestPath));
+      const manifest = JSON.parse(await fsys.readTextFile(manifestPath));
       if (manifest?.process?.hostname !== hostname()) continue;
       if (manifest.status === "running") {
         manifest.status = "interrupted";
         manifest.interruptedBy = "its process died (found by a later run)";
         const tmp = `${manifestPath}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-        await Deno.writeTextFile(tmp, JSON.stringify(manifest, null, 2) + "\n");
-        await Deno.rename(tmp, manifestPath);
+        await fsys.writeTextFile(tmp, JSON.stringify(manifest, null, 2) + "\n");
+        await fsys.rename(tmp, manifestPath);
         marked.push(dir);
       }
-      await Deno.remove(path).catch(() => undefined);
+      await fsys.remove(path).catch(() => undefined);
     } catch {
       // an unreadable manifest is not ours to fix; leave the folder as it is
     } finally {

@@ -19,6 +19,8 @@ import { softwareGpuNote, softwareGpuOf } from "./softwareGpu.ts";
 import { Store } from "../store/Store.ts";
 import { killPoint } from "../store/killPoint.ts";
 import { markDeadRuns } from "./runLiveness.ts";
+import * as fsys from "../platform/fs.ts";
+import * as proc from "../platform/process.ts";
 
 export interface RunRequest {
   readonly experimentFile: string;
@@ -66,7 +68,7 @@ const noProbe: BackendResolver = (requested, source) =>
 
 const envBackend = (): string | undefined => {
   try {
-    return Deno.env.get("DIFFRUN_BACKEND") || undefined;
+    return proc.envGet("DIFFRUN_BACKEND") || undefined;
   } catch {
     return undefined; // no --allow-env
   }
@@ -163,7 +165,7 @@ export const runPlanned = Effect.fnUntraced(
         req.write(`${progress.summary()}\n`);
         const software = softwareGpuOf([...runDir.results.values()].map((r) => r.annotations));
         if (software !== undefined) req.write(`${softwareGpuNote(software)}\n`);
-        const rel = relative(Deno.cwd(), runDir.dir);
+        const rel = relative(proc.cwd(), runDir.dir);
         const shown = rel === "" || rel.startsWith("..") ? runDir.dir : rel;
         req.write(`${status === "succeeded" ? "Done" : `Run ${status}`}. Results: ${shown}\n`);
         req.write(`  summary:  ${shown}/summary.md\n  manifest: ${shown}/manifest.json\n`);
@@ -208,8 +210,8 @@ export const runPlanned = Effect.fnUntraced(
 const pictures = async (dir: string): Promise<string[]> => {
   const found: string[] = [];
   const walk = async (rel: string) => {
-    const entries = await Array.fromAsync(Deno.readDir(join(dir, rel))).catch(() =>
-      [] as Deno.DirEntry[]
+    const entries = await Array.fromAsync(fsys.readDir(join(dir, rel))).catch(() =>
+      [] as fsys.DirEntry[]
     );
     for (const e of entries) {
       const child = rel ? `${rel}/${e.name}` : e.name;

@@ -7,6 +7,7 @@ import * as Option from "effect/Option";
 import { join } from "node:path";
 import type { PlanNode } from "./plan.ts";
 import type { SchedulerState } from "./schedulerState.ts";
+import * as fsys from "../platform/fs.ts";
 
 /** Where the runner keeps a stage's own log and metrics inside its artifact (codecs ignore it). */
 export const RUNNER_DIR = "_diffrun";
@@ -23,14 +24,14 @@ export const writeRunnerFiles = async (dir: string, own: {
   if (Object.keys(own.annotations).length) {
     files.push(["annotations.json", JSON.stringify(own.annotations) + "\n"]);
   }
-  if (files.length) await Deno.mkdir(join(dir, RUNNER_DIR));
-  for (const [name, text] of files) await Deno.writeTextFile(join(dir, RUNNER_DIR, name), text);
+  if (files.length) await fsys.mkdir(join(dir, RUNNER_DIR));
+  for (const [name, text] of files) await fsys.writeTextFile(join(dir, RUNNER_DIR, name), text);
 };
 
 /** What the stage recorded with `ctx.annotate`, kept with its entry. */
 export const storedAnnotations = (s: SchedulerState, node: PlanNode) =>
   Effect.promise((): Promise<Record<string, unknown>> =>
-    Deno.readTextFile(join(s.store.artifactDir(node.key), RUNNER_DIR, "annotations.json")).then(
+    fsys.readTextFile(join(s.store.artifactDir(node.key), RUNNER_DIR, "annotations.json")).then(
       JSON.parse,
     ).catch(() => ({}))
   );
@@ -39,7 +40,7 @@ export const storedAnnotations = (s: SchedulerState, node: PlanNode) =>
 export const replayMetrics = (s: SchedulerState, node: PlanNode, cached: boolean) =>
   Effect.gen(function* () {
     const text = yield* Effect.promise(() =>
-      Deno.readTextFile(join(s.store.artifactDir(node.key), RUNNER_DIR, "metrics.jsonl")).catch(
+      fsys.readTextFile(join(s.store.artifactDir(node.key), RUNNER_DIR, "metrics.jsonl")).catch(
         () => "",
       )
     );

@@ -4,12 +4,14 @@
  * Comments and whitespace runs are stripped before hashing, so editing a comment or re-indenting
  * does not invalidate hours of training; any change to code tokens does. Relative imports are
  * followed recursively; bare specifiers (npm packages) enter resolved through the project's
- * import map (deno.json), so a version bump of a package a stage uses changes its key. Files
+ * pinned dependencies (package.json, dependencies.ts), so a version bump of a package a stage uses changes its key. Files
  * outside the import closure never matter.
  */
 import { createHash } from "node:crypto";
 import { dirname, relative, resolve } from "node:path";
 import { fromFileUrl } from "./paths.ts";
+import { dependencyResolver } from "./dependencies.ts";
+import * as fsys from "../platform/fs.ts";
 
 /**
  * Removes comments and collapses whitespace outside string, template and regex literals.
@@ -102,24 +104,6 @@ export interface SourceHash {
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 const memo = new Map<string, SourceHash>();
 
-/** Resolves a bare specifier with `root/deno.json`'s import map (exact entry or longest prefix). */
-const importMapResolver = (root: string): (spec: string) => string => {
-  let imports: Record<string, string> = {};
-  try {
-    imports = JSON.parse(Deno.readTextFileSync(resolve(root, "deno.json"))).imports ?? {};
-  } catch {
-    // no deno.json: bare specifiers enter as written
-  }
-  return (spec) => {
-    if (imports[spec] !== undefined) return imports[spec]!;
-    let best = "";
-    for (const k of Object.keys(imports)) {
-      if (k.endsWith("/") && spec.startsWith(k) && k.length > best.length) best = k;
-    }
-    return best === "" ? spec : imports[best]! + spec.slice(best.length);
-  };
-};
-
 /**
  * Hashes the module at `moduleUrl` (a file: URL) and every module it imports by relative path.
  * `root` is the project root: paths enter the hash relative to it, so moving the checkout keeps
@@ -131,11 +115,11 @@ export const sourceHash = (moduleUrl: string, root: string): SourceHash => {
   if (cached) return cached;
   const seen = new Map<string, string>(); // project-relative path -> normalised source hash
   const packages = new Set<string>();
-  const resolveBare = importMapResolver(root);
+  const resolveBare = dependencyResolver(root);
   const visit = (path: string) => {
     const rel = relative(root, path);
     if (seen.has(rel)) return;
-    const src = Deno.readTextFileSync(path);
+    const src = fsys.readTextFileSync(path);
     seen.set(rel, sha256(stripComments(src)));
     for (const spec of importedSpecifiers(src)) {
       if (spec.startsWith("./") || spec.startsWith("../")) visit(resolve(dirname(path), spec));

@@ -14,6 +14,7 @@ import type { Json } from "./canonicalJson.ts";
 import { writeRunnerFiles } from "./runnerFiles.ts";
 import { killPoint } from "../store/killPoint.ts";
 import { asStageFailure, now, readStored, record, type SchedulerState } from "./schedulerState.ts";
+import * as fsys from "../platform/fs.ts";
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -23,10 +24,10 @@ const scratchDirectory = (s: SchedulerState, node: PlanNode) =>
     Effect.promise(async () => {
       // named like the store's own tmp items, so a killed run's scratch is swept with them
       const dir = join(s.store.root, "tmp", `${node.key}.${crypto.randomUUID()}.scratch`);
-      await Deno.mkdir(dir, { recursive: true });
+      await fsys.mkdir(dir, { recursive: true });
       return dir;
     }),
-    (dir) => Effect.promise(() => Deno.remove(dir, { recursive: true }).catch(() => undefined)),
+    (dir) => Effect.promise(() => fsys.remove(dir, { recursive: true }).catch(() => undefined)),
   );
 
 /** Executes `run` with a fresh context and writes the output through the store. */

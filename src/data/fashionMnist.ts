@@ -21,6 +21,7 @@ import {
 } from "./errors.ts";
 import { readIdxImages, readIdxLabels } from "./idx.ts";
 import { probePath } from "./pathProbe.ts";
+import * as proc from "../platform/process.ts";
 
 export const FASHION_MNIST_CLASSES: readonly string[] = [
   "T-shirt/top",
@@ -57,7 +58,7 @@ export interface FashionMnistOptions {
   readonly limit?: number;
   /** Pad 28×28 → 32×32 with black (-1), e.g. for a UNet with three downsamplings. */
   readonly pad32?: boolean;
-  /** Environment lookup (default `Deno.env.get`; an unreadable variable counts as unset). */
+  /** Environment lookup (default the process environment; an unreadable variable counts as unset). */
   readonly env?: (name: string) => string | undefined;
   /** The system location searched last (default Debian's); tests point it elsewhere. */
   readonly systemDir?: string;
@@ -77,7 +78,7 @@ export interface FashionMnistFiles {
 
 const defaultEnv = (name: string): string | undefined => {
   try {
-    return Deno.env.get(name);
+    return proc.envGet(name);
   } catch {
     return undefined; // no --allow-env: behave as if unset
   }

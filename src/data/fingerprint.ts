@@ -9,13 +9,14 @@
  * byte.
  */
 import { createHash } from "node:crypto";
+import * as fsys from "../platform/fs.ts";
 
 /** `root`-relative paths → hex identity (the order of `relatives` does not matter). */
 export function filesIdentity(root: string, relatives: readonly string[]): string {
   const base = root.replace(/\/+$/, "");
   const hash = createHash("sha256");
   for (const rel of [...relatives].sort()) {
-    const info = Deno.statSync(`${base}/${rel}`);
+    const info = fsys.statSync(`${base}/${rel}`);
     hash.update(`${rel}\t${info.size}\t${info.mtime?.getTime() ?? ""}\t${info.ino ?? ""}\n`);
   }
   return hash.digest("hex");

@@ -11,6 +11,7 @@
  */
 import { gunzipSync } from "node:zlib";
 import { MalformedDataFile } from "./errors.ts";
+import * as fsys from "../platform/fs.ts";
 
 /** IDX element types by their type byte. */
 export const IDX_TYPES = {
@@ -140,9 +141,9 @@ function decode(view: DataView, at: number, count: number, type: number): IdxDat
   }
 }
 
-/** Reads and parses an IDX file (gzipped or not). A missing file throws `Deno.errors.NotFound`. */
+/** Reads and parses an IDX file (gzipped or not). A missing file throws a not-found error (`isNotFound`). */
 export async function readIdxFile(path: string, expectMagic?: number): Promise<IdxArray> {
-  const raw = await Deno.readFile(path);
+  const raw = await fsys.readFile(path);
   return parseIdx(maybeGunzip(raw, path), path, expectMagic);
 }
 

@@ -5,6 +5,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { IDX_TYPES, type IdxTypeCode } from "./idx.ts";
+import * as fsys from "../platform/fs.ts";
 
 export interface IdxWriteInput {
   readonly dims: readonly number[];
@@ -62,7 +63,7 @@ export async function writeIdxImages(
   options: { gzip?: boolean } = {},
 ): Promise<void> {
   const dims = [images.n, images.height, images.width];
-  await Deno.writeFile(path, encodeIdx({ dims, data: images.pixels }, options));
+  await fsys.writeFile(path, encodeIdx({ dims, data: images.pixels }, options));
 }
 
 /** Writes unsigned-byte labels (magic 0x00000801); each label must be in 0..255. */
@@ -79,5 +80,5 @@ export async function writeIdxLabels(
     }
     data[i] = l;
   }
-  await Deno.writeFile(path, encodeIdx({ dims: [labels.length], data }, options));
+  await fsys.writeFile(path, encodeIdx({ dims: [labels.length], data }, options));
 }

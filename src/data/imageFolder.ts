@@ -21,6 +21,7 @@ import {
   ImageReadError,
 } from "./errors.ts";
 import { probePath } from "./pathProbe.ts";
+import * as fsys from "../platform/fs.ts";
 
 /** File extensions loaded (case-insensitive). */
 export const IMAGE_EXTENSIONS: readonly string[] = [".png", ".jpg", ".jpeg", ".webp"];
@@ -87,7 +88,7 @@ function checkFolder(root: string): void {
 
 function walk(root: string, relative: string, out: string[]): void {
   const dir = relative === "" ? root : `${root}/${relative}`;
-  for (const entry of Deno.readDirSync(dir)) {
+  for (const entry of fsys.readDirSync(dir)) {
     if (entry.name.startsWith(".")) continue;
     const rel = relative === "" ? entry.name : `${relative}/${entry.name}`;
     let { isDirectory, isFile } = entry;
@@ -122,8 +123,8 @@ export function listImageFilesSync(
   try {
     walk(root.replace(/\/+$/, "") || "/", "", rels);
   } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) throw new DataPermissionDenied(root, "deno");
-    if (e instanceof Deno.errors.PermissionDenied) throw new DataPermissionDenied(root, "os");
+    if (fsys.isSandboxDenied(e)) throw new DataPermissionDenied(root, "deno");
+    if (fsys.isPermissionDenied(e)) throw new DataPermissionDenied(root, "os");
     throw e;
   }
   rels.sort(byCodeUnits);

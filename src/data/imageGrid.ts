@@ -10,6 +10,7 @@
 import sharp from "sharp";
 import { type DatasetShape, unitToByte } from "./dataset.ts";
 import { DataOptionError, ImageReadError } from "./errors.ts";
+import * as fsys from "../platform/fs.ts";
 
 /** A batch of images (a `Dataset` is one). */
 export interface ImageArray {
@@ -137,7 +138,7 @@ export async function writeImageGrid(
   options: GridOptions = {},
 ): Promise<ByteImage> {
   const grid = makeImageGrid(batch, options);
-  await Deno.writeFile(path, await encodePng(grid));
+  await fsys.writeFile(path, await encodePng(grid));
   return grid;
 }
 
@@ -153,7 +154,7 @@ export async function writePng(path: string, image: FloatImage): Promise<void> {
   }
   const bytes = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) bytes[i] = unitToByte(data[i] as number);
-  await Deno.writeFile(path, await encodePng({ data: bytes, height, width, channels }));
+  await fsys.writeFile(path, await encodePng({ data: bytes, height, width, channels }));
 }
 
 /**

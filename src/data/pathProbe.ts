@@ -5,18 +5,19 @@
  * plan-time checks (pipelines' `build` is synchronous) and loaders share it.
  */
 import { DataPermissionDenied } from "./errors.ts";
+import * as fsys from "../platform/fs.ts";
 
 export type PathKind = "missing" | "file" | "directory" | "other";
 
 /** The kind of entry at `path` (symlinks followed); throws `DataPermissionDenied` when refused. */
 export function probePath(path: string): PathKind {
-  let info: Deno.FileInfo;
+  let info: fsys.FileInfo;
   try {
-    info = Deno.statSync(path);
+    info = fsys.statSync(path);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return "missing";
-    if (e instanceof Deno.errors.NotCapable) throw new DataPermissionDenied(path, "deno");
-    if (e instanceof Deno.errors.PermissionDenied) throw new DataPermissionDenied(path, "os");
+    if (fsys.isNotFound(e)) return "missing";
+    if (fsys.isSandboxDenied(e)) throw new DataPermissionDenied(path, "deno");
+    if (fsys.isPermissionDenied(e)) throw new DataPermissionDenied(path, "os");
     throw e;
   }
   return info.isDirectory ? "directory" : info.isFile ? "file" : "other";

@@ -11,6 +11,8 @@
  * Both `cpu` and `ort` get the corrected kernels of cpuFixes.ts.
  */
 import { tf } from "../tensor/tf.ts";
+import { runtimeName, runtimeVersion } from "../platform/runtime.ts";
+import { prepareFfi } from "../platform/ffi.ts";
 import { registerCpuFixes } from "./cpuFixes.ts";
 import { registerGroupNormKernels } from "./groupNorm.ts";
 import { UnknownBackendError } from "./errors.ts";
@@ -80,11 +82,12 @@ export async function selectBackend(
     options = { ...options, gpu: true };
   }
   if (!isBackendName(name)) throw new UnknownBackendError(name, BACKEND_CHOICES);
-  const base = { tfjs: tf.version_core, deno: Deno.version.deno };
+  const base = { tfjs: tf.version_core, [runtimeName()]: runtimeVersion() };
   const cores = Math.max(1, navigator.hardwareConcurrency || 1);
   switch (name) {
     case "ort": {
       await loadOrtBinding();
+      await prepareFfi();
       if (options.tuneMalloc ?? true) tuneMalloc();
       const threads = options.threads ?? cores;
       configureOrt({ threads });

@@ -32,7 +32,7 @@ export class TensorflowUnavailableError extends Error {
   constructor(readonly pkg: string, readonly reason: string) {
     super(
       `the 'tensorflow' backend needs ${pkg}@4.22.0, which could not be loaded (${reason}). ` +
-        `Add "${pkg}": "npm:${pkg}@4.22.0" to deno.json "imports", install it with its ` +
+        `Add "${pkg}": "4.22.0" to package.json "dependencies", install it with its ` +
         `install script allowed (deno install --allow-scripts=npm:${pkg}), and run with ` +
         `--allow-ffi; or use the default 'ort' backend.`,
     );

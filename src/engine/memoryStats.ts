@@ -3,8 +3,12 @@
  * and, on glibc, the allocator's own view through mallinfo2(): bytes handed out to the program
  * versus bytes freed but kept in the heap. That split tells a leak (in-use bytes grow) from
  * fragmentation or allocator warm-up (free-but-kept bytes grow, in-use bytes flat).
- * Best effort: without glibc or --allow-ffi the malloc fields are undefined.
+ * Best effort: without glibc or --allow-ffi the malloc fields are undefined, and on Bun always
+ * (its FFI cannot return mallinfo2's struct by value): unavailable, never zero.
  */
+import { libc } from "../platform/ffi.ts";
+import { runtimeName } from "../platform/runtime.ts";
+import * as proc from "../platform/process.ts";
 
 export interface MemorySnapshot {
   /** Resident set size, bytes. */
@@ -19,45 +23,29 @@ export interface MemorySnapshot {
   readonly mallocFree?: number;
   /** glibc: bytes in blocks served by their own mmap (hblkhd). */
   readonly mallocMmapped?: number;
+  /** Why the malloc fields are absent (unavailable, never reported as zero). */
+  readonly mallocUnavailable?: string;
 }
 
-const SIZE_T_FIELDS = 10; // struct mallinfo2: ten size_t fields
-
-type MallinfoLib = Deno.DynamicLibrary<{
-  mallinfo2: { parameters: []; result: { struct: readonly Deno.NativeType[] } };
-  malloc_trim: { parameters: ["usize"]; result: "i32" };
-}>;
-
-let libc: MallinfoLib | null | undefined;
+const unavailableReason = (): string =>
+  runtimeName() === "bun"
+    ? "Bun's FFI cannot return mallinfo2()'s struct by value"
+    : "no glibc mallinfo2() here (not glibc >= 2.33, or no --allow-ffi)";
 
 function mallinfo(): BigUint64Array | undefined {
-  if (libc === undefined) {
-    libc = null;
-    if (Deno.build.os === "linux") {
-      try {
-        libc = Deno.dlopen("libc.so.6", {
-          mallinfo2: {
-            parameters: [],
-            result: { struct: Array<Deno.NativeType>(SIZE_T_FIELDS).fill("usize") },
-          },
-          malloc_trim: { parameters: ["usize"], result: "i32" },
-        }) as MallinfoLib;
-      } catch {
-        // not glibc ≥ 2.33, or no --allow-ffi: the malloc fields stay undefined
-      }
-    }
+  try {
+    return libc()?.mallinfo2?.();
+  } catch {
+    return undefined; // not glibc ≥ 2.33, or no --allow-ffi: the malloc fields stay undefined
   }
-  if (libc === null) return undefined;
-  const raw = libc.symbols.mallinfo2() as Uint8Array<ArrayBuffer>;
-  return new BigUint64Array(raw.buffer, raw.byteOffset, SIZE_T_FIELDS);
 }
 
 /** Takes one snapshot (a few microseconds). */
 export function memorySnapshot(): MemorySnapshot {
-  const m = Deno.memoryUsage();
+  const m = proc.memoryUsage();
   const base = { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
   const mi = mallinfo();
-  if (mi === undefined) return base;
+  if (mi === undefined) return { ...base, mallocUnavailable: unavailableReason() };
   // fields: arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost
   const hblkhd = Number(mi[4]!), uordblks = Number(mi[7]!), fordblks = Number(mi[8]!);
   return { ...base, mallocInUse: uordblks + hblkhd, mallocFree: fordblks, mallocMmapped: hblkhd };
@@ -68,8 +56,8 @@ export function memorySnapshot(): MemorySnapshot {
  * whether it could. RSS that drops after this was allocator slack, not a leak.
  */
 export function trimMalloc(): boolean {
-  mallinfo(); // opens libc once
-  if (libc === null || libc === undefined) return false;
-  libc.symbols.malloc_trim(0n);
+  const trim = libc()?.mallocTrim;
+  if (trim === undefined) return false;
+  trim(0);
   return true;
 }

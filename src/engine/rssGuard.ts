@@ -17,6 +17,7 @@
  * the allowance's floor of 512 MiB is sized for.
  */
 import { RssGrowthError } from "./errors.ts";
+import * as proc from "../platform/process.ts";
 
 export interface RssGuardOptions {
   /** Steps before the baseline is fixed (default 50). */
@@ -27,7 +28,7 @@ export interface RssGuardOptions {
   readonly allowBytes?: number;
   /** Growth allowed as a fraction of the baseline, when larger than allowBytes (default 0.5). */
   readonly allowFraction?: number;
-  /** Where RSS comes from (tests inject one); default `Deno.memoryUsage().rss`. */
+  /** Where RSS comes from (tests inject one); default the process's RSS. */
   readonly sample?: () => number;
   /** What `sample` measures, for the error message (the leak guard's GPU half sets it). */
   readonly memory?: string;
@@ -60,7 +61,7 @@ export function createRssGuard(options: RssGuardOptions = {}): RssGuard {
       `RSS guard allowBytes and allowFraction must be ≥ 0, got ${allowBytes}, ${allowFraction}`,
     );
   }
-  const sample = options.sample ?? (() => Deno.memoryUsage().rss);
+  const sample = options.sample ?? (() => proc.memoryUsage().rss);
   const mine = ++generation;
   let seen = mine;
   let step = 0;

@@ -3,12 +3,13 @@
  *
  * Loaded by dynamic import only when asked for, with a specifier computed at run time, so that
  * neither `deno check` nor a machine without it ever tries to resolve the package. To use it, add
- * it to deno.json "imports" and install it with its install script allowed (it downloads
+ * it to package.json "dependencies" and install it with its install script allowed (it downloads
  * libtensorflow 2.9.1). tfjs-node-gpu silently runs on the CPU when the CUDA 11.2 / cuDNN 8.1
  * libraries are missing, so a GPU request is checked after loading and fails loudly.
  */
 import { tf } from "../tensor/tf.ts";
 import { TensorflowGpuMissingError, TensorflowUnavailableError } from "./errors.ts";
+import * as proc from "../platform/process.ts";
 
 export interface TensorflowEngine {
   readonly pkg: string;
@@ -25,7 +26,7 @@ function errorText(e: unknown): string {
 export async function loadTensorflowBackend(gpu: boolean): Promise<TensorflowEngine> {
   // must be set before libtensorflow initialises CUDA; without it TF grabs all GPU memory
   try {
-    Deno.env.set("TF_FORCE_GPU_ALLOW_GROWTH", "true");
+    proc.envSet("TF_FORCE_GPU_ALLOW_GROWTH", "true");
   } catch { /* no --allow-env: TF keeps its default allocator */ }
   const candidates = gpu ? ["tfjs-node-gpu"] : ["tfjs-node", "tfjs-node-gpu"];
   let lastError = "";

@@ -7,6 +7,8 @@
  * after `apt-get install mesa-vulkan-drivers`, NVIDIA's via its ICD) or falls back to GL
  * (llvmpipe). Bun has no `navigator.gpu`; there the probe reports no adapter.
  */
+import { runtimeName } from "../platform/runtime.ts";
+import * as proc from "../platform/process.ts";
 
 export interface AdapterReport {
   readonly vendor: string;
@@ -65,8 +67,8 @@ export const describeAdapter = (adapter: GpuAdapterLike): AdapterReport => {
  */
 const quietenWsi = (): void => {
   try {
-    if (!Deno.env.get("XDG_RUNTIME_DIR")) {
-      Deno.env.set("XDG_RUNTIME_DIR", Deno.env.get("TMPDIR") || "/tmp");
+    if (!proc.envGet("XDG_RUNTIME_DIR")) {
+      proc.envSet("XDG_RUNTIME_DIR", proc.envGet("TMPDIR") || "/tmp");
     }
   } catch { /* no --allow-env: the message stays */ }
 };
@@ -78,7 +80,9 @@ export const requestAdapterReport = async (
   if (!gpu) {
     return {
       found: false,
-      reason: "this runtime has no navigator.gpu (Bun, or Deno without WebGPU)",
+      reason: runtimeName() === "bun"
+        ? "Bun has no navigator.gpu (WebGPU runs under Deno only)"
+        : "this Deno has no navigator.gpu",
     };
   }
   quietenWsi();

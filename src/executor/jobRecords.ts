@@ -13,6 +13,7 @@
  */
 import * as v from "valibot";
 import { join } from "node:path";
+import * as fsys from "../platform/fs.ts";
 
 export const jobsDir = (storeRoot: string, key: string) => join(storeRoot, "jobs", key);
 export const specPath = (storeRoot: string, key: string) =>
@@ -53,12 +54,12 @@ export type JobEvent =
 
 const writeAtomically = async (path: string, text: string) => {
   const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  await Deno.writeTextFile(tmp, text);
-  await Deno.rename(tmp, path);
+  await fsys.writeTextFile(tmp, text);
+  await fsys.rename(tmp, path);
 };
 
 export const writeSpec = async (storeRoot: string, spec: JobSpec) => {
-  await Deno.mkdir(jobsDir(storeRoot, spec.key), { recursive: true });
+  await fsys.mkdir(jobsDir(storeRoot, spec.key), { recursive: true });
   await writeAtomically(specPath(storeRoot, spec.key), JSON.stringify(spec, null, 2) + "\n");
 };
 
@@ -67,7 +68,7 @@ export const readSpec = async (storeRoot: string, key: string): Promise<JobSpec>
   const path = specPath(storeRoot, key);
   let raw: unknown;
   try {
-    raw = JSON.parse(await Deno.readTextFile(path));
+    raw = JSON.parse(await fsys.readTextFile(path));
   } catch (e) {
     throw new Error(`cannot read the job spec ${path}: ${e instanceof Error ? e.message : e}`);
   }
@@ -82,7 +83,7 @@ export const readSpec = async (storeRoot: string, key: string): Promise<JobSpec>
 };
 
 export const writeJobRecord = async (storeRoot: string, record: JobRecord) => {
-  await Deno.mkdir(jobsDir(storeRoot, record.key), { recursive: true });
+  await fsys.mkdir(jobsDir(storeRoot, record.key), { recursive: true });
   await writeAtomically(jobPath(storeRoot, record.key), JSON.stringify(record) + "\n");
 };
 
@@ -91,7 +92,7 @@ export const readJobRecord = async (storeRoot: string, key: string): Promise<Job
   try {
     const checked = v.safeParse(
       JobRecord,
-      JSON.parse(await Deno.readTextFile(jobPath(storeRoot, key))),
+      JSON.parse(await fsys.readTextFile(jobPath(storeRoot, key))),
     );
     return checked.success ? checked.output : null;
   } catch {
@@ -100,16 +101,16 @@ export const readJobRecord = async (storeRoot: string, key: string): Promise<Job
 };
 
 export const appendJobEvent = (runDir: string, event: JobEvent) =>
-  Deno.writeTextFile(join(runDir, "jobs.jsonl"), JSON.stringify(event) + "\n", { append: true });
+  fsys.writeTextFile(join(runDir, "jobs.jsonl"), JSON.stringify(event) + "\n", { append: true });
 
 export const readJobEvents = async (runDir: string): Promise<JobEvent[]> => {
-  const text = await Deno.readTextFile(join(runDir, "jobs.jsonl")).catch(() => "");
+  const text = await fsys.readTextFile(join(runDir, "jobs.jsonl")).catch(() => "");
   return text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as JobEvent);
 };
 
 /** The last `lines` lines of a log file ("(no log file)" when Slurm wrote none). */
 export const logTail = async (path: string, lines = 20): Promise<string> => {
-  const text = await Deno.readTextFile(path).catch(() => null);
+  const text = await fsys.readTextFile(path).catch(() => null);
   if (text === null) return `(no log file at ${path})`;
   // deno-lint-ignore no-control-regex
   const clean = text.replace(/\x1b\[[0-9;]*m/g, "").trimEnd().split("\n");

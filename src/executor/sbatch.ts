@@ -10,7 +10,7 @@
 import type { SlurmResources } from "./resources.ts";
 
 export interface JobCommand {
-  /** Absolute path of the deno binary (`Deno.execPath()`). */
+  /** Absolute path of the runtime binary (deno or bun) that runs the head. */
   readonly deno: string;
   /** Permission flags of the diffrun task (`--allow-read=…`, …). */
   readonly permissions: readonly string[];

@@ -12,6 +12,9 @@ import { ExecutorKind, SlurmSettings, unknownStageNames } from "./resources.ts";
 import type { JobCommand } from "./sbatch.ts";
 import { requireSlurm } from "./slurmCli.ts";
 import { makeSlurmExecutor } from "./slurm.ts";
+import * as fsys from "../platform/fs.ts";
+import * as proc from "../platform/process.ts";
+import { runtimeName } from "../platform/runtime.ts";
 
 /** The diffrun task's permissions when deno.json cannot be read (kept in step with it). */
 const FALLBACK_PERMISSIONS = [
@@ -26,7 +29,7 @@ const FALLBACK_PERMISSIONS = [
 /** The permission flags of `deno task diffrun`, so a job runs with what the head runs with. */
 export const taskPermissions = (projectRoot: string): string[] => {
   try {
-    const task: unknown = JSON.parse(Deno.readTextFileSync(resolve(projectRoot, "deno.json")))
+    const task: unknown = JSON.parse(fsys.readTextFileSync(resolve(projectRoot, "deno.json")))
       ?.tasks?.diffrun;
     if (typeof task !== "string") return FALLBACK_PERMISSIONS;
     return task.split(/\s+/).filter((a) => a.startsWith("--allow-"));
@@ -36,8 +39,9 @@ export const taskPermissions = (projectRoot: string): string[] => {
 };
 
 export const jobCommand = (projectRoot: string, storeRoot: string): JobCommand => ({
-  deno: Deno.execPath(),
-  permissions: taskPermissions(projectRoot),
+  deno: proc.execPath(),
+  // Bun has no permission flags: a job runs `bun run main.ts exec …`
+  permissions: runtimeName() === "deno" ? taskPermissions(projectRoot) : [],
   main: resolve(projectRoot, "src/cli/main.ts"),
   projectRoot,
   storeRoot,

@@ -36,6 +36,7 @@ import {
   writeJobRecord,
   writeSpec,
 } from "./jobRecords.ts";
+import * as fsys from "../platform/fs.ts";
 
 export interface SlurmExecutorOptions {
   readonly storeRoot: string;
@@ -80,7 +81,7 @@ export const makeSlurmExecutor = (o: SlurmExecutorOptions): StageExecutor => {
     }));
 
   const stored = (key: string) =>
-    Effect.promise(() => Deno.stat(store.metaPath(key)).then(() => true, () => false));
+    Effect.promise(() => fsys.stat(store.metaPath(key)).then(() => true, () => false));
 
   const event = (e: Parameters<typeof appendJobEvent>[1]) =>
     Effect.promise(() => appendJobEvent(o.runDir, e).catch(() => undefined));

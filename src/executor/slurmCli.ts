@@ -12,6 +12,9 @@ import {
   parseScontrol,
   parseSqueue,
 } from "./slurmParse.ts";
+import * as fsys from "../platform/fs.ts";
+import { runCommand } from "../platform/spawn.ts";
+import * as proc from "../platform/process.ts";
 
 export const SLURM_COMMANDS = ["sbatch", "squeue", "scontrol", "sacct", "scancel"] as const;
 export type SlurmCommand = (typeof SLURM_COMMANDS)[number];
@@ -28,7 +31,7 @@ export const requireSlurm: Effect.Effect<void, SlurmUnavailable> = Effect.suspen
       e.reason === "was not found on PATH"
         ? new SlurmUnavailable({
           command: "sbatch",
-          reason: `was not found on PATH (${Deno.env.get("PATH") ?? ""})`,
+          reason: `was not found on PATH (${proc.envGet("PATH") ?? ""})`,
         })
         : e
     ),
@@ -40,20 +43,14 @@ export const runSlurm = (
   args: readonly string[],
 ): Effect.Effect<string, SlurmUnavailable | SlurmCommandFailed> =>
   Effect.tryPromise({
-    try: () =>
-      new Deno.Command(command, {
-        args: [...args],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).output(),
+    try: () => runCommand(command, { args }),
     catch: (e) =>
       new SlurmUnavailable({
         command,
-        reason: e instanceof Deno.errors.NotFound
+        reason: fsys.isNotFound(e)
           ? "was not found on PATH"
-          : e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied
-          ? `may not be run (add it to --allow-run: ${e.message})`
+          : fsys.isSandboxDenied(e) || fsys.isPermissionDenied(e)
+          ? `may not be run (add it to --allow-run: ${(e as Error).message})`
           : `could not be started: ${e instanceof Error ? e.message : e}`,
       }),
   }).pipe(

@@ -11,6 +11,7 @@ import { escapeHtml, relativeUrl, sanitiseSvg } from "./escape.ts";
 import { markdownToHtml } from "./markdown.ts";
 import type { ArtifactFile, RunData, StageEntry } from "./runData.ts";
 import { parseTables, renderTable } from "./tables.ts";
+import * as fsys from "../platform/fs.ts";
 
 /** How an image reaches the page: a URL (relative, or a data: URI in comparisons). */
 export type ImageUrl = (run: RunData, file: ArtifactFile) => Promise<string>;
@@ -104,7 +105,7 @@ const stageOutputs = async (
   const files = run.artifacts.get(stage.label) ?? [];
   const names = new Set(files.map((f) => f.name));
   const parts: string[] = [];
-  const read = (f: ArtifactFile) => Deno.readTextFile(join(run.dir, ...f.segments));
+  const read = (f: ArtifactFile) => fsys.readTextFile(join(run.dir, ...f.segments));
   for (const f of files.filter((f) => f.name.endsWith("report.md"))) {
     const base = relativeUrl(f.segments.slice(0, -1));
     parts.push(`<div class="markdown">${markdownToHtml(await read(f), base)}</div>`);

@@ -17,6 +17,7 @@ import { readRun, type RunData } from "./runData.ts";
 import { renderTable } from "./tables.ts";
 import { canonicalJson } from "../core/canonicalJson.ts";
 import { aggregateSeeds, seedAggregateTable } from "./seedAggregate.ts";
+import * as fsys from "../platform/fs.ts";
 
 const MIME: Readonly<Record<string, string>> = {
   png: "image/png",
@@ -29,7 +30,7 @@ const MIME: Readonly<Record<string, string>> = {
 /** Images as data: URIs, so the comparison needs no other file. */
 export const embeddedImage: ImageUrl = async (run, file) => {
   const ext = file.name.split(".").at(-1)!.toLowerCase();
-  const bytes = await Deno.readFile(join(run.dir, ...file.segments));
+  const bytes = await fsys.readFile(join(run.dir, ...file.segments));
   return `data:${MIME[ext] ?? "application/octet-stream"};base64,${
     Buffer.from(bytes).toString("base64")
   }`;
@@ -159,6 +160,6 @@ export const renderCompareReport = async (dirs: readonly string[]): Promise<stri
 
 /** Writes the comparison to `path` and returns it. */
 export const writeCompareReport = async (dirs: readonly string[], path: string) => {
-  await Deno.writeTextFile(path, await renderCompareReport(dirs));
+  await fsys.writeTextFile(path, await renderCompareReport(dirs));
   return { path, name: basename(path) };
 };

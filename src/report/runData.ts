@@ -5,6 +5,7 @@
  */
 import { join, relative } from "node:path";
 import { type Manifest, readManifest, sanitiseLabel } from "../core/runDir.ts";
+import * as fsys from "../platform/fs.ts";
 
 /** One stage entry of the manifest with the fields the report uses (older manifests lack some). */
 export interface StageEntry {
@@ -109,7 +110,7 @@ export const parseMetrics = (text: string): { rows: MetricRow[]; bad: number } =
 };
 
 const walk = async (root: string, dir: string, out: string[]) => {
-  for await (const e of Deno.readDir(dir)) {
+  for await (const e of fsys.readDir(dir)) {
     const path = join(dir, e.name);
     if (e.isDirectory) await walk(root, path, out);
     else if (e.isFile) out.push(relative(root, path).split("\\").join("/"));
@@ -120,9 +121,9 @@ const walk = async (root: string, dir: string, out: string[]) => {
 export const readRun = async (dir: string): Promise<RunData> => {
   const manifest = await readManifest(dir);
   const stages = stageEntries(manifest);
-  const metricsText = await Deno.readTextFile(join(dir, "metrics.jsonl")).catch(() => "");
+  const metricsText = await fsys.readTextFile(join(dir, "metrics.jsonl")).catch(() => "");
   const { rows, bad } = parseMetrics(metricsText);
-  const summary = await Deno.readTextFile(join(dir, "summary.md")).catch(() => null);
+  const summary = await fsys.readTextFile(join(dir, "summary.md")).catch(() => null);
   const artifacts = new Map<string, ArtifactFile[]>();
   for (const s of stages) {
     const stageDir = sanitiseLabel(s.label);

@@ -15,6 +15,7 @@ import { readRun, type RunData } from "./runData.ts";
 import { aggregateSeeds, seedAggregateTable } from "./seedAggregate.ts";
 import { summaryRows } from "./compareReport.ts";
 import type { RunReportWriter } from "../core/runDir.ts";
+import * as fsys from "../platform/fs.ts";
 
 export const REPORT_FILE = "report.html";
 
@@ -88,8 +89,8 @@ export const writeRunReport = async (dir: string): Promise<string> => {
   const html = await renderRunReport(await readRun(dir));
   const path = join(dir, REPORT_FILE);
   const tmp = join(dir, `.report.${crypto.randomUUID().slice(0, 8)}.tmp`);
-  await Deno.writeTextFile(tmp, html);
-  await Deno.rename(tmp, path);
+  await fsys.writeTextFile(tmp, html);
+  await fsys.rename(tmp, path);
   return path;
 };
 

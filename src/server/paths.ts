@@ -5,6 +5,7 @@
  * decoding), and the resolved real path (symbolic links followed) must lie under the real root.
  */
 import { join, sep } from "node:path";
+import * as fsys from "../platform/fs.ts";
 
 export type Resolved =
   | { readonly ok: true; readonly path: string; readonly segments: readonly string[] }
@@ -43,7 +44,7 @@ export const resolveInside = async (root: string, pathname: string): Promise<Res
   }
   let real: string;
   try {
-    real = await Deno.realPath(candidate);
+    real = await fsys.realPath(candidate);
   } catch {
     return { ok: false, status: 404, reason: "not found" };
   }

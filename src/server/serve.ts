@@ -16,6 +16,8 @@ import { page } from "../report/page.ts";
 import { readRun } from "../report/runData.ts";
 import { liveState, renderRunReport, REPORT_FILE } from "../report/runReport.ts";
 import { isLoopbackHost, resolveInside } from "./paths.ts";
+import * as fsys from "../platform/fs.ts";
+import { type HttpServer, serveHttp } from "../platform/serve.ts";
 
 const TYPES: Readonly<Record<string, string>> = {
   html: "text/html; charset=utf-8",
@@ -39,7 +41,7 @@ const reply = (status: number, body: string, type = "text/plain; charset=utf-8")
   new Response(body, { status, headers: { ...BASE_HEADERS, "content-type": type } });
 
 const isRunDir = (dir: string) =>
-  Deno.stat(join(dir, "manifest.json")).then((s) => s.isFile, () => false);
+  fsys.stat(join(dir, "manifest.json")).then((s) => s.isFile, () => false);
 
 /** The index page: every run, newest first, with its status and a link to its report. */
 const indexPage = async (root: string): Promise<string> => {
@@ -111,13 +113,13 @@ const route = async (root: string, pathname: string): Promise<Response> => {
       if (last === "live.json") return reply(200, JSON.stringify(liveState(run)), TYPES.json);
       const onDisk = join(parent.path, REPORT_FILE);
       const fresh = run.manifest.status === "running" ||
-        !(await Deno.stat(onDisk).then(() => true, () => false));
+        !(await fsys.stat(onDisk).then(() => true, () => false));
       if (fresh) return reply(200, await renderRunReport(run), TYPES.html);
     }
   }
   const target = await resolveInside(root, pathname);
   if (!target.ok) return reply(target.status, `${target.reason}\n`);
-  const info = await Deno.stat(target.path);
+  const info = await fsys.stat(target.path);
   if (info.isDirectory) {
     if (await isRunDir(target.path)) {
       return new Response(null, {
@@ -128,7 +130,7 @@ const route = async (root: string, pathname: string): Promise<Response> => {
     return reply(404, "not a run directory\n");
   }
   const ext = target.path.split(".").at(-1)?.toLowerCase() ?? "";
-  const body = await Deno.readFile(target.path);
+  const body = await fsys.readFile(target.path);
   return new Response(body, {
     status: 200,
     headers: {
@@ -148,7 +150,7 @@ export interface ServeOptions {
 }
 
 /** Starts the server; throws UsageError for a non-loopback host or a missing results directory. */
-export const startServer = async (o: ServeOptions): Promise<Deno.HttpServer<Deno.NetAddr>> => {
+export const startServer = async (o: ServeOptions): Promise<HttpServer> => {
   if (!isLoopbackHost(o.host)) {
     throw new UsageError({
       reason:
@@ -158,15 +160,15 @@ export const startServer = async (o: ServeOptions): Promise<Deno.HttpServer<Deno
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) {
     throw new UsageError({ reason: `--port ${o.port}: expected an integer from 0 to 65535` });
   }
-  const root = await Deno.realPath(o.resultsDir).catch(() => {
+  const root = await fsys.realPath(o.resultsDir).catch(() => {
     throw new UsageError({ reason: `results directory ${o.resultsDir} does not exist` });
   });
   const handler = makeHandler(root);
-  return Deno.serve({
+  return serveHttp({
     hostname: o.host.replace(/^\[|\]$/g, ""),
     port: o.port,
     ...(o.signal ? { signal: o.signal } : {}),
-    onListen: (addr) => o.onListen?.(addr),
+    ...(o.onListen ? { onListen: o.onListen } : {}),
   }, async (req) => {
     try {
       return await handler(req);

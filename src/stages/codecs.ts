@@ -8,15 +8,16 @@ import { type Codec, CodecError } from "../core/codec.ts";
 import { decodeSafetensors, encodeSafetensors } from "../tensor/safetensors.ts";
 import type { TensorMap } from "../tensor/tensorMap.ts";
 import type { Dataset } from "../data/dataset.ts";
+import * as fsys from "../platform/fs.ts";
 
 const readJson = async (path: string, codec: string): Promise<unknown> => {
   try {
-    return JSON.parse(await Deno.readTextFile(path));
+    return JSON.parse(await fsys.readTextFile(path));
   } catch (e) {
     throw new CodecError(codec, path, e instanceof Error ? e.message : String(e));
   }
 };
-const readTensors = async (path: string) => decodeSafetensors(await Deno.readFile(path), path);
+const readTensors = async (path: string) => decodeSafetensors(await fsys.readFile(path), path);
 
 // -- datasets --------------------------------------------------------------------------------
 
@@ -54,7 +55,7 @@ export const datasetCodec: Codec<DatasetSplits> = {
       train: { ...train.shape, labelled: train.labels !== null },
       test: { ...test.shape, labelled: test.labels !== null },
     };
-    await Deno.writeTextFile(join(dir, "dataset.json"), JSON.stringify(header, null, 2) + "\n");
+    await fsys.writeTextFile(join(dir, "dataset.json"), JSON.stringify(header, null, 2) + "\n");
     const t: TensorMap = {
       "train.images": {
         shape: [train.shape.n, train.shape.height, train.shape.width, train.shape.channels],
@@ -67,7 +68,7 @@ export const datasetCodec: Codec<DatasetSplits> = {
     };
     if (train.labels) t["train.labels"] = { shape: [train.shape.n], data: train.labels };
     if (test.labels) t["test.labels"] = { shape: [test.shape.n], data: test.labels };
-    await Deno.writeFile(join(dir, "tensors.safetensors"), encodeSafetensors(t));
+    await fsys.writeFile(join(dir, "tensors.safetensors"), encodeSafetensors(t));
   },
   read: async (dir) => {
     const headerPath = join(dir, "dataset.json");
@@ -132,11 +133,11 @@ export const modelCodec = <S extends v.GenericSchema>(
       hasEma: value.ema !== null,
       hasOptimizer: optimizer !== null,
     };
-    await Deno.writeTextFile(join(dir, "model.json"), JSON.stringify(header, null, 2) + "\n");
-    await Deno.writeFile(join(dir, "params.safetensors"), encodeSafetensors(value.params));
-    if (value.ema) await Deno.writeFile(join(dir, "ema.safetensors"), encodeSafetensors(value.ema));
+    await fsys.writeTextFile(join(dir, "model.json"), JSON.stringify(header, null, 2) + "\n");
+    await fsys.writeFile(join(dir, "params.safetensors"), encodeSafetensors(value.params));
+    if (value.ema) await fsys.writeFile(join(dir, "ema.safetensors"), encodeSafetensors(value.ema));
     if (optimizer) {
-      await Deno.writeFile(join(dir, "optimizer.safetensors"), encodeSafetensors(optimizer));
+      await fsys.writeFile(join(dir, "optimizer.safetensors"), encodeSafetensors(optimizer));
     }
   },
   read: async (dir) => {
@@ -176,11 +177,11 @@ export const jsonWithFiles = <S extends v.GenericSchema>(
   write: async (value, dir) => {
     const checked = v.safeParse(schema, value.data);
     if (!checked.success) throw new CodecError("json+files", "data", v.summarize(checked.issues));
-    for await (const entry of Deno.readDir(value.dir)) {
+    for await (const entry of fsys.readDir(value.dir)) {
       if (entry.name === "data.json") continue;
-      await Deno.rename(join(value.dir, entry.name), join(dir, entry.name));
+      await fsys.rename(join(value.dir, entry.name), join(dir, entry.name));
     }
-    await Deno.writeTextFile(join(dir, "data.json"), JSON.stringify(value.data, null, 2) + "\n");
+    await fsys.writeTextFile(join(dir, "data.json"), JSON.stringify(value.data, null, 2) + "\n");
   },
   read: async (dir) => {
     const path = join(dir, "data.json");

@@ -1,23 +1,20 @@
 /**
  * The engine identity that enters the keys of engine-sensitive stages, computed at plan time
  * without loading any backend: the backend name and the versions of the libraries that compute
- * (pinned in deno.json, so this is what will run).
+ * (pinned in package.json, so this is what will run). The JavaScript runtime (Deno or Bun) is
+ * not part of it: see docs/bun.md.
  */
 import { BACKEND_CHOICES } from "../engine/backend.ts";
+import { fileURLToPath } from "node:url";
+import { pinnedDependencies } from "../core/dependencies.ts";
 
 const pinned = (() => {
-  try {
-    const imports =
-      JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url))).imports ?? {};
-    const version = (spec: string | undefined) => spec?.match(/@([\d.]+[^/]*)$/)?.[1] ?? "unknown";
-    return {
-      tfjs: version(imports["@tensorflow/tfjs"]),
-      "onnxruntime-node": version(imports["onnxruntime-node"]),
-      "tfjs-backend-webgpu": version(imports["@tensorflow/tfjs-backend-webgpu"]),
-    };
-  } catch {
-    return { tfjs: "unknown", "onnxruntime-node": "unknown", "tfjs-backend-webgpu": "unknown" };
-  }
+  const deps = pinnedDependencies(fileURLToPath(new URL("../..", import.meta.url)));
+  return {
+    tfjs: deps["@tensorflow/tfjs"] ?? "unknown",
+    "onnxruntime-node": deps["onnxruntime-node"] ?? "unknown",
+    "tfjs-backend-webgpu": deps["@tensorflow/tfjs-backend-webgpu"] ?? "unknown",
+  };
 })();
 
 export const engineIdentity = (backend: string): Record<string, unknown> => {

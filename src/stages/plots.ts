@@ -10,6 +10,7 @@ import type { ModelBundle } from "./codecs.ts";
 import type { TrainedConfig } from "./trainDiffusion.ts";
 import { lineChart } from "../plot/lineChart.ts";
 import { svgToPng } from "../plot/png.ts";
+import * as fsys from "../platform/fs.ts";
 
 /** Running mean over `k` points, so a noisy per-step loss reads as a curve. */
 export const smooth = (points: readonly [number, number][], k: number): [number, number][] =>
@@ -43,7 +44,7 @@ export const plotTrainingStage = defineStage({
           { name: `unweighted x0-MSE, running mean of ${k}`, points: smooth(x0, k), dashed: true },
         ],
       });
-      await Deno.writeTextFile(join(ctx.scratchDir, "loss.svg"), svg);
+      await fsys.writeTextFile(join(ctx.scratchDir, "loss.svg"), svg);
       await svgToPng(svg, join(ctx.scratchDir, "loss.png"));
       return { dir: ctx.scratchDir };
     }),

@@ -38,6 +38,7 @@ import { layout } from "./layout.ts";
 import { type LockOptions, withLock } from "./lock.ts";
 import { sweep, type SweepReport } from "./sweep.ts";
 import type { EntryMeta } from "./meta.ts";
+import * as fsys from "../platform/fs.ts";
 
 export {
   CorruptEntry,
@@ -142,7 +143,7 @@ export class Store extends Context.Service<Store, StoreShape>()("diffrun/store/S
     Store,
     Effect.gen(function* () {
       const root = yield* Effect.acquireRelease(
-        io("create temporary directory", "", () => Deno.makeTempDir({ prefix: "diffrun-store-" })),
+        io("create temporary directory", "", () => fsys.makeTempDir({ prefix: "diffrun-store-" })),
         (dir) => removeTree(dir).pipe(Effect.ignore),
       );
       return Store.of(yield* makeStore(root));

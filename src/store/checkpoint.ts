@@ -15,6 +15,7 @@ import * as Option from "effect/Option";
 import type { StoreIoError } from "./errors.ts";
 import { io, listDir, mkdirp, removeAtomically, removeTree } from "./fsio.ts";
 import { assertKey, isKey, type Layout } from "./layout.ts";
+import * as fsys from "../platform/fs.ts";
 
 const GENERATION = /^[0-9]{12}$/;
 
@@ -50,7 +51,7 @@ export const saveCheckpoint = (L: Layout) =>
         const next = String((last === undefined ? 0 : Number(last)) + 1).padStart(12, "0");
         const target = join(dir, next);
         yield* Effect.uninterruptible(
-          io("save checkpoint", target, () => Deno.rename(staging, target)),
+          io("save checkpoint", target, () => fsys.rename(staging, target)),
         );
         for (const old of before) {
           yield* removeAtomically(join(dir, old), L.tmpPath(key, "old-checkpoint"));

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import * as Effect from "effect/Effect";
 import { StoreIoError } from "./errors.ts";
 import { io, listDir } from "./fsio.ts";
+import { readChunks } from "../platform/fs.ts";
 import { type Digest, type FileRecord, HASH_ALGORITHM } from "./meta.ts";
 
 const CHUNK = 1 << 20;
@@ -23,18 +24,10 @@ export const hashFile = (
 ): Effect.Effect<{ size: number; digest: string }, StoreIoError> =>
   io("hash", path, async () => {
     const hash = createHash(HASH_ALGORITHM);
-    const file = await Deno.open(path, { read: true });
-    const buf = new Uint8Array(CHUNK);
     let size = 0;
-    try {
-      for (;;) {
-        const n = await file.read(buf);
-        if (n === null) break;
-        hash.update(buf.subarray(0, n));
-        size += n;
-      }
-    } finally {
-      file.close();
+    for await (const chunk of readChunks(path, CHUNK)) {
+      hash.update(chunk);
+      size += chunk.length;
     }
     return { size, digest: hash.digest("hex") };
   });

@@ -47,6 +47,7 @@ import {
   type Timings,
   WriteInfoSchema,
 } from "./meta.ts";
+import * as fsys from "../platform/fs.ts";
 
 /** What the caller knows about an entry it is about to write; the store adds files and checksums. */
 export interface WriteInfo {
@@ -176,7 +177,7 @@ const commit = (L: Layout, key: string, staging: string, ours: EntryMeta) =>
     const target = L.entryDir(key);
     yield* mkdirp(dirname(target));
     for (let attempt = 0;; attempt++) {
-      const renamed = yield* io("commit", target, () => Deno.rename(staging, target)).pipe(
+      const renamed = yield* io("commit", target, () => fsys.rename(staging, target)).pipe(
         Effect.as(undefined),
         Effect.catch((e) => Effect.succeed(e)),
       );

@@ -8,9 +8,10 @@
 import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
 import { StoreIoError } from "./errors.ts";
+import * as fsys from "../platform/fs.ts";
 
-export const isNotFound = (e: unknown): boolean => e instanceof Deno.errors.NotFound;
-export const isAlreadyExists = (e: unknown): boolean => e instanceof Deno.errors.AlreadyExists;
+export const isNotFound = fsys.isNotFound;
+export const isAlreadyExists = fsys.isAlreadyExists;
 
 /** Runs one filesystem promise; a rejection becomes `StoreIoError { op, path }`. */
 export const io = <A>(
@@ -39,30 +40,30 @@ export const ioOption = <A>(
   });
 
 export const mkdirp = (path: string): Effect.Effect<void, StoreIoError> =>
-  io("create directory", path, () => Deno.mkdir(path, { recursive: true }));
+  io("create directory", path, () => fsys.mkdir(path, { recursive: true }));
 
 export const readText = (path: string): Effect.Effect<Option.Option<string>, StoreIoError> =>
-  ioOption("read", path, () => Deno.readTextFile(path));
+  ioOption("read", path, () => fsys.readTextFile(path));
 
-export const stat = (path: string): Effect.Effect<Option.Option<Deno.FileInfo>, StoreIoError> =>
-  ioOption("stat", path, () => Deno.lstat(path));
+export const stat = (path: string): Effect.Effect<Option.Option<fsys.FileInfo>, StoreIoError> =>
+  ioOption("stat", path, () => fsys.lstat(path));
 
 export const writeText = (path: string, text: string): Effect.Effect<void, StoreIoError> =>
-  io("write", path, () => Deno.writeTextFile(path, text));
+  io("write", path, () => fsys.writeTextFile(path, text));
 
 /** The entries of a directory; a missing directory has none. */
-export const listDir = (path: string): Effect.Effect<Deno.DirEntry[], StoreIoError> =>
-  ioOption("list", path, () => Array.fromAsync(Deno.readDir(path))).pipe(
-    Effect.map(Option.getOrElse((): Deno.DirEntry[] => [])),
+export const listDir = (path: string): Effect.Effect<fsys.DirEntry[], StoreIoError> =>
+  ioOption("list", path, () => Array.fromAsync(fsys.readDir(path))).pipe(
+    Effect.map(Option.getOrElse((): fsys.DirEntry[] => [])),
   );
 
 /** Deletes a file or a whole tree; already gone is fine. */
 export const removeTree = (path: string): Effect.Effect<void, StoreIoError> =>
-  ioOption("remove", path, () => Deno.remove(path, { recursive: true })).pipe(Effect.asVoid);
+  ioOption("remove", path, () => fsys.remove(path, { recursive: true })).pipe(Effect.asVoid);
 
 /** Renames `from` to `to`; `false` when `from` does not exist. */
 export const renameIfExists = (from: string, to: string): Effect.Effect<boolean, StoreIoError> =>
-  ioOption("rename", from, () => Deno.rename(from, to)).pipe(Effect.map(Option.isSome));
+  ioOption("rename", from, () => fsys.rename(from, to)).pipe(Effect.map(Option.isSome));
 
 /**
  * Makes `path` disappear at once by renaming it to `aside` (a unique `tmp/` path), then deletes it.

@@ -30,6 +30,7 @@ import {
   stampOf,
   writeStamps,
 } from "./stamps.ts";
+import * as fsys from "../platform/fs.ts";
 
 export type CheckDepth = "stamped" | "full";
 
@@ -37,26 +38,26 @@ export type CheckDepth = "stamped" | "full";
 const SETTLED_MS = 2_000;
 
 interface Walk {
-  readonly files: Map<string, Deno.FileInfo>;
+  readonly files: Map<string, fsys.FileInfo>;
   readonly problems: string[];
 }
 
 /** Every file under `artifactDir` with its lstat, and what is not a regular file or folder. */
 const walkArtifact = (artifactDir: string): Walk => {
-  const files = new Map<string, Deno.FileInfo>();
+  const files = new Map<string, fsys.FileInfo>();
   const problems: string[] = [];
   const walk = (abs: string, rel: string) => {
-    for (const entry of Deno.readDirSync(abs)) {
+    for (const entry of fsys.readDirSync(abs)) {
       const childRel = rel === "" ? entry.name : `${rel}/${entry.name}`;
       const childAbs = join(abs, entry.name);
       if (entry.isSymlink) problems.push(`artifact/${childRel} is a symbolic link`);
       else if (entry.isDirectory) walk(childAbs, childRel);
-      else if (entry.isFile) files.set(childRel, Deno.lstatSync(childAbs));
+      else if (entry.isFile) files.set(childRel, fsys.lstatSync(childAbs));
       else problems.push(`artifact/${childRel} is not a regular file`);
     }
   };
   try {
-    if (!Deno.lstatSync(artifactDir).isDirectory) {
+    if (!fsys.lstatSync(artifactDir).isDirectory) {
       return { files, problems: ["artifact/ is not a folder"] };
     }
     walk(artifactDir, "");
@@ -72,7 +73,7 @@ const walkArtifact = (artifactDir: string): Walk => {
 };
 
 /** What the metadata says that the folder contradicts, without reading any file's bytes. */
-const listProblems = (meta: EntryMeta, found: ReadonlyMap<string, Deno.FileInfo>): string[] => {
+const listProblems = (meta: EntryMeta, found: ReadonlyMap<string, fsys.FileInfo>): string[] => {
   const problems: string[] = [];
   const recorded = new Set<string>();
   for (const want of meta.files) {

@@ -8,6 +8,7 @@
  * is complete with its `meta.json`, not yet renamed into place), `run-folder` (artifacts linked
  * into the run folder, its manifest not yet final).
  */
+import * as proc from "../platform/process.ts";
 export type KillPhase = "planning" | "mid-stage" | "committing" | "run-folder";
 
 let wanted: string | undefined | null = null;
@@ -15,10 +16,10 @@ let wanted: string | undefined | null = null;
 export const killPoint = (phase: KillPhase): void => {
   if (wanted === null) {
     try {
-      wanted = Deno.env.get("DIFFRUN_TEST_KILL_AT");
+      wanted = proc.envGet("DIFFRUN_TEST_KILL_AT");
     } catch {
       wanted = undefined; // no --allow-env: never a test run
     }
   }
-  if (wanted === phase) Deno.kill(Deno.pid, "SIGKILL");
+  if (wanted === phase) proc.killSelf();
 };

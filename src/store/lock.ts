@@ -2,7 +2,7 @@
  * Per-key exclusive locks across fibers, processes and hosts sharing the store.
  *
  * The lock of a key is the file `locks/<key>.lock`. Its holder keeps it open with an exclusive
- * OS-level lock (`flock(2)`, `Deno.FsFile.tryLock`) for as long as it holds the key. The kernel
+ * OS-level lock (`flock(2)`, src/platform/lockFile.ts) for as long as it holds the key. The kernel
  * drops that lock the instant the holder's process dies, however it dies (kill -9, OOM killer,
  * power loss of a container), so a waiter on the same machine takes over at its next poll
  * (default 250 ms), never after a timeout. flock locks belong to an open file, so two fibers of
@@ -38,6 +38,9 @@ import * as v from "valibot";
 import { LockTimeout, StoreIoError } from "./errors.ts";
 import { io, isNotFound, mkdirp } from "./fsio.ts";
 import { freshToken, type Layout } from "./layout.ts";
+import * as fsys from "../platform/fs.ts";
+import { type LockFile, openLockFile } from "../platform/lockFile.ts";
+import * as proc from "../platform/process.ts";
 
 export interface LockOptions {
   /** How long a record stays valid without renewal, for other hosts (default 30 s). */
@@ -76,18 +79,18 @@ export const describeHolder = (lock: LockRecord): string =>
   `pid ${lock.pid} on host ${lock.host} (since ${lock.acquiredAt}, lease until ${lock.leaseUntil})`;
 
 let pidNs: Promise<string | undefined> | undefined;
-const ownPidNs = () => pidNs ??= Deno.readLink("/proc/self/ns/pid").catch(() => undefined);
+const ownPidNs = () => pidNs ??= fsys.readLink("/proc/self/ns/pid").catch(() => undefined);
 
 /** True when the record was written on this machine (where flock is authoritative). */
-const isLocalRecord = (lock: LockRecord): boolean => lock.host === Deno.hostname();
+const isLocalRecord = (lock: LockRecord): boolean => lock.host === proc.hostname();
 
 const recordText = (token: string, acquiredAt: number, now: number, leaseMs: number) =>
   Effect.promise(async () => {
     const ns = await ownPidNs();
     return JSON.stringify(
       {
-        host: Deno.hostname(),
-        pid: Deno.pid,
+        host: proc.hostname(),
+        pid: proc.pid(),
         ...(ns === undefined ? {} : { pidNs: ns }),
         token,
         acquiredAt: new Date(acquiredAt).toISOString(),
@@ -101,7 +104,7 @@ const recordText = (token: string, acquiredAt: number, now: number, leaseMs: num
 
 /** An open lock file whose exclusive flock we hold, and the inode it had when we got it. */
 export interface HeldFile {
-  readonly file: Deno.FsFile;
+  readonly file: LockFile;
   readonly ino: number;
   readonly path: string;
 }
@@ -126,20 +129,20 @@ type Grab =
 const grab = (path: string, create: boolean): Effect.Effect<Grab, StoreIoError> =>
   io("lock", path, async (): Promise<Grab> => {
     for (;;) {
-      let file: Deno.FsFile;
+      let file: LockFile;
       try {
-        file = await Deno.open(path, { read: true, write: true, create });
+        file = await openLockFile(path, create);
       } catch (e) {
         if (!create && isNotFound(e)) return { _tag: "Absent" };
         throw e;
       }
       try {
-        if (!(await file.tryLock(true).catch(noFlock))) {
+        if (!(await file.tryLock().catch(noFlock))) {
           file.close();
           return { _tag: "Busy" };
         }
-        const mine = await file.stat();
-        const named = await Deno.lstat(path).catch((e) => {
+        const mine = { ino: await file.ino() };
+        const named = await fsys.lstat(path).catch((e) => {
           if (isNotFound(e)) return undefined;
           throw e;
         });
@@ -156,23 +159,21 @@ const grab = (path: string, create: boolean): Effect.Effect<Grab, StoreIoError> 
   });
 
 const readRecord = (held: HeldFile) =>
-  io("read lock", held.path, () => Deno.readTextFile(held.path).catch(() => ""));
+  io("read lock", held.path, () => fsys.readTextFile(held.path).catch(() => ""));
 
 const writeRecord = (held: HeldFile, text: string) =>
   io("write lock", held.path, async () => {
     const bytes = new TextEncoder().encode(text);
     // overwrite, then cut: a renewed record (same length) is never seen empty by a reader
-    await held.file.seek(0, Deno.SeekMode.Start);
-    for (let at = 0; at < bytes.length;) at += await held.file.write(bytes.subarray(at));
-    await held.file.truncate(bytes.length);
+    await held.file.overwrite(bytes);
   });
 
 /** Deletes the file if it is still ours, then closes it (dropping the OS lock). */
 export const releaseFile = (held: HeldFile): Effect.Effect<void, StoreIoError> =>
   io("release lock", held.path, async () => {
     try {
-      const named = await Deno.lstat(held.path).catch(() => undefined);
-      if (named?.ino === held.ino) await Deno.remove(held.path).catch(() => undefined);
+      const named = await fsys.lstat(held.path).catch(() => undefined);
+      if (named?.ino === held.ino) await fsys.remove(held.path).catch(() => undefined);
     } finally {
       held.file.close();
     }
@@ -193,7 +194,7 @@ export type LockState =
   | { readonly _tag: "Held"; readonly holder: string };
 
 const busyHolder = (path: string) =>
-  io("read lock", path, () => Deno.readTextFile(path).catch(() => "")).pipe(
+  io("read lock", path, () => fsys.readTextFile(path).catch(() => "")).pipe(
     Effect.map((raw) => {
       const lock = parseLockRecord(raw);
       return lock === undefined ? "another process" : describeHolder(lock);
@@ -283,7 +284,7 @@ const renewOnce = (
   leaseMs: number,
 ) =>
   Effect.gen(function* () {
-    const named = yield* io("renew lock", held.path, () => Deno.lstat(held.path)).pipe(
+    const named = yield* io("renew lock", held.path, () => fsys.lstat(held.path)).pipe(
       Effect.map((s) => s.ino === held.ino),
       Effect.catch(() => Effect.succeed(false)),
     );

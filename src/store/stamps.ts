@@ -22,6 +22,7 @@ import * as Effect from "effect/Effect";
 import * as Clock from "effect/Clock";
 import * as v from "valibot";
 import { freshToken } from "./layout.ts";
+import * as fsys from "../platform/fs.ts";
 
 export const STAMPS_FILE = "stamps.json";
 
@@ -36,7 +37,7 @@ const StampsSchema = v.object({
 export const sameStamp = (a: Stamp | undefined, b: Stamp | undefined): boolean =>
   a !== undefined && b !== undefined && a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
 
-export const stampOf = (info: Deno.FileInfo): Stamp => [
+export const stampOf = (info: fsys.FileInfo): Stamp => [
   info.size,
   info.mtime?.getTime() ?? -1,
   info.ino ?? -1,
@@ -47,7 +48,7 @@ export const readStamps = (entryDir: string): ReadonlyMap<string, Stamp> => {
   try {
     const parsed = v.safeParse(
       StampsSchema,
-      JSON.parse(Deno.readTextFileSync(join(entryDir, STAMPS_FILE))),
+      JSON.parse(fsys.readTextFileSync(join(entryDir, STAMPS_FILE))),
     );
     return parsed.success ? new Map(Object.entries(parsed.output.files)) : new Map();
   } catch {
@@ -69,11 +70,11 @@ export const writeStamps = (
   Effect.sync(() => {
     const side = join(entryDir, `${STAMPS_FILE}.${freshToken()}.tmp`);
     try {
-      Deno.writeTextFileSync(side, encodeStamps(stamps), { createNew: true });
-      Deno.renameSync(side, join(entryDir, STAMPS_FILE));
+      fsys.writeTextFileSync(side, encodeStamps(stamps), { createNew: true });
+      fsys.renameSync(side, join(entryDir, STAMPS_FILE));
     } catch {
       try {
-        Deno.removeSync(side);
+        fsys.removeSync(side);
       } catch {
         // the side file was never written, or went with the entry
       }
@@ -90,7 +91,7 @@ export const pinTimes = (artifactDir: string, paths: readonly string[]): Effect.
     Effect.sync(() => {
       const pinned = new Date(Math.floor(now / 1000) * 1000 - 1000);
       try {
-        for (const path of paths) Deno.utimeSync(join(artifactDir, path), pinned, pinned);
+        for (const path of paths) fsys.utimeSync(join(artifactDir, path), pinned, pinned);
         return true;
       } catch {
         return false;
@@ -105,7 +106,7 @@ export const currentStamps = (
   const out = new Map<string, Stamp>();
   for (const path of paths) {
     try {
-      out.set(path, stampOf(Deno.lstatSync(join(artifactDir, path))));
+      out.set(path, stampOf(fsys.lstatSync(join(artifactDir, path))));
     } catch {
       // gone: no stamp, so it is re-hashed (and found missing)
     }

@@ -17,6 +17,7 @@ import type { StoreIoError } from "./errors.ts";
 import { listDir, removeTree, stat } from "./fsio.ts";
 import { isKey, keyOfTmpName, type Layout } from "./layout.ts";
 import { parseLockRecord, probeLock } from "./lock.ts";
+import * as fsys from "../platform/fs.ts";
 
 export interface SweepReport {
   /** `tmp/` items removed. */
@@ -39,7 +40,7 @@ export const sweep = (L: Layout): Effect.Effect<SweepReport, StoreIoError> =>
         continue;
       }
       const record = yield* Effect.promise(() =>
-        Deno.readTextFile(L.lockPath(key)).then(parseLockRecord, () => undefined)
+        fsys.readTextFile(L.lockPath(key)).then(parseLockRecord, () => undefined)
       );
       // a holder whose record is not written yet took its lock just now
       const since = record === undefined ? Date.now() : Date.parse(record.acquiredAt);

@@ -18,6 +18,7 @@ import { heatmap } from "../plot/heatmap.ts";
 import { barChart } from "../plot/barChart.ts";
 import { svgToPng } from "../plot/png.ts";
 import { INPUT_POSITIONS, OUTPUT_POSITIONS } from "../models/hooks.ts";
+import * as fsys from "../platform/fs.ts";
 export type { ArmRow } from "./adapterVerdict.ts";
 export { adapterVerdict, armRows } from "./adapterVerdict.ts";
 import { ACTIVATIONS } from "../models/adapters.ts";
@@ -55,7 +56,7 @@ const se = (xs: readonly number[]) => {
 };
 
 const savePlot = async (dir: string, name: string, svg: string) => {
-  await Deno.writeTextFile(join(dir, `${name}.svg`), svg);
+  await fsys.writeTextFile(join(dir, `${name}.svg`), svg);
   await svgToPng(svg, join(dir, `${name}.png`));
 };
 
@@ -331,12 +332,12 @@ export const adapterReportStage = defineStage({
         ...verdict.map((x) => `- ${x}`),
         "",
       ];
-      await Deno.writeTextFile(join(dir, "report.md"), lines.join("\n"));
-      await Deno.writeTextFile(
+      await fsys.writeTextFile(join(dir, "report.md"), lines.join("\n"));
+      await fsys.writeTextFile(
         join(dir, "tables.json"),
         JSON.stringify({ tables }, null, 2) + "\n",
       );
-      await Deno.writeTextFile(
+      await fsys.writeTextFile(
         join(dir, "data.json"),
         JSON.stringify({ rows, seedRows, full, frozen, verdict }, null, 2) + "\n",
       );

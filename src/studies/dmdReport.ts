@@ -22,6 +22,7 @@ import { svgToPng } from "../plot/png.ts";
 import { type ArmResult, dmdVerdict } from "./dmdVerdict.ts";
 import { parseArmId } from "../core/replicates.ts";
 import { formatIntervalCell, type IntervalCell, intervalCell } from "../stats/intervalCell.ts";
+import * as fsys from "../platform/fs.ts";
 
 export const DmdReportParams = v.strictObject({
   /** Arm names in display order, with a description each. */
@@ -53,7 +54,7 @@ const smooth = (pts: [number, number][], k: number): [number, number][] =>
   });
 
 const savePlot = async (dir: string, name: string, svg: string) => {
-  await Deno.writeTextFile(join(dir, `${name}.svg`), svg);
+  await fsys.writeTextFile(join(dir, `${name}.svg`), svg);
   await svgToPng(svg, join(dir, `${name}.png`));
 };
 
@@ -112,13 +113,13 @@ export const dmdReportStage = defineStage({
         intervalCell(new Map(results.filter((a) => a.name === name).map((a) => [a.seed, pick(a)])));
       // grids: the teacher's and every arm's, all from the same noise and classes
       for (const t of teacher) {
-        await Deno.copyFile(
+        await fsys.copyFile(
           join(t.e.dir, "samples.png"),
           join(dir, `grid_teacher_ddim${t.steps}.png`),
         );
       }
       for (const a of arms) {
-        await Deno.copyFile(join(a.dir, "samples.png"), join(dir, `grid_${a.name}.png`));
+        await fsys.copyFile(join(a.dir, "samples.png"), join(dir, `grid_${a.name}.png`));
       }
       const hist = (a: (typeof arms)[number]) => a.gen.info.history as History;
       const window = (a: (typeof arms)[number]) =>
@@ -221,7 +222,7 @@ export const dmdReportStage = defineStage({
         `Generator rows: mean ± 95% Student-t interval over seeds ${
           seeds.join(", ")
         } (n per cell).`;
-      await Deno.writeTextFile(
+      await fsys.writeTextFile(
         join(dir, "tables.json"),
         JSON.stringify(
           {
@@ -277,8 +278,8 @@ export const dmdReportStage = defineStage({
         "![generator loss](loss_generator.png) ![fake-score loss](loss_fake.png) ![loss parts](loss_parts.png)",
         "",
       ];
-      await Deno.writeTextFile(join(dir, "report.md"), md.join("\n"));
-      await Deno.writeTextFile(
+      await fsys.writeTextFile(join(dir, "report.md"), md.join("\n"));
+      await fsys.writeTextFile(
         join(dir, "data.json"),
         JSON.stringify(
           {

@@ -24,6 +24,7 @@ import { lineChart } from "../plot/lineChart.ts";
 import { svgToPng } from "../plot/png.ts";
 import { makeSchedule } from "../diffusion/schedules.ts";
 import { resolveWeighting } from "../diffusion/weightings.ts";
+import * as fsys from "../platform/fs.ts";
 
 export const MinSnrReportParams = v.strictObject({
   /** FD-clf threshold for "steps to reach"; null: each target's unweighted baseline's final FD × thresholdFactor. */
@@ -120,7 +121,7 @@ export const studyTables = (
 };
 
 const savePlot = async (dir: string, name: string, svg: string) => {
-  await Deno.writeTextFile(join(dir, `${name}.svg`), svg);
+  await fsys.writeTextFile(join(dir, `${name}.svg`), svg);
   await svgToPng(svg, join(dir, `${name}.png`));
 };
 
@@ -267,8 +268,8 @@ export const minSnrReportStage = defineStage({
         ...minSnrVerdict(groups, p.threshold, p.thresholdFactor).map((x) => `- ${x}`),
         "",
       ];
-      await Deno.writeTextFile(join(dir, "report.md"), lines.join("\n"));
-      await Deno.writeTextFile(
+      await fsys.writeTextFile(join(dir, "report.md"), lines.join("\n"));
+      await fsys.writeTextFile(
         join(dir, "tables.json"),
         JSON.stringify(
           { tables: studyTables(groups, rows, p.threshold, p.thresholdFactor) },
@@ -277,7 +278,7 @@ export const minSnrReportStage = defineStage({
         ) +
           "\n",
       );
-      await Deno.writeTextFile(
+      await fsys.writeTextFile(
         join(dir, "data.json"),
         JSON.stringify(
           {

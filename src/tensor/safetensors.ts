@@ -7,6 +7,7 @@ import * as v from "valibot";
 import { join } from "node:path";
 import { type Codec, CodecError } from "../core/codec.ts";
 import type { TensorData, TensorMap } from "./tensorMap.ts";
+import * as fsys from "../platform/fs.ts";
 const dtypeOf = (data: TensorData): "F32" | "I32" | "U8" =>
   data instanceof Float32Array ? "F32" : data instanceof Int32Array ? "I32" : "U8";
 
@@ -94,10 +95,10 @@ export const decodeSafetensors = (bytes: Uint8Array, path: string): TensorMap =>
 export const tensors: Codec<TensorMap> = {
   name: "tensors",
   write: async (value, dir) => {
-    await Deno.writeFile(join(dir, "tensors.safetensors"), encodeSafetensors(value));
+    await fsys.writeFile(join(dir, "tensors.safetensors"), encodeSafetensors(value));
   },
   read: async (dir) => {
     const path = join(dir, "tensors.safetensors");
-    return decodeSafetensors(await Deno.readFile(path), path);
+    return decodeSafetensors(await fsys.readFile(path), path);
   },
 };

@@ -36,8 +36,8 @@ Deno.test("importedSpecifiers() finds static, type, re-export and dynamic import
 const project = async () => {
   const root = await Deno.makeTempDir({ prefix: "diffrun-src-" });
   await Deno.writeTextFile(
-    join(root, "deno.json"),
-    JSON.stringify({ imports: { valibot: "npm:valibot@1.5.0" } }),
+    join(root, "package.json"),
+    JSON.stringify({ dependencies: { valibot: "1.5.0" } }),
   );
   await Deno.mkdir(join(root, "lib"));
   await Deno.writeTextFile(
@@ -57,7 +57,7 @@ const hashOf = (root: string) => {
   return sourceHash(toFileUrl(join(root, "stage.ts")), root);
 };
 
-Deno.test("sourceHash() follows local imports and resolves packages through the import map", async () => {
+Deno.test("sourceHash() follows local imports and resolves packages through package.json", async () => {
   const root = await project();
   const h = hashOf(root);
   assert.deepEqual(h.files, ["lib/helper.ts", "stage.ts"]);
@@ -91,12 +91,12 @@ Deno.test("sourceHash() ignores comments, re-indentation and unrelated files", a
   assert.equal(hashOf(root).hash, h0);
 });
 
-Deno.test("sourceHash() changes when a package version in the import map changes", async () => {
+Deno.test("sourceHash() changes when a package version in package.json changes", async () => {
   const root = await project();
   const h0 = hashOf(root).hash;
   await Deno.writeTextFile(
-    join(root, "deno.json"),
-    JSON.stringify({ imports: { valibot: "npm:valibot@1.6.0" } }),
+    join(root, "package.json"),
+    JSON.stringify({ dependencies: { valibot: "1.6.0" } }),
   );
   assert.notEqual(hashOf(root).hash, h0);
 });

@@ -43,7 +43,7 @@ Deno.test("selectBackend('tensorflow') says clearly that tfjs-node is not instal
     assert.ok(e instanceof TensorflowUnavailableError);
     assert.equal(e._tag, "TensorflowUnavailableError");
     assert.match(e.message, /@tensorflow\/tfjs-node@4\.22\.0, which could not be loaded/);
-    assert.match(e.message, /deno\.json "imports"/);
+    assert.match(e.message, /package\.json "dependencies"/);
     return true;
   });
   await assert.rejects(

@@ -4,11 +4,12 @@
  * ORT's intermediate tensors (arena off, see sessionCache.ts) are malloc'ed and freed on every
  * run. glibc serves blocks above its mmap threshold with fresh mmap()s, so each run page-faults
  * its intermediates in again: a GroupNorm backward on 64×32×32×32 spends 17 ms instead of 11.
- * Raising the mmap and trim thresholds through mallopt() (via Deno FFI, glibc only) keeps freed
+ * Raising the mmap and trim thresholds through mallopt() (via FFI, glibc only) keeps freed
  * blocks in the heap for reuse: a batch-64 UNet step measured 1.40 → 1.16 s for +10% RSS, where
  * ORT's per-session arenas instead doubled RSS (2.1 → 4.2 GB) for no gain.
  * Process-wide and best effort: on other C libraries, or without --allow-ffi, nothing happens.
  */
+import { libc } from "../../platform/ffi.ts";
 
 const M_TRIM_THRESHOLD = -1;
 const M_MMAP_THRESHOLD = -3;
@@ -19,16 +20,9 @@ let applied: boolean | undefined;
 export function tuneMalloc(bytes = 1 << 30): boolean {
   if (applied !== undefined) return applied;
   applied = false;
-  if (Deno.build.os !== "linux") return applied;
-  try {
-    const libc = Deno.dlopen("libc.so.6", {
-      mallopt: { parameters: ["i32", "i32"], result: "i32" },
-    });
-    // mallopt returns 1 on success
-    applied = libc.symbols.mallopt(M_MMAP_THRESHOLD, bytes) === 1 &&
-      libc.symbols.mallopt(M_TRIM_THRESHOLD, bytes) === 1;
-  } catch {
-    // not glibc, or no --allow-ffi: keep the defaults
-  }
+  const mallopt = libc()?.mallopt;
+  if (mallopt === undefined) return applied;
+  // mallopt returns 1 on success
+  applied = mallopt(M_MMAP_THRESHOLD, bytes) === 1 && mallopt(M_TRIM_THRESHOLD, bytes) === 1;
   return applied;
 }

@@ -12,6 +12,7 @@
 import { takeF32 } from "./bufferPool.ts";
 import { buildModel, type GraphSpec } from "./onnxGraph.ts";
 import { type NativeSession, newNativeSession, type OrtTensorLike } from "./binding.ts";
+import * as proc from "../../platform/process.ts";
 
 /** Settings of the ORT engine; `configureOrt` changes them and clears the cache. */
 export interface OrtConfig {
@@ -92,7 +93,7 @@ export function sessionCount(): number {
  */
 const profileMatch = (() => {
   try {
-    const v = Deno.env.get("DIFFRUN_ORT_PROFILE");
+    const v = proc.envGet("DIFFRUN_ORT_PROFILE");
     return v ? new RegExp(v) : undefined;
   } catch {
     return undefined; // no --allow-env
