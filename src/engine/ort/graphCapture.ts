@@ -18,6 +18,7 @@
  * put its `fraction` into the run's manifest.
  */
 import { tf } from "../../tensor/tf.ts";
+import { envGet } from "../../platform/process.ts";
 import { buildProgram, type Program, replayProgram } from "./captureProgram.ts";
 import { recordTrace } from "./captureTrace.ts";
 import { ORT_BACKEND_NAME } from "./ortBackend.ts";
@@ -115,11 +116,7 @@ const shapeKey = (ts: readonly tf.Tensor[]) => ts.map((t) => `${t.dtype}[${t.sha
 
 /** Whether graph capture is on: DIFFRUN_GRAPH_CAPTURE=0 turns it off (per-op dispatch only). */
 export function graphCaptureEnabled(): boolean {
-  try {
-    return Deno.env.get("DIFFRUN_GRAPH_CAPTURE") !== "0";
-  } catch {
-    return true;
-  }
+  return envGet("DIFFRUN_GRAPH_CAPTURE") !== "0";
 }
 
 /** The program for these shapes, recorded now (fn runs eagerly) when there is none yet. */
