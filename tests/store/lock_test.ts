@@ -313,7 +313,12 @@ Deno.test("withLock() waits out another host's lease and takes the key once it e
       yield* settled(Effect.sync(() => logs.lines), (l) => l.some((x) => x.includes("waiting")));
       yield* TestClock.adjust(20_000);
       assert.equal((yield* readLock(store.root, key))?.token, "remote");
-      yield* TestClock.adjust(12_000);
+      // past the lease in 1 s ticks, with a real pause after each: the waiter's next poll may be
+      // scheduled only after its file reads finish, so one big jump could land before that sleep
+      for (let i = 0; i < 15; i++) {
+        yield* TestClock.adjust(1_000);
+        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 5)));
+      }
       assert.equal(yield* Fiber.join(waiter), "mine");
     }).pipe(Effect.provide(TestClock.layer())),
     logs,
