@@ -277,11 +277,22 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions)
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let i = next++; i < files.length; i = next++) {
-      const img = await readImage((files[i] as ImageFile).path, transform);
-      bytesToUnit(img.data, images.subarray(i * size, (i + 1) * size));
+      try {
+        const img = await readImage((files[i] as ImageFile).path, transform);
+        bytesToUnit(img.data, images.subarray(i * size, (i + 1) * size));
+      } catch (e) {
+        next = files.length; // the other workers stop after their current image
+        throw e;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  // every worker is awaited before the first error is thrown: a read still running in sharp's
+  // native code when the caller (or a test's isolate) goes away can crash the process
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: Math.min(concurrency, files.length) }, worker),
+  );
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+  if (failed) throw failed.reason;
   return {
     images,
     labels: classNames === null
