@@ -41,7 +41,7 @@ const quickParams = {
   evalImages: 1000,
   tuneSteps: 100,
   tuneBatch: 16,
-  // 100 steps at SPEC.md's 1e-4 barely move an adapter; both adapters and the full
+  // 100 steps at the paper's 1e-4 barely move an adapter; both adapters and the full
   // fine-tune get 1e-3 (the base's own pretraining lr)
   tuneLr: 1e-3,
   fullLr: 1e-3,

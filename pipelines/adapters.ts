@@ -1,5 +1,5 @@
 /**
- * The adapter design-space study (SPEC.md section 2): one arm per adapter (input position,
+ * The adapter design-space study (docs/adapters.md, docs/methods.md#adapters): one arm per adapter (input position,
  * output position, activation, scale, bottleneck), all tuned from one cached pretrained base on
  * the same target domain with identical batches, t draws and noise.
  *
@@ -93,7 +93,7 @@ export const adaptersPipeline = definePipeline({
     invalidPairs: v.optional(v.picklist(["reject", "skip"]), "reject"),
     tuneSteps: v.optional(Int(1), 200),
     tuneBatch: v.optional(Int(1), 32),
-    /** SPEC.md: AdamW, lr 1e-4 for the adapters; the full fine-tune's own lr. */
+    /** As in the paper (docs/adapters.md): AdamW, lr 1e-4 for the adapters; the full fine-tune's own lr. */
     tuneLr: v.optional(Positive, 1e-4),
     fullLr: v.optional(Positive, 1e-4),
     triples: v.optional(Int(1), 500),

@@ -1,5 +1,5 @@
 /**
- * The Distribution Matching Distillation study (SPEC.md §3): one-step generators distilled from a
+ * The Distribution Matching Distillation study (docs/dmd.md, docs/methods.md#dmd-loss): one-step generators distilled from a
  * class-conditional teacher, in four arms (regression only; matching only 1:1; DMD; DMD2-style
  * 5:1), against the teacher's DDIM with 50, 4 and 1 steps.
  *
@@ -37,7 +37,7 @@ import { dmdSummaryStage } from "../src/studies/dmdSummary.ts";
 import { dmdReportStage } from "../src/studies/dmdReport.ts";
 import { Int, Positive } from "../src/core/schemas.ts";
 
-/** The four arms of SPEC.md's small-scale protocol. */
+/** The four arms of the study's small-scale protocol (docs/dmd.md). */
 export const DMD_ARMS = {
   regression: { matching: false, ratio: 0, regression: true, describe: "regression only" },
   matching: { matching: true, ratio: 1, regression: false, describe: "matching only, 1:1" },

@@ -1,5 +1,5 @@
 /**
- * The Min-SNR-γ study (SPEC.md §1): one training per (target, weighting) arm from identical
+ * The Min-SNR-γ study (docs/min-snr.md): one training per (target, weighting) arm from identical
  * initial weights, batches, timestep draws and noise, evaluated every `evalEvery` steps.
  *
  *   dataset ─┬─ classifier (feature network of FD-clf, shared) ──────────────┐

@@ -54,7 +54,7 @@ export function parseWeightingConfig(raw: unknown): WeightingConfig {
 export interface ResolvedWeighting {
   readonly config: WeightingConfig;
   readonly target: Target;
-  /** The multiplier m(t) on the target's own MSE at a given SNR (SPEC.md §1 table). */
+  /** The multiplier m(t) on the target's own MSE at a given SNR (docs/methods.md#weightings table). */
   multiplier(snr: number): number;
   /** Short name for arms, series and tables, e.g. `min-snr-5`, `unweighted`. */
   readonly label: string;
