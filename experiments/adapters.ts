@@ -52,6 +52,9 @@ const quickParams = {
   samplerSteps: 20,
 };
 
+/** The quick profile's settings that target (b) shares (it learns from `shots`, not tuneImages). */
+const { tuneImages: _tuneImages, ...conceptShared } = quickParams;
+
 export default defineExperiment({
   name: "adapters",
   description: "Adapter positions × function forms on a frozen conditional UNet, ANOVA and report",
@@ -158,22 +161,11 @@ export default defineExperiment({
      */
     concept: {
       params: {
+        ...conceptShared,
         task: "concept",
         concept: 8,
         shots: 8,
         priorImages: 400,
-        pretrainSteps: 700,
-        pretrainBatch: 32,
-        evalImages: 1000,
-        tuneSteps: 100,
-        tuneBatch: 16,
-        tuneLr: 1e-3,
-        fullLr: 1e-3,
-        triples: 256,
-        classifierSteps: 200,
-        top: 3,
-        samples: 128,
-        samplerSteps: 20,
       },
       sweep: {
         grid: { input: everyInput, output: everyOutput, activation: ["silu"], scale: [1] },

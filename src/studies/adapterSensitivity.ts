@@ -15,7 +15,7 @@
  * gradient and output change are ~0 cannot be told apart from "no adapter" by any ANOVA.
  */
 import { tf } from "../tensor/tf.ts";
-import { readScalar } from "../tensor/read.ts";
+import { takeScalar as take } from "../tensor/read.ts";
 import { diffusionLoss, type ModelForward } from "../train/diffusionLoss.ts";
 import type { Schedule } from "../diffusion/schedules.ts";
 import type { Target } from "../diffusion/targets.ts";
@@ -94,21 +94,12 @@ export interface Sensitivity {
 
 // Numbers stay on the device as scalar tensors until one async read (src/tensor/read.ts), so the
 // measurement runs on webgpu as well.
-const rms = (x: tf.Tensor): tf.Scalar => tf.tidy(() => tf.sqrt(tf.mean(tf.square(x))));
+export const rms = (x: tf.Tensor): tf.Scalar => tf.tidy(() => tf.sqrt(tf.mean(tf.square(x))));
 const norm = (x: tf.Tensor): tf.Scalar => tf.tidy(() => tf.sqrt(tf.sum(tf.square(x))));
 
 /** RMS(a − b) / RMS(b). */
 const relativeChange = (a: tf.Tensor, b: tf.Tensor): tf.Scalar =>
   tf.tidy(() => tf.div(rms(tf.sub(a, b)), tf.maximum(rms(b), 1e-12)));
-
-/** The value of a scalar tensor, which is disposed. */
-const take = async (t: tf.Scalar): Promise<number> => {
-  try {
-    return await readScalar(t);
-  } finally {
-    t.dispose();
-  }
-};
 
 const unitWeights = (schedule: Schedule) => new Float64Array(schedule.T).fill(1);
 

@@ -8,7 +8,6 @@
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { tf } from "../tensor/tf.ts";
-import { takeFloat32 } from "../tensor/read.ts";
 import { defineStage } from "../core/stage.ts";
 import { json } from "../core/codec.ts";
 import type { DatasetSplits, ModelBundle } from "../stages/codecs.ts";
@@ -24,7 +23,8 @@ import type { UNetConfig } from "../models/unet.ts";
 import type { ParamStore } from "../models/params.ts";
 import { OUTPUT_POSITIONS, POSITIONS } from "../models/hooks.ts";
 import { Int, Positive } from "../core/schemas.ts";
-import { measureSensitivity } from "./adapterSensitivity.ts";
+import { measureSensitivity, rms } from "./adapterSensitivity.ts";
+import { takeScalar } from "../tensor/read.ts";
 
 export const AdapterSensitivityParams = v.strictObject({
   /** Triples of the batch (the first of the evaluation triples drawn from `tripleSeed`). */
@@ -72,8 +72,7 @@ export const outputProjectionRms = async (
 ): Promise<{ name: string; rms: number }[]> => {
   const out: { name: string; rms: number }[] = [];
   for (const name of params.names().filter((n) => OUTPUT_PROJECTIONS.test(n))) {
-    const rms = tf.tidy(() => tf.sqrt(tf.mean(tf.square(params.get(name)))));
-    out.push({ name, rms: await takeFloat32(rms).then((v) => v[0]!) });
+    out.push({ name, rms: await takeScalar(rms(params.get(name))) });
   }
   return out;
 };

@@ -28,3 +28,12 @@ export const takeFloat32 = async (t: tf.Tensor): Promise<Float32Array> => {
 
 /** The single value of a scalar (or the first value of any tensor); `t` stays alive. */
 export const readScalar = async (t: tf.Tensor): Promise<number> => (await readTensor(t))[0]!;
+
+/** readScalar, then disposes `t`: for a scalar made only to be read. */
+export const takeScalar = async (t: tf.Tensor): Promise<number> => {
+  try {
+    return await readScalar(t);
+  } finally {
+    t.dispose();
+  }
+};

@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { cli, tempEnv, text } from "../core/helpers.ts";
 import { runSmoke } from "./smoke.ts";
 import { writeImage } from "../data/_images.ts";
-import { readManifest } from "../../src/core/runDir.ts";
 
 Deno.test("min-snr --profile smoke runs every arm, writes the report, re-runs from cache, and adds a γ without retraining", async () => {
   await using env = await tempEnv();
@@ -92,23 +91,7 @@ Deno.test("min-snr-faces --profile smoke trains on an unlabelled image folder (r
       x < 6 ? 40 : 220,
     ]);
   }
-  const out = await cli([
-    "run",
-    "experiments/min-snr-faces.ts",
-    "--profile",
-    "smoke",
-    "--store",
-    env.store,
-    "--results",
-    env.results,
-  ], { DIFFRUN_FACES: faces }).output();
-  assert.equal(out.code, 0, text(out.stderr) + text(out.stdout));
-  const dir = join(
-    env.results,
-    "min-snr-faces",
-    [...Deno.readDirSync(join(env.results, "min-snr-faces"))][0]!.name,
-  );
-  const m = await readManifest(dir);
+  const { manifest: m } = await runSmoke(env, "min-snr-faces", [], { DIFFRUN_FACES: faces });
   const classifier = m.stages.find((s) => s.stage === "classifier");
   assert.ok(classifier, "a classifier stage ran");
   assert.ok(m.stages.some((s) => s.stage === "evaluate"), "an evaluation ran on its features");

@@ -17,17 +17,21 @@ export interface SmokeRun {
   runs(): string[];
 }
 
-const succeed = async (args: readonly string[]) => {
-  const out = await cli([...args]).output();
+const succeed = async (args: readonly string[], vars: Record<string, string> = {}) => {
+  const out = await cli([...args], vars).output();
   assert.equal(out.code, 0, `${args.join(" ")}:\n${text(out.stderr)}${text(out.stdout)}`);
   return text(out.stdout);
 };
 
-/** Runs `experiments/<name>.ts --profile smoke` in `env`, asserting that it succeeds. */
+/**
+ * Runs `experiments/<name>.ts --profile smoke` in `env`, asserting that it succeeds; `vars` are
+ * environment variables of that first run and of `again()`.
+ */
 export const runSmoke = async (
   env: TempEnv,
   name: string,
   extra: readonly string[] = [],
+  vars: Record<string, string> = {},
 ): Promise<SmokeRun> => {
   const args = [
     "run",
@@ -39,7 +43,7 @@ export const runSmoke = async (
     "--results",
     env.results,
   ];
-  const stdout = await succeed([...args, ...extra]);
+  const stdout = await succeed([...args, ...extra], vars);
   const runs = () =>
     [...Deno.readDirSync(join(env.results, name))].map((d) => join(env.results, name, d.name))
       .sort();
@@ -49,7 +53,7 @@ export const runSmoke = async (
     dir,
     manifest: await readManifest(dir),
     stdout,
-    again: (more = []) => succeed([...args, ...more]),
+    again: (more = []) => succeed([...args, ...more], vars),
     runs,
   };
 };
