@@ -1,7 +1,10 @@
 /** Shared helpers for the runner tests: a temp project, programmatic runs, a counter file. */
 import * as Effect from "effect/Effect";
 import { join, resolve } from "node:path";
+import assert from "node:assert/strict";
 import { loadAndPlan, runPlanned } from "../../src/core/runner.ts";
+import { planExperiment } from "../../src/core/plan.ts";
+import { PlanError } from "../../src/core/errors.ts";
 import { Store } from "../../src/store/Store.ts";
 import { htmlRunReport } from "../../src/report/runReport.ts";
 
@@ -108,3 +111,20 @@ export const cli = (
   });
 
 export const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** Plans `exp` as the CLI would from the project root (file name "exp.ts"). */
+export const plan = (
+  exp: Parameters<typeof planExperiment>[0],
+  extra: { profile?: string; overrides?: string[]; maxArms?: number } = {},
+) => planExperiment(exp, { file: "exp.ts", root: projectRoot, ...extra });
+
+/** The issues of the PlanError that `f` throws; fails the test when it throws none. */
+export const planIssues = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    assert.ok(e instanceof PlanError, `expected PlanError, got ${e}`);
+    return e.issues;
+  }
+  assert.fail("expected the plan to fail");
+};

@@ -2,15 +2,14 @@
 import assert from "node:assert/strict";
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
-import { MAX_ARMS, planExperiment } from "../../src/core/plan.ts";
+import { MAX_ARMS } from "../../src/core/plan.ts";
 import { countArms } from "../../src/core/plan/params.ts";
 import { defineExperiment } from "../../src/core/experiment.ts";
 import { type Builder, definePipeline, type Handle } from "../../src/core/pipeline.ts";
 import { defineStage } from "../../src/core/stage.ts";
 import { json } from "../../src/core/codec.ts";
-import { PlanError } from "../../src/core/errors.ts";
 import { toyPipeline } from "./testdata/toy_pipeline.ts";
-import { projectRoot } from "./helpers.ts";
+import { plan, planIssues } from "./helpers.ts";
 
 const Weighting = v.variant("strategy", [
   v.strictObject({ strategy: v.literal("unweighted") }),
@@ -40,21 +39,6 @@ const weighted = definePipeline({
 
 const unweighted = { strategy: "unweighted" } as const;
 const minSnr5 = { strategy: "min-snr", gamma: 5 } as const;
-
-const plan = (
-  exp: Parameters<typeof planExperiment>[0],
-  extra: { profile?: string; overrides?: string[]; maxArms?: number } = {},
-) => planExperiment(exp, { file: "exp.ts", root: projectRoot, ...extra });
-
-const planIssues = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(e instanceof PlanError, `expected PlanError, got ${e}`);
-    return e.issues;
-  }
-  assert.fail("expected the plan to fail");
-};
 
 const weightingsOf = (p: ReturnType<typeof plan>) =>
   p.arms.map((a) => (a.params as { weighting: unknown }).weighting);

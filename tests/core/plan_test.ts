@@ -1,29 +1,13 @@
 import assert from "node:assert/strict";
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
-import { planExperiment } from "../../src/core/plan.ts";
+
 import { defineExperiment } from "../../src/core/experiment.ts";
 import { definePipeline } from "../../src/core/pipeline.ts";
 import { defineStage } from "../../src/core/stage.ts";
 import { json } from "../../src/core/codec.ts";
-import { PlanError } from "../../src/core/errors.ts";
 import { toyPipeline } from "./testdata/toy_pipeline.ts";
-import { projectRoot } from "./helpers.ts";
-
-const plan = (
-  exp: Parameters<typeof planExperiment>[0],
-  extra: { profile?: string; overrides?: string[] } = {},
-) => planExperiment(exp, { file: "exp.ts", root: projectRoot, ...extra });
-
-const planIssues = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(e instanceof PlanError, `expected PlanError, got ${e}`);
-    return e.issues;
-  }
-  assert.fail("expected the plan to fail");
-};
+import { plan, planIssues } from "./helpers.ts";
 
 Deno.test("planExperiment() merges a stage shared by every arm into one node", () => {
   const p = plan(

@@ -1,17 +1,11 @@
 import assert from "node:assert/strict";
-import { type Plan, planExperiment } from "../../src/core/plan.ts";
+import type { Plan } from "../../src/core/plan.ts";
 import { defineExperiment } from "../../src/core/experiment.ts";
-import { PlanError } from "../../src/core/errors.ts";
 import { parseArmId, replicateArmId, takeReplicatesOverride } from "../../src/core/replicates.ts";
 import { replicatePipeline } from "./testdata/replicate_pipeline.ts";
 import { toyPipeline } from "./testdata/toy_pipeline.ts";
-import { projectRoot } from "./helpers.ts";
+import { plan, planIssues } from "./helpers.ts";
 import minSnr from "../../experiments/min-snr.ts";
-
-const plan = (
-  exp: Parameters<typeof planExperiment>[0],
-  extra: { profile?: string; overrides?: string[] } = {},
-) => planExperiment(exp, { file: "exp.ts", root: projectRoot, ...extra });
 
 const experiment = (extra: { replicates?: number } = {}) =>
   defineExperiment({
@@ -21,16 +15,6 @@ const experiment = (extra: { replicates?: number } = {}) =>
     profiles: { two: { replicates: 2 }, none: {} },
     ...extra,
   });
-
-const issuesOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(e instanceof PlanError, `expected PlanError, got ${e}`);
-    return e.issues;
-  }
-  assert.fail("expected the plan to fail");
-};
 
 /** Stage name → the set of keys it has in the plan (one per distinct instance). */
 const keysByStage = (p: Plan) => {
@@ -143,13 +127,15 @@ Deno.test("planExperiment(): --replicates beats the profile, which beats the exp
 });
 
 Deno.test("planExperiment() rejects a second way to repeat seeds, and bad counts", () => {
-  const sweepSeed = issuesOf(() => plan(experiment(), { overrides: ["trainSeed=[0,1,2]"] }));
+  const sweepSeed = planIssues(() => plan(experiment(), { overrides: ["trainSeed=[0,1,2]"] }));
   assert.match(
     sweepSeed[0]!.message,
     /"trainSeed" is the replicate seed .* instead of sweeping it/,
   );
   assert.equal(sweepSeed[0]!.field, "trainSeed");
-  const both = issuesOf(() => plan(experiment({ replicates: 2 }), { overrides: ["trainSeed=4"] }));
+  const both = planIssues(() =>
+    plan(experiment({ replicates: 2 }), { overrides: ["trainSeed=4"] })
+  );
   assert.match(both[0]!.message, /replicates: 2 sets to 0\.\.1; drop one of the two/);
   // one fixed seed without replicates stays allowed
   assert.equal(
@@ -157,13 +143,13 @@ Deno.test("planExperiment() rejects a second way to repeat seeds, and bad counts
       .trainSeed,
     4,
   );
-  const noSeedParam = issuesOf(() =>
+  const noSeedParam = planIssues(() =>
     plan(defineExperiment({ name: "t", pipeline: toyPipeline, replicates: 2 }))
   );
   assert.match(noSeedParam[0]!.message, /pipeline "toy" names no seed param/);
-  const zero = issuesOf(() => plan(experiment(), { overrides: ["replicates=0"] }));
+  const zero = planIssues(() => plan(experiment(), { overrides: ["replicates=0"] }));
   assert.match(zero[0]!.message, /--replicates "0": replicates must be at least 1/);
-  const word = issuesOf(() => plan(experiment(), { overrides: ["replicates=three"] }));
+  const word = planIssues(() => plan(experiment(), { overrides: ["replicates=three"] }));
   assert.equal(word[0]!.field, "replicates");
 });
 
