@@ -92,6 +92,11 @@ export const adaptersPipeline = definePipeline({
     /** "reject": an invalid pair is a plan error; "skip": that arm is dropped (grid sweeps). */
     invalidPairs: v.optional(v.picklist(["reject", "skip"]), "reject"),
     tuneSteps: v.optional(Int(1), 200),
+    /**
+     * Steps per cached tuning segment (default: one segment). Successive halving's rungs
+     * (docs/halving.md) reuse earlier segments when every rung is a multiple of it.
+     */
+    tuneSegmentSteps: v.optional(v.nullable(Int(1)), null),
     tuneBatch: v.optional(Int(1), 32),
     /** As in the paper (docs/adapters.md): AdamW, lr 1e-4 for the adapters; the full fine-tune's own lr. */
     tuneLr: v.optional(Positive, 1e-4),
@@ -144,18 +149,43 @@ export const adaptersPipeline = definePipeline({
       trainImages: p.tuneImages,
       testImages: p.evalImages,
     }, { dataset });
+    // cadences follow the segment, not the total, so a longer tuning reuses the shorter one's segments
+    const segment = Math.min(p.tuneSegmentSteps ?? p.tuneSteps, p.tuneSteps);
     const tuneCommon = {
-      steps: p.tuneSteps,
       batchSize: p.tuneBatch,
       seed: p.trainSeed,
-      logEvery: Math.max(1, Math.floor(p.tuneSteps / 20)),
-      checkpointEvery: Math.max(10, Math.floor(p.tuneSteps / 2)),
+      logEvery: Math.max(1, Math.floor(segment / 20)),
+      checkpointEvery: Math.max(10, Math.floor(segment / 2)),
     } satisfies Partial<AdapterTuneParams>;
     const evalParams = { triples: p.triples, seed: 0 };
-    const arm = (params: AdapterTuneParams, label?: string) => {
-      const options = label === undefined ? {} : { label };
-      const tuned = b.stage(adapterTuneStage, params, { base, target }, options);
-      const evaluation = b.stage(adapterEvalStage, evalParams, { base, tuned, target }, options);
+    /** The tuning segments of one method, then its evaluation after the last one. */
+    const arm = (params: Omit<AdapterTuneParams, "steps" | "fromStep">, label?: string) => {
+      const total = params.method === "frozen" ? 0 : p.tuneSteps; // nothing trains: one instance
+      // labels name the step once there are several segments
+      const labelAt = (step: number) => {
+        const parts = [label, total > segment ? `step ${step}` : undefined].filter(Boolean);
+        return parts.length === 0 ? {} : { label: parts.join(",") };
+      };
+      let tuned = b.stage(
+        adapterTuneStage,
+        { ...params, fromStep: 0, steps: Math.min(segment, total) },
+        { base, target },
+        labelAt(Math.min(segment, total)),
+      );
+      for (let from = segment; from < total; from += segment) {
+        const to = Math.min(from + segment, total);
+        tuned = b.stage(adapterTuneStage, { ...params, fromStep: from, steps: to }, {
+          base,
+          target,
+          start: tuned,
+        }, labelAt(to));
+      }
+      const evaluation = b.stage(
+        adapterEvalStage,
+        evalParams,
+        { base, tuned, target },
+        labelAt(total),
+      );
       return { tuned, evaluation };
     };
     const adapter = arm({

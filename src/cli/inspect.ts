@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Plan, PlanNode } from "../core/plan.ts";
 import { diffComponents, type KeyComponents } from "../core/cacheKey.ts";
 import { canonicalJson } from "../core/canonicalJson.ts";
+import { describeHalving } from "../core/halvingRecord.ts";
 import { listRunDirs, type Manifest, readManifest } from "../core/runDir.ts";
 import { aggregateSeeds, seedAggregateLines } from "../report/seedAggregate.ts";
 import * as fsys from "../platform/fs.ts";
@@ -37,6 +38,11 @@ export const formatPlan = (
       {
         experiment: plan.experiment,
         arms: plan.arms,
+        halving: plan.halving === null ? null : {
+          ...plan.halving.spec,
+          work: plan.halving.work,
+          rungOutputs: Object.fromEntries(plan.halving.rungOutputs),
+        },
         stages: nodes.map((n) => ({
           label: n.label,
           key: n.key,
@@ -59,6 +65,7 @@ export const formatPlan = (
     } hit, ${misses} to run`,
   ];
   lines.push(...armParamLines(plan));
+  if (plan.halving !== null) lines.push(...describeHalving(plan.halving));
   for (const n of nodes) {
     const ins = Object.entries(n.inputs).map(([name, k]) => `${name}←${plan.nodes.get(k)!.label}`)
       .join(" ");

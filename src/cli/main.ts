@@ -88,6 +88,7 @@ const runCommand = Command.make(
     profile: opt.profile,
     params: opt.params,
     replicates: opt.replicates,
+    extend: opt.extend,
     backend: opt.backend,
     jobs: opt.jobs,
     keepGoing: Flag.Boolean("keep-going").pipe(
@@ -102,7 +103,7 @@ const runCommand = Command.make(
   },
   (args) =>
     Effect.gen(function* () {
-      const a = { ...args, params: opt.withReplicates(args.params, args.replicates) };
+      const a = { ...args, params: opt.withRunFlags(args.params, args.replicates, args.extend) };
       const root = opt.projectRoot();
       const plan = yield* planned(a.experiment, a.profile, a.params, a.backend, a.maxArms);
       const { storeRoot, resultsRoot } = yield* opt.checkedRoots(a, root);
@@ -130,6 +131,7 @@ const planCommand = Command.make(
     profile: opt.profile,
     params: opt.params,
     replicates: opt.replicates,
+    extend: opt.extend,
     backend: opt.backend,
     store: opt.store,
     format: Flag.Literals("format", ["text", "mermaid", "dot", "json"]).pipe(
@@ -141,7 +143,7 @@ const planCommand = Command.make(
   },
   (args) =>
     Effect.gen(function* () {
-      const a = { ...args, params: opt.withReplicates(args.params, args.replicates) };
+      const a = { ...args, params: opt.withRunFlags(args.params, args.replicates, args.extend) };
       const plan = yield* planned(a.experiment, a.profile, a.params, a.backend, a.maxArms);
       yield* opt.checkedRoots({ store: a.store }, opt.projectRoot());
       const hits = yield* Effect.gen(function* () {

@@ -6,6 +6,7 @@ import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import { findProjectRoot, MAX_ARMS } from "../core/plan.ts";
 import { replicatesOverride } from "../core/replicates.ts";
+import { extendOverride } from "../core/halving.ts";
 import { UsageError } from "../core/errors.ts";
 import * as fsys from "../platform/fs.ts";
 import * as proc from "../platform/process.ts";
@@ -33,6 +34,20 @@ export const withReplicates = (
   params: readonly string[],
   n: Option.Option<number>,
 ): readonly string[] => Option.isSome(n) ? [...params, replicatesOverride(n.value)] : params;
+
+export const extend = Flag.String("extend").pipe(
+  Flag.withDescription(
+    "continue a sweep arm that successive halving stopped to the last rung, reusing its cached segments (repeatable; docs/halving.md)",
+  ),
+  Flag.atLeast(0),
+);
+
+/** The `-p` list with `--replicates n` and `--extend arm` added as the overrides the run records. */
+export const withRunFlags = (
+  params: readonly string[],
+  n: Option.Option<number>,
+  extendArms: readonly string[] = [],
+): readonly string[] => [...withReplicates(params, n), ...extendArms.map(extendOverride)];
 
 export const backend = Flag.String("backend").pipe(
   Flag.withDescription(

@@ -73,6 +73,7 @@ const pipelineShape = v.looseObject({
   aggregate: v.optional(v.function()),
   engineIdentity: v.optional(v.function()),
   replicateSeed: v.optional(v.string()),
+  budget: v.optional(v.string()),
 });
 
 /** The shape an experiment module's default export must have (it is code, but checked anyway). */

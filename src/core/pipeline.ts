@@ -70,6 +70,12 @@ export interface PipelineDef<S extends v.GenericSchema> {
    * to 0..n−1 (docs/replicates.md). Stages that do not take it are shared across replicates.
    */
   readonly replicateSeed?: string;
+  /**
+   * The param that sets an arm's training budget (e.g. `tuneSteps`): successive halving's rungs
+   * set it (docs/halving.md). Stages should be cached in segments so a longer budget reuses the
+   * shorter one's work.
+   */
+  readonly budget?: string;
 }
 
 // deno-lint-ignore no-explicit-any

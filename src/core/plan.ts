@@ -13,9 +13,10 @@ import { buildArms } from "./plan/arms.ts";
 import { makeInstances, outputKeys } from "./plan/instances.ts";
 import { labelInstances, stageGraph } from "./plan/labels.ts";
 import type { Plan, PlanOptions } from "./plan/types.ts";
+import { planHalving } from "./plan/halvingPlan.ts";
 import * as fsys from "../platform/fs.ts";
 
-export type { ArmPlan, Plan, PlanNode, PlanOptions } from "./plan/types.ts";
+export type { ArmPlan, HalvingPlan, Plan, PlanNode, PlanOptions } from "./plan/types.ts";
 export { InvalidCombination } from "./plan/issues.ts";
 export { MAX_ARMS } from "./plan/params.ts";
 
@@ -25,7 +26,7 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
   const pipeline = exp.pipeline;
 
   // -- profile, overrides, param names ---------------------------------------------------------
-  const { profileName, base, sweep, replicateCount } = resolveParams(exp, options, issues);
+  const { profileName, base, sweep, replicateCount, halving } = resolveParams(exp, options, issues);
   issues.throwIfAny();
   checkArmCount(sweep, options.maxArms ?? MAX_ARMS, issues, replicateCount ?? 1);
   issues.throwIfAny();
@@ -37,6 +38,7 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
     sweep,
     replicateCount,
     issues,
+    halving,
   );
   issues.throwIfAny({ collapseArms: true });
 
@@ -52,7 +54,8 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
     issues.add("backend", errorText(e), "backend");
     issues.throwIfAny();
   }
-  const instances = makeInstances(calls, { seed, engine, root: options.root }, issues);
+  const context = { seed, engine, root: options.root };
+  const instances = makeInstances(calls, context, issues);
   const armOutputs = arms.map((a) =>
     outputKeys(calls, instances.keyOfCall, a.outputs, `arm ${a.assignment.id}`, issues)
   );
@@ -71,7 +74,7 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
     issues.throwIfAny();
   }
 
-  return {
+  const plan: Omit<Plan, "halving"> = {
     experiment: {
       name: exp.name,
       file,
@@ -98,6 +101,18 @@ export const planExperiment = (exp: AnyExperimentDef, options: PlanOptions): Pla
     graph: graph!,
     engine,
   };
+  if (halving === undefined) return { ...plan, halving: null };
+  const halvingPart = planHalving({
+    halving,
+    plan,
+    pipeline,
+    arms,
+    calls,
+    keyOfCall: instances.keyOfCall,
+    context,
+  }, issues);
+  issues.throwIfAny();
+  return { ...plan, halving: halvingPart };
 };
 
 /** Project root: the nearest directory upwards from `start` that holds a deno.json. */

@@ -10,7 +10,9 @@ import { softwareGpuNote, softwareGpuOf } from "./softwareGpu.ts";
 import * as v from "valibot";
 import { join, relative } from "node:path";
 import { cpus, hostname, totalmem } from "node:os";
-import type { Plan } from "./plan.ts";
+import type { HalvingPlan, Plan } from "./plan.ts";
+import type { RungRecord } from "./halvingRun.ts";
+import { HALVING_FILE, halvingMarkdown, halvingRecord } from "./halvingRecord.ts";
 import type { NodeResult, RunEvent } from "./events.ts";
 import { sha256Hex } from "./cacheKey.ts";
 import { InvalidFile } from "./errors.ts";
@@ -122,7 +124,9 @@ export const claimRunDir = async (parent: string, base: string) => {
 
 /** Creates the run directory and returns a writer the run feeds with events. */
 export const createRunDir = async (init: RunDirInit) => {
-  const { plan } = init;
+  // successive halving finishes the plan at run time with its cross-arm stages (setPlan)
+  let plan = init.plan;
+  const rungs: RungRecord[] = [];
   const started = new Date();
   const planHash = sha256Hex([...plan.nodes.keys()].join("\n")).slice(0, 8);
   const stamp = started.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z").replace(
@@ -240,6 +244,20 @@ export const createRunDir = async (init: RunDirInit) => {
     }
   };
 
+  /** Halving: the plan finished with its cross-arm stages replaces the planned one. */
+  const setPlan = (finished: Plan) => {
+    plan = finished;
+  };
+
+  /** Halving: each rung's ranking and decision, rewritten whole after every rung. */
+  const recordRung = async (record: RungRecord, halving: HalvingPlan) => {
+    rungs.push(record);
+    await fsys.writeTextFile(
+      join(dir, HALVING_FILE),
+      JSON.stringify(halvingRecord(halving, rungs), null, 2) + "\n",
+    );
+  };
+
   /** Links every finished artifact, writes summary.md, the final manifest, then the report. */
   const finish = async (
     status: RunStatus,
@@ -256,7 +274,7 @@ export const createRunDir = async (init: RunDirInit) => {
     killPoint("run-folder");
     await fsys.writeTextFile(
       join(dir, "summary.md"),
-      summaryMarkdown(plan, results, summaries, status),
+      summaryMarkdown(plan, results, summaries, status) + halvingMarkdown(rungs),
     );
     await writeManifest(status, new Date().toISOString());
     await liveness.release();
@@ -270,7 +288,7 @@ export const createRunDir = async (init: RunDirInit) => {
     );
   };
 
-  return { dir, runId, onEvent, finish, results };
+  return { dir, runId, onEvent, finish, results, setPlan, recordRung };
 };
 
 /** Largest file copied when a hard link is impossible (store on another filesystem). */

@@ -14,6 +14,8 @@ import { type Plan, planExperiment } from "./plan.ts";
 import { createRunDir, listRunDirs, type RunReportWriter, type RunStatus } from "./runDir.ts";
 import { type NodeResult, RunEvents } from "./events.ts";
 import { runPlan, type StageExecutor } from "./scheduler.ts";
+import { runHalving } from "./halvingRun.ts";
+import { describeHalving } from "./halvingRecord.ts";
 import { makeProgress } from "./progress.ts";
 import { softwareGpuNote, softwareGpuOf } from "./softwareGpu.ts";
 import { Store } from "../store/Store.ts";
@@ -139,13 +141,17 @@ export const runPlanned = Effect.fnUntraced(
         plan.experiment.backendReason ? ` (${plan.experiment.backendReason})` : ""
       }\n`,
     );
+    if (plan.halving !== null) req.write(describeHalving(plan.halving).join("\n") + "\n");
     const events = RunEvents.fanOut([
       (e) => Effect.promise(() => runDir.onEvent(e)),
       (e) => Effect.sync(() => progress.onEvent(e)),
     ]);
 
+    // halving finishes the plan with its cross-arm stages at run time
+    let current = plan;
     const closeWith = (status: RunStatus) =>
       Effect.gen(function* () {
+        const plan = current;
         const summaries = new Map<string, Record<string, unknown>>();
         for (const arm of plan.arms) {
           const key = arm.outputs.summary;
@@ -178,20 +184,29 @@ export const runPlanned = Effect.fnUntraced(
         }
       });
 
-    const outcome = yield* runPlan(plan, {
+    const options = {
       jobs: req.jobs,
       keepGoing: req.keepGoing,
       cores: req.cores,
       backend: plan.experiment.backend,
       ...(req.executor ? { executor: req.executor(runDir.dir) } : {}),
-    }).pipe(
-      Effect.provide(events),
-      Effect.onExit((exit) =>
-        Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)
-          ? closeWith("interrupted").pipe(Effect.ignore)
-          : Effect.void
-      ),
-    );
+    };
+    const outcome =
+      yield* (plan.halving === null ? runPlan(plan, options) : runHalving(plan, options, {
+        onRung: (record, halving) => Effect.promise(() => runDir.recordRung(record, halving)),
+        onFinish: (finished) =>
+          Effect.sync(() => {
+            current = finished;
+            runDir.setPlan(finished);
+          }),
+      })).pipe(
+        Effect.provide(events),
+        Effect.onExit((exit) =>
+          Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)
+            ? closeWith("interrupted").pipe(Effect.ignore)
+            : Effect.void
+        ),
+      );
     const failed = [...outcome.results.values()].some((r) =>
       r.status === "failed" || r.status === "skipped"
     );
@@ -202,7 +217,12 @@ export const runPlanned = Effect.fnUntraced(
       ? "failed"
       : "succeeded";
     yield* closeWith(status);
-    return { runDir: runDir.dir, status, plan, results: outcome.results } satisfies RunOutcome;
+    return {
+      runDir: runDir.dir,
+      status,
+      plan: current,
+      results: outcome.results,
+    } satisfies RunOutcome;
   },
 );
 

@@ -9,6 +9,7 @@
 import * as v from "valibot";
 import { canonicalJson } from "./canonicalJson.ts";
 import { mulberry32 } from "../random/seeded.ts";
+import { HalvingSpec } from "./halving.ts";
 
 const distribution = v.union([
   v.strictObject({ uniform: v.tuple([v.number(), v.number()]) }),
@@ -36,6 +37,8 @@ export const SweepSpec = v.strictObject({
   })),
   /** Extra arms outside the product, each a full assignment of the swept params (a matrix include). */
   include: v.optional(v.array(v.record(v.string(), v.unknown()))),
+  /** Successive halving over a budget param (docs/halving.md). */
+  halving: v.optional(HalvingSpec),
 });
 export type SweepSpec = v.InferOutput<typeof SweepSpec>;
 

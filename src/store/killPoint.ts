@@ -6,10 +6,11 @@
  * Phases: `planning` (the run folder exists, nothing ran), `mid-stage` (a stage's work is done,
  * its lock and scratch folder held, nothing committed), `committing` (an entry's staging folder
  * is complete with its `meta.json`, not yet renamed into place), `run-folder` (artifacts linked
- * into the run folder, its manifest not yet final).
+ * into the run folder, its manifest not yet final), `rung` (successive halving's first rung is
+ * decided and recorded, the next not started).
  */
 import * as proc from "../platform/process.ts";
-export type KillPhase = "planning" | "mid-stage" | "committing" | "run-folder";
+export type KillPhase = "planning" | "mid-stage" | "committing" | "run-folder" | "rung";
 
 let wanted: string | undefined | null = null;
 

@@ -5,6 +5,12 @@
  * ("frozen", nothing trains). Every arm sees identical batches, timestep draws and noise (one
  * shared `seed`), so arms differ only in the adapter. The loss is the base model's own objective
  * (its prediction target, unweighted), AdamW as in docs/methods.md#adapters.
+ *
+ * Tuning runs in cached segments like diffusion training: a segment takes `fromStep` → `steps`
+ * and, after the first, the previous segment (`start`: weights, AdamW state, loss history), so
+ * tuning for 2N steps after N reuses the first N (successive halving, docs/halving.md). The
+ * batches, t draws and noise depend on the global step only: segments and one straight run give
+ * the same weights.
  */
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
@@ -32,6 +38,9 @@ export const AdapterTuneParams = v.strictObject({
   method: v.picklist(METHODS),
   /** The adapter (method "adapter" only). */
   adapter: v.optional(v.nullable(AdapterSpecSchema), null),
+  /** First step of this segment (0: a fresh adapter; otherwise `start` is the segment before). */
+  fromStep: v.optional(Int(0), 0),
+  /** Last step of this segment (the total tuned steps when it ends). */
   steps: Int(0),
   batchSize: v.optional(Int(1), 32),
   lr: v.optional(v.pipe(v.number(), v.gtValue(0)), 1e-4),
@@ -49,14 +58,32 @@ export const adapterTuneStage = defineStage({
   version: "1",
   module: import.meta.url,
   params: AdapterTuneParams,
-  inputs: ["base", "target"],
+  inputs: { base: "one", target: "one", start: "optional" },
   output: tunedCodec,
   resources: { compute: 1 },
   engineSensitive: true,
-  run: (ctx, p, inputs: { base: ModelBundle<TrainedConfig>; target: DatasetSplits }) =>
+  run: (
+    ctx,
+    p,
+    inputs: { base: ModelBundle<TrainedConfig>; target: DatasetSplits; start?: TunedBundle },
+  ) =>
     Effect.gen(function* () {
       yield* useEngine(ctx);
       const base = inputs.base;
+      const start = inputs.start;
+      const startStep = start === undefined ? 0 : Number(start.info.steps ?? 0);
+      if (startStep !== p.fromStep || (start === undefined) !== (p.fromStep === 0)) {
+        return yield* Effect.fail(
+          new Error(
+            start === undefined
+              ? `fromStep ${p.fromStep} needs the segment before it as input "start"`
+              : `the start segment ends at step ${startStep}, not fromStep ${p.fromStep}`,
+          ),
+        );
+      }
+      if (p.steps < p.fromStep) {
+        return yield* Effect.fail(new Error(`steps ${p.steps} is before fromStep ${p.fromStep}`));
+      }
       if (base.config.target === null || base.config.schedule === null) {
         return yield* Effect.fail(new Error("the base model has not been trained"));
       }
@@ -76,11 +103,13 @@ export const adapterTuneStage = defineStage({
       if (p.adapter !== null) {
         const spec = p.adapter;
         trained = initAdapters(config, spec, deriveSeed(p.seed, "adapter"));
+        if (start !== undefined) trained.import(toParamRecord(start.params));
         const hooks = adapterHooks(trained, config, spec);
         forward = (x, t, y) => model.forward(x, t, y, { hooks });
         model.params.freeze(() => true); // the base is frozen: no gradients, not in the optimiser
       } else {
         trained = model.params;
+        if (start !== undefined && p.method === "full") trained.import(toParamRecord(start.params));
         if (p.method === "frozen") model.params.freeze(() => true);
       }
       const trainedCount = p.method === "frozen" ? 0 : trained.count();
@@ -102,6 +131,7 @@ export const adapterTuneStage = defineStage({
         warmupSteps: 0,
         gradClip: 1,
       });
+      if (start?.optimizer) opt.importState(start.optimizer);
       const train = inputs.target.train;
       const { height: h, width: w, channels: c } = train.shape;
       const classes = base.config.numClasses;
@@ -109,7 +139,9 @@ export const adapterTuneStage = defineStage({
         batchSize: Math.min(p.batchSize, train.shape.n),
         seed: deriveSeed(p.seed, "batches"),
       });
-      const history: number[] = [];
+      // flat [step, loss] pairs of every segment so far
+      const history: number[] = (start?.info.history as { rows?: number[][] } | undefined)?.rows
+        ?.flat() ?? [];
       const setup = {
         params: trained,
         forward,
@@ -124,6 +156,7 @@ export const adapterTuneStage = defineStage({
       };
       const steps = p.method === "frozen" ? 0 : p.steps;
       yield* runTrainingLoop(loopContext(ctx), {
+        firstStep: p.method === "frozen" ? 0 : p.fromStep,
         steps,
         checkpointEvery: p.checkpointEvery,
         logEvery: p.logEvery,
@@ -170,7 +203,8 @@ export const adapterTuneStage = defineStage({
           ? {}
           : toTensorMap(yield* Effect.promise(() => trained.export())),
         ema: null,
-        optimizer: null,
+        // carried to the next segment
+        optimizer: p.method === "frozen" ? null : yield* Effect.promise(() => opt.exportState()),
         info: { steps, history: { columns: ["step", "loss"], rows: chunk(history, 2) } },
       };
       opt.dispose();

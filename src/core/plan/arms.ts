@@ -9,15 +9,19 @@ import { expandSweep, type SweepSpec } from "../sweep.ts";
 import { replicateArms, type ReplicateAssignment } from "../replicates.ts";
 import { setParam } from "../paramSchema.ts";
 import { errorText, InvalidCombination, type Issues } from "./issues.ts";
+import type { ResolvedHalving } from "./halvingOption.ts";
 
 export interface BuiltArm {
   readonly assignment: ReplicateAssignment;
+  /** The params and outputs at the full budget (halving: the last rung). */
   readonly params: unknown;
   readonly outputs: ArmOutputs;
+  /** Halving: the outputs at each rung (the last is `outputs`); empty without halving. */
+  readonly rungs: readonly ArmOutputs[];
 }
 
 export interface BuiltArms {
-  readonly calls: readonly StageCall[];
+  readonly calls: StageCall[];
   readonly arms: readonly BuiltArm[];
   readonly aggregateOutputs: ArmOutputs;
 }
@@ -28,8 +32,20 @@ export const buildArms = (
   sweep: SweepSpec | undefined,
   replicateCount: number | undefined,
   issues: Issues,
+  halving?: ResolvedHalving,
 ): BuiltArms => {
-  const assignments = replicateArms(expandSweep(sweep), replicateCount, pipeline.replicateSeed);
+  const all = replicateArms(expandSweep(sweep), replicateCount, pipeline.replicateSeed);
+  // `--extend <arm>`: only those sweep arms (every replicate seed of each)
+  const extend = halving?.extend ?? [];
+  const known = [...new Set(all.map((a) => a.group))];
+  for (const arm of extend.filter((x) => !known.includes(x))) {
+    issues.add(
+      "command line",
+      `--extend ${arm}: the sweep has no such arm; its arms: ${known.join(", ")}`,
+      "halving.extend",
+    );
+  }
+  const assignments = extend.length === 0 ? all : all.filter((a) => extend.includes(a.group));
   const calls: StageCall[] = [];
   const arms: BuiltArm[] = [];
   for (const assignment of assignments) {
@@ -37,43 +53,69 @@ export const buildArms = (
     for (const [path, value] of Object.entries(assignment.values)) {
       raw = setParam(pipeline.params, raw, path, value);
     }
-    const parsed = v.safeParse(pipeline.params, raw);
-    if (!parsed.success) {
-      for (const i of parsed.issues) {
-        const where = assignments.length > 1 && Object.keys(assignment.values).some((k) =>
-            v.getDotPath(i)?.startsWith(k)
-          )
-          ? `arm ${assignment.id}`
-          : "params";
-        issues.add(where, i.message, v.getDotPath(i) ?? undefined);
+    // halving builds the arm once per rung, its budget param set to the rung
+    const budgets = halving?.rungs ?? [null];
+    const rungs: ArmOutputs[] = [];
+    let params: unknown;
+    for (const budget of budgets) {
+      const withBudget = budget === null
+        ? raw
+        : setParam(pipeline.params, raw, halving!.budget, budget);
+      const parsed = v.safeParse(pipeline.params, withBudget);
+      if (!parsed.success) {
+        for (const i of parsed.issues) {
+          const where = assignments.length > 1 && Object.keys(assignment.values).some((k) =>
+              v.getDotPath(i)?.startsWith(k)
+            )
+            ? `arm ${assignment.id}`
+            : "params";
+          issues.add(where, i.message, v.getDotPath(i) ?? undefined);
+        }
+        break;
       }
-      continue;
+      try {
+        rungs.push(pipeline.build(parsed.output, recordingBuilder(calls, assignment.id)));
+        params = parsed.output;
+      } catch (e) {
+        issues.add(
+          `arm ${assignment.id}`,
+          errorText(e),
+          e instanceof InvalidCombination ? e.field : undefined,
+        );
+        break;
+      }
     }
-    try {
-      const outputs = pipeline.build(parsed.output, recordingBuilder(calls, assignment.id));
-      arms.push({ assignment, params: parsed.output, outputs });
-    } catch (e) {
-      issues.add(
-        `arm ${assignment.id}`,
-        errorText(e),
-        e instanceof InvalidCombination ? e.field : undefined,
-      );
+    if (rungs.length === budgets.length) {
+      arms.push({ assignment, params, outputs: rungs.at(-1)!, rungs: halving ? rungs : [] });
     }
   }
   let aggregateOutputs: ArmOutputs = {};
   if (pipeline.aggregate && issues.count() === 0) {
-    const views: ArmView<unknown>[] = arms.map((a) => ({
-      id: a.assignment.id,
-      group: a.assignment.group,
-      replicate: a.assignment.replicate,
-      params: a.params,
-      outputs: a.outputs,
-    }));
     try {
-      aggregateOutputs = pipeline.aggregate(views, recordingBuilder(calls, null));
+      aggregateOutputs = recordAggregate(pipeline, arms, calls);
     } catch (e) {
       issues.add("aggregate", errorText(e), e instanceof InvalidCombination ? e.field : undefined);
     }
   }
   return { calls, arms, aggregateOutputs };
+};
+
+/**
+ * Records the pipeline's `aggregate` over `arms` into `calls` (throws what it throws). Halving
+ * calls it again at run time over the arms that reached the last rung.
+ */
+export const recordAggregate = (
+  pipeline: AnyPipelineDef,
+  arms: readonly BuiltArm[],
+  calls: StageCall[],
+): ArmOutputs => {
+  if (!pipeline.aggregate) return {};
+  const views: ArmView<unknown>[] = arms.map((a) => ({
+    id: a.assignment.id,
+    group: a.assignment.group,
+    replicate: a.assignment.replicate,
+    params: a.params,
+    outputs: a.outputs,
+  }));
+  return pipeline.aggregate(views, recordingBuilder(calls, null));
 };

@@ -26,6 +26,8 @@ import {
 } from "../paramSchema.ts";
 import type { Issues } from "./issues.ts";
 import { replicateIssues, takeReplicatesOverride } from "../replicates.ts";
+import { takeHalvingOverrides } from "../halving.ts";
+import { type ResolvedHalving, resolveHalving } from "./halvingOption.ts";
 
 /** The most arms a sweep may have unless `maxArms` (`--max-arms`) says otherwise. */
 export const MAX_ARMS = 100_000;
@@ -37,6 +39,8 @@ export interface ResolvedParams {
   readonly sweep: SweepSpec | undefined;
   /** Seeds per arm: `--replicates`/`-p replicates=n`, else the profile's, else the experiment's. */
   readonly replicateCount: number | undefined;
+  /** Successive halving with its budget param resolved (docs/halving.md); undefined: none. */
+  readonly halving: ResolvedHalving | undefined;
 }
 
 interface ParsedOverride {
@@ -65,7 +69,9 @@ export const resolveParams = (
   const replicates = takeReplicatesOverride(options.overrides ?? []);
   if (replicates.error) issues.add("command line", replicates.error, "replicates");
   const replicateCount = replicates.count ?? profile?.replicates ?? exp.replicates;
-  const parsed = parseOverrides(pipeline, replicates.rest, issues);
+  const halvingOverrides = takeHalvingOverrides(replicates.rest);
+  for (const e of halvingOverrides.errors) issues.add("command line", e, "halving");
+  const parsed = parseOverrides(pipeline, halvingOverrides.rest, issues);
   const overrides = parsed.map((p) => p.override);
   let base = deepMerge(
     (exp.params ?? {}) as Record<string, unknown>,
@@ -76,14 +82,17 @@ export const resolveParams = (
   }
   const declared = profile?.sweep ?? exp.sweep;
   checkOverridesInsideAxes(pipeline, declared, parsed, issues);
-  const sweep = resolveSweep(declared, overrides);
+  const resolved = resolveSweep(declared, overrides);
+  const halving = resolveHalving(pipeline, declared?.halving, halvingOverrides, resolved, issues);
+  const { halving: _declaredHalving, ...axes } = resolved ?? {};
+  const sweep = resolved === undefined ? undefined : axes;
   checkParamNames(pipeline, base, sweep, issues);
   for (
     const i of replicateIssues({ pipeline, count: replicateCount, params: base, sweep, overrides })
   ) {
     issues.add(i.where, i.message, i.field);
   }
-  return { profileName, base, sweep, replicateCount };
+  return { profileName, base, sweep, replicateCount, halving };
 };
 
 const parseOverrides = (

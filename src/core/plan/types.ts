@@ -3,6 +3,8 @@ import type * as Graph from "effect/Graph";
 import type { AnyStageDef } from "../stage.ts";
 import type { KeyComponents } from "../cacheKey.ts";
 import type { ExecutorData } from "../experiment.ts";
+import type { ResolvedHalving } from "./halvingOption.ts";
+import type { HalvingWork } from "./halvingPlan.ts";
 
 export interface PlanOptions {
   /** The experiment file, for messages and the manifest. */
@@ -67,4 +69,20 @@ export interface Plan {
   readonly nodes: ReadonlyMap<string, PlanNode>;
   readonly graph: Graph.DirectedGraph<PlanNode, string>;
   readonly engine: unknown;
+  /** Successive halving (docs/halving.md); null: every arm runs its whole budget. */
+  readonly halving: HalvingPlan | null;
+}
+
+export interface HalvingPlan {
+  readonly spec: ResolvedHalving;
+  /** The arms that take part, by sweep arm (its replicate seeds together), in sweep order. */
+  readonly groups: ReadonlyMap<string, readonly string[]>;
+  /** Arm id -> its outputs (name -> key) at each rung. */
+  readonly rungOutputs: ReadonlyMap<string, readonly Readonly<Record<string, string>>[]>;
+  readonly work: HalvingWork;
+  /**
+   * The plan as it ends: each arm's outputs those of its last rung (arm id -> rung index), the
+   * cross-arm stages recorded anew over the arms that reached the last rung.
+   */
+  readonly finish: (lastRung: ReadonlyMap<string, number>) => Plan;
 }
