@@ -7,6 +7,11 @@
  *
  *   deno task diffrun run experiments/adapters.ts --profile concept
  *
+ * The quick grid with successive halving (docs/halving.md): every arm tuned 25 steps, the best
+ * third goes on to 50, the best third of those to 100:
+ *
+ *   deno task diffrun run experiments/adapters.ts --profile quick-halving
+ *
  * Every profile sweeps the full input × output grid and asks to skip the invalid pairs
  * (`invalidPairs: "skip"`); adding a value to any axis runs only the new arms, e.g.
  *   … --profile quick -p 'scale=[1,4,2]'
@@ -51,6 +56,14 @@ const quickParams = {
   samples: 128,
   samplerSteps: 20,
 };
+
+/** Halving over the tuning steps: arms ranked by target MSE at 25, 50 and 100 steps. */
+const halving = {
+  metric: "eval.targetMse",
+  mode: "min",
+  rungs: [25, 50, 100],
+  keep: 1 / 3,
+} as const;
 
 /** The quick profile's settings that target (b) shares (it learns from `shots`, not tuneImages). */
 const { tuneImages: _tuneImages, ...conceptShared } = quickParams;
@@ -105,6 +118,52 @@ export default defineExperiment({
       sweep: {
         grid: { input: everyInput, output: everyOutput, activation: ["silu"], scale: [1] },
         include: variations,
+      },
+    },
+    /**
+     * The quick grid with successive halving (docs/halving.md): 44 arms tuned 25 steps, the best
+     * third (15) to 50, the best third of those (5) to 100, in cached segments of 25 steps; the
+     * report covers the 5 survivors, halving.json and the rung chart every arm.
+     * `--extend <arm>` continues a stopped arm; `-p halving=off` tunes every arm to 100 steps.
+     */
+    "quick-halving": {
+      replicates: 3,
+      params: { ...quickParams, tuneSegmentSteps: 25 },
+      sweep: {
+        grid: { input: everyInput, output: everyOutput, activation: ["silu"], scale: [1] },
+        include: variations,
+        halving,
+      },
+    },
+    /** The smoke grid with halving at 1 → 2 → 4 tuning steps (the test suite runs it). */
+    "smoke-halving": {
+      params: {
+        data: { source: "shapes", n: 120, size: 8, channels: 1 },
+        model: {
+          kind: "unet",
+          widths: [8, 16],
+          resBlocksPerLevel: 1,
+          attentionLevels: [],
+          middle: "transformer",
+          headDim: 8,
+          contextDim: 8,
+          zeroInit: false,
+        },
+        pretrainSteps: 4,
+        pretrainBatch: 8,
+        tuneImages: 40,
+        evalImages: 24,
+        tuneSegmentSteps: 1,
+        tuneBatch: 8,
+        triples: 16,
+        classifierSteps: 3,
+        top: 2,
+        samples: 8,
+        samplerSteps: 2,
+      },
+      sweep: {
+        grid: { input: ["CA_out", "Res_out", "SA_in"], output: ["FFN_in", "Res_out"], scale: [1] },
+        halving: { ...halving, rungs: [1, 2, 4], keep: 1 / 2 },
       },
     },
     /**

@@ -281,4 +281,6 @@ export const adaptersPipeline = definePipeline({
   engineIdentity,
   // `replicates: n` runs every arm with trainSeed = 0..n−1 (docs/replicates.md)
   replicateSeed: "trainSeed",
+  // successive halving's rungs set the tuning steps (docs/halving.md)
+  budget: "tuneSteps",
 });

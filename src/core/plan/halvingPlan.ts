@@ -47,7 +47,8 @@ export interface HalvingWork {
 /**
  * The work bounds: rung 0 needs every arm's first metric; each later rung adds, for the arms
  * still alive, the stages their next metric needs beyond their last (the largest such additions
- * are assumed, so the count is an upper bound); the end adds the cross-arm stages.
+ * are assumed, so the count is an upper bound); the end adds the cross-arm stages and what they
+ * need beyond the metrics.
  */
 export const halvingWork = (
   halving: ResolvedHalving,
@@ -56,7 +57,7 @@ export const halvingWork = (
   rungOutputs: ReadonlyMap<string, readonly Readonly<Record<string, string>>[]>,
   seeds: number,
   /** What a run without halving materialises: every arm's last-rung outputs, the cross-arm stages. */
-  withoutHalving: Iterable<string>,
+  withoutHalving: readonly string[],
 ): HalvingWork => {
   const n = groups.size;
   const work = budgetWork(n, halving);
@@ -72,7 +73,11 @@ export const halvingWork = (
     }).sort((a, b) => b - a);
     stages += added.slice(0, work.counts[r]).reduce((a, b) => a + b, 0);
   }
-  const crossArm = [...nodes.values()].filter((node) => node.aggregate).length;
+  // the end: the cross-arm stages and what they and the survivors' other outputs need beyond
+  // the metrics (baselines, shared models), counted over every arm
+  const top = halving.rungs.length - 1;
+  const metrics = closure(nodes, groupIds.flatMap((g) => metricKeys(g, top)));
+  const crossArm = [...closure(nodes, withoutHalving)].filter((k) => !metrics.has(k)).length;
   return {
     armsPerRung: work.counts,
     budgetWithHalving: work.withHalving * seeds,
