@@ -14,6 +14,7 @@ import { type LiveState, page } from "./page.ts";
 import { readRun, type RunData } from "./runData.ts";
 import { aggregateSeeds, seedAggregateTable } from "./seedAggregate.ts";
 import { summaryRows } from "./compareReport.ts";
+import { halvingSection, readHalving } from "./halvingSection.ts";
 import type { RunReportWriter } from "../core/runDir.ts";
 import * as fsys from "../platform/fs.ts";
 
@@ -52,6 +53,7 @@ export const renderRunReport = async (
   const m = run.manifest;
   const seeds = aggregateSeeds(m.arms, summaryRows(run.summary));
   const profile = m.command.profile ? `, profile ${m.command.profile}` : "";
+  const halving = await readHalving(run.dir);
   return page({
     title: `${m.experiment.name} ${m.runId}`,
     heading: `${m.experiment.name}${profile}`,
@@ -69,6 +71,11 @@ export const renderRunReport = async (
           run.summary.replace(/^# .*\n/, "").split("\n## Stages")[0]!,
         ),
       },
+      ...(halving === null ? [] : [{
+        id: "halving",
+        title: "Successive halving",
+        html: halvingSection(halving),
+      }]),
       ...(seeds === null ? [] : [{
         id: "seeds",
         title: "Across seeds",

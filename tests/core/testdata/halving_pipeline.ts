@@ -2,7 +2,8 @@
  * A toy pipeline for the successive-halving tests: "training" in cached segments whose metric
  * follows a known curve per arm, so the right decision at every rung is known in advance.
  *
- *   loss(arm, step) = floor + scale / step      (null, as a diverged run records it, for "diverges")
+ *   loss(arm, step) = floor + scale / step + seed / 100   (null, as a diverged run records it,
+ *                                                          for "diverges")
  *
  * Every execution appends `<stage> <arm> <to>` to $DIFFRUN_TEST_COUNTER (when set), so tests
  * count exactly which segments and evaluations ran.
@@ -19,7 +20,33 @@ const countRun = (what: string) =>
     if (path) Deno.writeTextFileSync(path, `${what}\n`, { append: true });
   });
 
-const Curve = v.strictObject({ name: v.string(), floor: v.number(), scale: v.number() });
+/**
+ * The arms' curves: losses at steps 2, 4, 8 (seed 0).
+ *
+ *   arm      floor scale  loss@2  loss@4  loss@8
+ *   fast       1     2     2       1.5     1.25
+ *   steady   0.5     4     2.5     1.5     1       (ties fast at 4: the sweep order decides)
+ *   late       0    16     8       4       2
+ *   flat       3     0     3       3       3
+ *   diverges   -     -     null    null    null    (ranks last)
+ *   good     0.8     1     1.3     1.05    0.925
+ */
+export const CURVES = {
+  fast: { floor: 1, scale: 2 },
+  steady: { floor: 0.5, scale: 4 },
+  late: { floor: 0, scale: 16 },
+  flat: { floor: 3, scale: 0 },
+  diverges: { floor: 0, scale: 1 },
+  good: { floor: 0.8, scale: 1 },
+};
+const ARMS = Object.keys(CURVES) as (keyof typeof CURVES)[];
+
+const Curve = v.strictObject({
+  name: v.string(),
+  floor: v.number(),
+  scale: v.number(),
+  seed: v.number(),
+});
 const Model = v.strictObject({ step: v.number() });
 
 /** One segment: from `from` to `to` steps, continuing `start` (absent for the first). */
@@ -50,8 +77,8 @@ export const evalStage = defineStage({
   run: (_ctx, p, inputs: { model: v.InferOutput<typeof Model> }) =>
     Effect.gen(function* () {
       yield* countRun(`evaluate ${p.curve.name} ${inputs.model.step}`);
-      const { floor, scale, name } = p.curve;
-      const loss = name === "diverges" ? null : floor + scale / inputs.model.step;
+      const { floor, scale, name, seed } = p.curve;
+      const loss = name === "diverges" ? null : floor + scale / inputs.model.step + seed / 100;
       return { loss, step: inputs.model.step };
     }),
 });
@@ -75,26 +102,27 @@ export const halvingPipeline = definePipeline({
   name: "halving-toy",
   module: import.meta.url,
   params: v.strictObject({
-    curve: v.optional(Curve, { name: "default", floor: 1, scale: 10 }),
+    arm: v.optional(v.picklist(ARMS), "fast"),
     steps: v.optional(v.number(), 8),
     segment: v.optional(v.number(), 2),
     seed: v.optional(v.number(), 0),
   }),
   build: (p, b) => {
+    const curve = { name: p.arm, ...CURVES[p.arm], seed: p.seed };
     let model = b.stage(
       segmentStage,
-      { curve: p.curve, from: 0, to: Math.min(p.segment, p.steps) },
+      { curve, from: 0, to: Math.min(p.segment, p.steps) },
       {},
     );
     for (let from = p.segment; from < p.steps; from += p.segment) {
       const to = Math.min(from + p.segment, p.steps);
-      model = b.stage(segmentStage, { curve: p.curve, from, to }, { start: model }, {
+      model = b.stage(segmentStage, { curve, from, to }, { start: model }, {
         label: `step ${to}`,
       });
     }
     return {
       model,
-      eval: b.stage(evalStage, { curve: p.curve }, { model }, { label: `step ${p.steps}` }),
+      eval: b.stage(evalStage, { curve }, { model }, { label: `step ${p.steps}` }),
     };
   },
   aggregate: (arms, b) => ({
