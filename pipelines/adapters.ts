@@ -161,9 +161,10 @@ export const adaptersPipeline = definePipeline({
     /** The tuning segments of one method, then its evaluation after the last one. */
     const arm = (params: Omit<AdapterTuneParams, "steps" | "fromStep">, label?: string) => {
       const total = params.method === "frozen" ? 0 : p.tuneSteps; // nothing trains: one instance
-      // labels name the step once there are several segments
+      // labels name the step when tuning is segmented (halving's rungs share these stages)
+      const segmented = p.tuneSegmentSteps !== null && total > 0;
       const labelAt = (step: number) => {
-        const parts = [label, total > segment ? `step ${step}` : undefined].filter(Boolean);
+        const parts = [label, segmented ? `step ${step}` : undefined].filter(Boolean);
         return parts.length === 0 ? {} : { label: parts.join(",") };
       };
       let tuned = b.stage(
