@@ -60,10 +60,10 @@ const quickParams = {
 /** Halving over the tuning steps: arms ranked by target MSE at 25, 50 and 100 steps. */
 const halving = {
   metric: "eval.targetMse",
-  mode: "min",
+  mode: "min" as const,
   rungs: [25, 50, 100],
   keep: 1 / 3,
-} as const;
+};
 
 /** The quick profile's settings that target (b) shares (it learns from `shots`, not tuneImages). */
 const { tuneImages: _tuneImages, ...conceptShared } = quickParams;

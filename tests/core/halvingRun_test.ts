@@ -25,7 +25,6 @@ const ranNow = (env: TempEnv): string[] => {
   return lines.sort();
 };
 
-
 Deno.test("runHalving() keeps the best half at each rung and runs exactly the stages they need", async () => {
   await using env = await tempEnv();
   const outcome = await runToy(env, { file });
