@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join, resolve } from "node:path";
 import { planIssues, projectRoot, runToy, type TempEnv, tempEnv } from "./helpers.ts";
-import { listRunDirs, readManifest } from "../../src/core/runDir.ts";
+import { readManifest } from "../../src/core/runDir.ts";
 import { HalvingRecordSchema } from "../../src/core/halvingRecord.ts";
 import { planExperiment } from "../../src/core/plan.ts";
 import * as v from "valibot";
