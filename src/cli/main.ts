@@ -225,7 +225,11 @@ const rerunCommand = Command.make(
         })
       );
       const before = new Map(m.stages.map((s) => [s.label, s.key]));
-      const changed = [...plan.nodes.values()].filter((n) => before.get(n.label) !== n.key);
+      // with halving, the cross-arm stages are recorded at run time over the arms that reached
+      // the last rung: they are compared when the run gets there, not here
+      const changed = [...plan.nodes.values()].filter((n) =>
+        !(plan.halving !== null && n.aggregate) && before.get(n.label) !== n.key
+      );
       yield* out(
         changed.length === 0
           ? `rerun of ${m.runId}: every stage key matches the original run`
