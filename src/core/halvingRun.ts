@@ -9,6 +9,7 @@
  * same decisions from the cache and computes nothing, and a run killed between rungs resumes at
  * the rung where it stopped.
  */
+import * as Cause from "effect/Cause";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Option from "effect/Option";
@@ -77,7 +78,9 @@ export const runHalving = Effect.fnUntraced(
       const exit = yield* phase(plan, live.flatMap(armsOf).map(metricKey).filter(isKey), options);
       for (const group of live) for (const arm of armsOf(group)) lastRung.set(arm, r);
       // fail-fast: a failure ends the run here; with keepGoing the failed arms rank last
-      if (Exit.isFailure(exit) && !options.keepGoing) return { results, exit, plan };
+      if (Exit.isFailure(exit) && (!options.keepGoing || Cause.hasInterrupts(exit.cause))) {
+        return { results, exit, plan };
+      }
       const scores = [];
       for (const group of live) {
         const values = [];
