@@ -57,6 +57,38 @@ const quickParams = {
   samplerSteps: 20,
 };
 
+/** The smoke profiles' settings: seconds, on procedural shapes (no dataset needed). */
+const smokeParams = {
+  data: { source: "shapes", n: 120, size: 8, channels: 1 },
+  model: {
+    kind: "unet",
+    widths: [8, 16],
+    resBlocksPerLevel: 1,
+    attentionLevels: [],
+    middle: "transformer",
+    headDim: 8,
+    contextDim: 8,
+    zeroInit: false,
+  },
+  pretrainSteps: 4,
+  pretrainBatch: 8,
+  tuneImages: 40,
+  evalImages: 24,
+  tuneSteps: 2,
+  tuneBatch: 8,
+  triples: 16,
+  classifierSteps: 3,
+  top: 2,
+  samples: 8,
+  samplerSteps: 2,
+};
+const { tuneImages: _smokeTuneImages, ...smokeConceptShared } = smokeParams;
+const smokeGrid = {
+  input: ["CA_out", "Res_out", "SA_in"],
+  output: ["FFN_in", "Res_out"],
+  scale: [1],
+};
+
 /** Halving over the tuning steps: arms ranked by target MSE at 25, 50 and 100 steps. */
 const halving = {
   metric: "eval.targetMse",
@@ -78,33 +110,8 @@ export default defineExperiment({
   profiles: {
     /** Seconds, on procedural shapes (no dataset needed): what the test suite runs. */
     smoke: {
-      params: {
-        data: { source: "shapes", n: 120, size: 8, channels: 1 },
-        model: {
-          kind: "unet",
-          widths: [8, 16],
-          resBlocksPerLevel: 1,
-          attentionLevels: [],
-          middle: "transformer",
-          headDim: 8,
-          contextDim: 8,
-          zeroInit: false,
-        },
-        pretrainSteps: 4,
-        pretrainBatch: 8,
-        tuneImages: 40,
-        evalImages: 24,
-        tuneSteps: 2,
-        tuneBatch: 8,
-        triples: 16,
-        classifierSteps: 3,
-        top: 2,
-        samples: 8,
-        samplerSteps: 2,
-      },
-      sweep: {
-        grid: { input: ["CA_out", "Res_out", "SA_in"], output: ["FFN_in", "Res_out"], scale: [1] },
-      },
+      params: smokeParams,
+      sweep: { grid: smokeGrid },
     },
     /**
      * Sized for ≤ 25 minutes on 2 cores (docs/adapters.md): every valid pair (28) with SiLU
@@ -137,34 +144,8 @@ export default defineExperiment({
     },
     /** The smoke grid with halving at 1 → 2 → 4 tuning steps (the test suite runs it). */
     "smoke-halving": {
-      params: {
-        data: { source: "shapes", n: 120, size: 8, channels: 1 },
-        model: {
-          kind: "unet",
-          widths: [8, 16],
-          resBlocksPerLevel: 1,
-          attentionLevels: [],
-          middle: "transformer",
-          headDim: 8,
-          contextDim: 8,
-          zeroInit: false,
-        },
-        pretrainSteps: 4,
-        pretrainBatch: 8,
-        tuneImages: 40,
-        evalImages: 24,
-        tuneSegmentSteps: 1,
-        tuneBatch: 8,
-        triples: 16,
-        classifierSteps: 3,
-        top: 2,
-        samples: 8,
-        samplerSteps: 2,
-      },
-      sweep: {
-        grid: { input: ["CA_out", "Res_out", "SA_in"], output: ["FFN_in", "Res_out"], scale: [1] },
-        halving: { ...halving, rungs: [1, 2, 4], keep: 1 / 2 },
-      },
+      params: { ...smokeParams, tuneSegmentSteps: 1 },
+      sweep: { grid: smokeGrid, halving: { ...halving, rungs: [1, 2, 4], keep: 1 / 2 } },
     },
     /**
      * The quick profile's base and target domain with one adapter arm and everything else at its
@@ -184,33 +165,7 @@ export default defineExperiment({
     },
     /** Target (b) in seconds on procedural shapes (the test suite runs it). */
     "concept-smoke": {
-      params: {
-        data: { source: "shapes", n: 120, size: 8, channels: 1 },
-        model: {
-          kind: "unet",
-          widths: [8, 16],
-          resBlocksPerLevel: 1,
-          attentionLevels: [],
-          middle: "transformer",
-          headDim: 8,
-          contextDim: 8,
-          zeroInit: false,
-        },
-        task: "concept",
-        concept: 2,
-        shots: 4,
-        priorImages: 16,
-        pretrainSteps: 4,
-        pretrainBatch: 8,
-        evalImages: 24,
-        tuneSteps: 2,
-        tuneBatch: 8,
-        triples: 16,
-        classifierSteps: 3,
-        top: 2,
-        samples: 8,
-        samplerSteps: 2,
-      },
+      params: { ...smokeConceptShared, task: "concept", concept: 2, shots: 4, priorImages: 16 },
       sweep: { grid: { input: ["CA_c", "CA_out", "SA_in"], output: ["CA_c", "FFN_in"] } },
     },
     /**
