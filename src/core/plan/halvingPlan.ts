@@ -11,7 +11,7 @@ import { budgetWork } from "../halving.ts";
 import { PlanError } from "../errors.ts";
 import type { AnyPipelineDef, StageCall } from "../pipeline.ts";
 import type { ResolvedHalving } from "./halvingOption.ts";
-import type { HalvingPlan, Plan, PlanNode } from "./types.ts";
+import type { HalvingPlan, HalvingWork, Plan, PlanNode } from "./types.ts";
 import { type BuiltArm, recordAggregate } from "./arms.ts";
 import { makeInstances, outputKeys } from "./instances.ts";
 import { labelInstances, stageGraph } from "./labels.ts";
@@ -32,17 +32,6 @@ export const closure = (
   }
   return seen;
 };
-
-export interface HalvingWork {
-  /** Arms (replicate seeds counted once) alive at each rung. */
-  readonly armsPerRung: readonly number[];
-  /** Budget units summed over arms and seeds: with halving, and with every arm to the end. */
-  readonly budgetWithHalving: number;
-  readonly budgetWithout: number;
-  /** Stage instances that run at most with halving (an upper bound), and without it. */
-  readonly stagesAtMost: number;
-  readonly stagesWithout: number;
-}
 
 /**
  * The work bounds: rung 0 needs every arm's first metric; each later rung adds, for the arms

@@ -4,7 +4,6 @@ import type { AnyStageDef } from "../stage.ts";
 import type { KeyComponents } from "../cacheKey.ts";
 import type { ExecutorData } from "../experiment.ts";
 import type { ResolvedHalving } from "./halvingOption.ts";
-import type { HalvingWork } from "./halvingPlan.ts";
 
 export interface PlanOptions {
   /** The experiment file, for messages and the manifest. */
@@ -85,4 +84,15 @@ export interface HalvingPlan {
    * cross-arm stages recorded anew over the arms that reached the last rung.
    */
   readonly finish: (lastRung: ReadonlyMap<string, number>) => Plan;
+}
+
+export interface HalvingWork {
+  /** Arms (replicate seeds counted once) alive at each rung. */
+  readonly armsPerRung: readonly number[];
+  /** Budget units summed over arms and seeds: with halving, and with every arm to the end. */
+  readonly budgetWithHalving: number;
+  readonly budgetWithout: number;
+  /** Stage instances that run at most with halving (an upper bound), and without it. */
+  readonly stagesAtMost: number;
+  readonly stagesWithout: number;
 }
