@@ -28,7 +28,6 @@
  */
 import { tf } from "../src/tensor/tf.ts";
 import { selectBackend } from "../src/engine/backend.ts";
-import { readScalar } from "../src/tensor/read.ts";
 import { startKernelProfile } from "../src/engine/kernelProfiler.ts";
 import { createLeakGuard } from "../src/engine/leakGuard.ts";
 import { kernelCounts } from "../src/engine/ort/kernels/util.ts";
@@ -36,6 +35,7 @@ import { ortStats, profileGraphs, sessionCount } from "../src/engine/ort/session
 import { pooledMegabytes, setPoolCap } from "../src/engine/ort/bufferPool.ts";
 import { type MemorySnapshot, memorySnapshot, trimMalloc } from "../src/engine/memoryStats.ts";
 import { BENCH_UNET, createUNet } from "./unet.ts";
+import { trainer } from "./engine_trainer.ts";
 import { MICRO_CASES, runMicro } from "./engine_micro.ts";
 import {
   benchUNetSampling,
@@ -143,58 +143,6 @@ async function runTorch(opts: Options): Promise<TorchResult> {
   } catch (e) {
     return { error: `could not run /usr/bin/python3: ${(e as Error).message}` };
   }
-}
-
-// ---- training on ort ----
-const T = 1000;
-
-/** The bench's training step (DDPM ε-prediction, MSE, Adam 2e-4); exported for profiling scripts. */
-export function trainer(batch: number) {
-  const net = createUNet(BENCH_UNET, 1);
-  const vars = [...net.params.values()];
-  const opt = tf.train.adam(2e-4);
-  // a fixed batch of smooth images: speed does not depend on the data
-  const x0 = tf.tidy(() =>
-    tf.image.resizeBilinear(tf.randomUniform([batch, 8, 8, 1], -1, 1, "float32", 7), [32, 32])
-  ) as tf.Tensor4D;
-  const betas = tf.linspace(1e-4, 0.02, T);
-  const alphaBar = tf.tidy(() => tf.exp(tf.cumsum(tf.log(tf.sub(1, betas)))));
-  let seed = 100;
-  const minimize = (): tf.Scalar => {
-    const cost = opt.minimize(
-      () => {
-        const t = tf.randomUniform([batch], 0, T, "int32", seed++);
-        const noise = tf.randomNormal(x0.shape, 0, 1, "float32", seed++);
-        const ab = tf.gather(alphaBar, t).reshape([batch, 1, 1, 1]);
-        const xt = x0.mul(tf.sqrt(ab)).add(noise.mul(tf.sqrt(tf.sub(1, ab)))) as tf.Tensor4D;
-        const pred = net.apply(xt, t.toFloat() as tf.Tensor1D);
-        return pred.sub(noise).square().mean() as tf.Scalar;
-      },
-      true,
-      vars,
-    );
-    return cost!;
-  };
-  const step = (): number => {
-    const cost = minimize();
-    const loss = cost.dataSync()[0]!; // ort/cpu: the values are already in memory
-    cost.dispose();
-    return loss;
-  };
-  /** The same step, read without blocking: what a GPU backend needs (src/tensor/read.ts). */
-  const stepAsync = async (): Promise<number> => {
-    const cost = minimize();
-    try {
-      return await readScalar(cost);
-    } finally {
-      cost.dispose();
-    }
-  };
-  const dispose = () => {
-    tf.dispose([x0, betas, alphaBar, ...vars]);
-    opt.dispose();
-  };
-  return { net, step, stepAsync, dispose };
 }
 
 /**

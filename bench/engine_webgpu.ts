@@ -9,7 +9,7 @@
  */
 import { tf } from "../src/tensor/tf.ts";
 import { selectBackend } from "../src/engine/backend.ts";
-import { trainer } from "./engine.ts";
+import { trainer } from "./engine_trainer.ts";
 
 const value = (args: readonly string[], flag: string, fallback: number): number => {
   const i = args.indexOf(`--${flag}`);

@@ -59,13 +59,13 @@ const quickParams = {
 
 /** The smoke profiles' settings: seconds, on procedural shapes (no dataset needed). */
 const smokeParams = {
-  data: { source: "shapes", n: 120, size: 8, channels: 1 },
+  data: { source: "shapes", n: 120, size: 8, channels: 1 } as const,
   model: {
-    kind: "unet",
+    kind: "unet" as const,
     widths: [8, 16],
     resBlocksPerLevel: 1,
-    attentionLevels: [],
-    middle: "transformer",
+    attentionLevels: [] as number[],
+    middle: "transformer" as const,
     headDim: 8,
     contextDim: 8,
     zeroInit: false,

@@ -16,7 +16,12 @@ import { tf } from "../../../tensor/tf.ts";
 import { type ConstSpec, ints, type NodeSpec } from "../onnxGraph.ts";
 import { runGraph } from "../sessionCache.ts";
 import { activationNodes } from "./activation.ts";
-import { filterGradGraph, flatFilterGrad, flatFilterGradOk } from "./convFilterGrad.ts";
+import {
+  type ConvInfo,
+  filterGradGraph,
+  flatFilterGrad,
+  flatFilterGradOk,
+} from "./convFilterGrad.ts";
 import { nchwcBlockSize, nchwcConvNodes, nchwcInputOk, reorderFilterNodes } from "./nchwc.ts";
 import {
   type Args,
@@ -29,8 +34,6 @@ import {
   type TensorInfo,
   withFallback,
 } from "./util.ts";
-
-export type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
 interface ConvAttrs {
   strides: number | [number, number];

@@ -17,7 +17,10 @@
 import { type ConstSpec, type GraphSpec, ints, type NodeSpec } from "../onnxGraph.ts";
 import { type Feed, runGraph } from "../sessionCache.ts";
 import { releaseBuffer, takeF32 } from "../bufferPool.ts";
-import type { ConvInfo } from "./conv.ts";
+import type { tf } from "../../../tensor/tf.ts";
+
+/** A convolution's shapes, strides and padding as tfjs computes them. */
+export type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
 function parts(m: number, large: boolean): number {
   return large ? [16, 8, 4, 2, 1].find((q) => m % q === 0)! : 1;
