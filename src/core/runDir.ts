@@ -19,6 +19,7 @@ import { InvalidFile } from "./errors.ts";
 import { formatValue } from "./sweep.ts";
 import { killPoint } from "../store/killPoint.ts";
 import { holdRunLock } from "./runLiveness.ts";
+import { makeRunLogs } from "./runLogs.ts";
 import * as fsys from "../platform/fs.ts";
 import { osArch, runtimeVersions } from "../platform/runtime.ts";
 import { runCommand } from "../platform/spawn.ts";
@@ -143,8 +144,8 @@ export const createRunDir = async (init: RunDirInit) => {
   const g = await gitInfo(init.projectRoot);
   if (g.diff) await fsys.writeTextFile(join(dir, "git.diff"), g.diff);
   const results = new Map<string, NodeResult>();
-  const metricsFile = await fsys.openAppend(join(dir, "metrics.jsonl"));
-  const encoder = new TextEncoder();
+  const appends = makeRunLogs(dir);
+  fsys.writeTextFileSync(join(dir, "metrics.jsonl"), "");
 
   const manifest = (status: RunStatus, finishedAt: string | null) => ({
     manifestVersion: MANIFEST_VERSION,
@@ -201,21 +202,19 @@ export const createRunDir = async (init: RunDirInit) => {
   await writeManifest("running", null);
 
   const appendLog = (label: string, line: string) =>
-    fsys.writeTextFile(join(dir, "logs", `${sanitiseLabel(label)}.log`), line + "\n", {
-      append: true,
-    });
+    appends.add(`logs/${sanitiseLabel(label)}.log`, line);
 
-  /** Consumes one scheduler event (called from the RunEvents layer). */
-  const onEvent = async (e: RunEvent) => {
+  /** Consumes one scheduler event (called from the RunEvents layer); writes in batches. */
+  const onEvent = (e: RunEvent) => {
     switch (e.type) {
       case "started":
-        await appendLog(
+        appendLog(
           e.node.label,
           `${new Date().toISOString()} started ${e.node.def.name} key=${e.node.key}`,
         );
         break;
       case "info":
-        await appendLog(e.node.label, `${new Date().toISOString()} ${e.message}`);
+        appendLog(e.node.label, `${new Date().toISOString()} ${e.message}`);
         break;
       case "metric": {
         const row = {
@@ -225,13 +224,13 @@ export const createRunDir = async (init: RunDirInit) => {
           cached: e.cached,
           ...e.record,
         };
-        await metricsFile.write(encoder.encode(JSON.stringify(row) + "\n"));
+        appends.add("metrics.jsonl", JSON.stringify(row));
         break;
       }
       case "finished": {
         results.set(e.node.key, e.result);
         const r = e.result;
-        await appendLog(
+        appendLog(
           e.node.label,
           `${new Date().toISOString()} ${r.status}${
             r.durationMs === null ? "" : ` in ${(r.durationMs / 1000).toFixed(2)} s`
@@ -265,7 +264,7 @@ export const createRunDir = async (init: RunDirInit) => {
     summaries: ReadonlyMap<string, Record<string, unknown>>,
     writeReport?: RunReportWriter,
   ) => {
-    await metricsFile.close();
+    appends.flush();
     for (const node of plan.nodes.values()) {
       const r = results.get(node.key);
       if (r?.status !== "ran" && r?.status !== "cached") continue;
@@ -280,12 +279,13 @@ export const createRunDir = async (init: RunDirInit) => {
     await liveness.release();
     // the report reads only what was just written; a failure to render it is logged, and never
     // turns a finished run into a failed one
-    await writeReport?.write(dir).catch((e) =>
+    await writeReport?.write(dir).catch((e) => {
       appendLog(
         writeReport.name,
         `could not write ${writeReport.name}: ${e instanceof Error ? e.message : e}`,
-      )
-    );
+      );
+      appends.flush();
+    });
   };
 
   return { dir, runId, onEvent, finish, results, setPlan, recordRung };
@@ -300,10 +300,17 @@ const COPY_LIMIT_BYTES = 4 * 1024 * 1024;
  * good as the entry. (Deno allows symbolic links only with unscoped file permissions.) Across
  * filesystems small files are copied and large ones get a `<name>.path` file naming the store
  * path. The runner's own `_diffrun/` folder is left out.
+ *
+ * The common path (a folder, a link per file) uses the synchronous calls: a run links every
+ * stage's artifact, and the asynchronous ones cost several times more per call.
  */
 const linkTree = async (from: string, to: string): Promise<void> => {
-  await fsys.mkdir(to, { recursive: true });
-  for await (const entry of fsys.readDir(from)) {
+  try {
+    fsys.mkdirSync(to); // its parent exists: `artifacts/`, or the folder made one level up
+  } catch (e) {
+    if (!fsys.isAlreadyExists(e)) throw e;
+  }
+  for (const entry of fsys.readDirSync(from)) {
     if (entry.name === "_diffrun") continue;
     const src = join(from, entry.name);
     const dst = join(to, entry.name);
@@ -311,14 +318,26 @@ const linkTree = async (from: string, to: string): Promise<void> => {
       await linkTree(src, dst);
       continue;
     }
-    await fsys.remove(dst).catch(() => undefined);
     try {
-      await fsys.link(src, dst);
-    } catch {
+      fsys.linkSync(src, dst);
+    } catch (e) {
+      if (fsys.isAlreadyExists(e)) {
+        fsys.removeSync(dst);
+        if (tryLink(src, dst)) continue;
+      }
       const size = (await fsys.stat(src)).size;
       if (size <= COPY_LIMIT_BYTES) await fsys.copyFile(src, dst);
       else await fsys.writeTextFile(`${dst}.path`, src + "\n");
     }
+  }
+};
+
+const tryLink = (src: string, dst: string): boolean => {
+  try {
+    fsys.linkSync(src, dst);
+    return true;
+  } catch {
+    return false;
   }
 };
 

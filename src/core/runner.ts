@@ -143,7 +143,7 @@ export const runPlanned = Effect.fnUntraced(
     );
     if (plan.halving !== null) req.write(describeHalving(plan.halving).join("\n") + "\n");
     const events = RunEvents.fanOut([
-      (e) => Effect.promise(() => runDir.onEvent(e)),
+      (e) => Effect.sync(() => runDir.onEvent(e)),
       (e) => Effect.sync(() => progress.onEvent(e)),
     ]);
 
@@ -156,8 +156,9 @@ export const runPlanned = Effect.fnUntraced(
         for (const arm of plan.arms) {
           const key = arm.outputs.summary;
           if (key === undefined) continue;
-          const meta = yield* store.lookup(key);
-          if (Option.isNone(meta)) continue;
+          // checked by its lookup in this run (ran or cached): not looked up a second time
+          const status = runDir.results.get(key)?.status;
+          if (status !== "ran" && status !== "cached") continue;
           const node = plan.nodes.get(key)!;
           const value = yield* Effect.tryPromise(() => node.def.output.read(store.artifactDir(key)))
             .pipe(Effect.option);
@@ -175,7 +176,7 @@ export const runPlanned = Effect.fnUntraced(
         const shown = rel === "" || rel.startsWith("..") ? runDir.dir : rel;
         req.write(`${status === "succeeded" ? "Done" : `Run ${status}`}. Results: ${shown}\n`);
         req.write(`  summary:  ${shown}/summary.md\n  manifest: ${shown}/manifest.json\n`);
-        const images = yield* Effect.promise(() => pictures(join(runDir.dir, "artifacts")));
+        const images = pictures(join(runDir.dir, "artifacts"));
         for (const image of images.slice(0, 8)) {
           req.write(`  image:    ${shown}/artifacts/${image}\n`);
         }
@@ -227,19 +228,22 @@ export const runPlanned = Effect.fnUntraced(
 );
 
 /** PNG files (plots, sample grids) of a run's artifacts, as paths relative to `artifacts/`. */
-const pictures = async (dir: string): Promise<string[]> => {
+const pictures = (dir: string): string[] => {
   const found: string[] = [];
-  const walk = async (rel: string) => {
-    const entries = await Array.fromAsync(fsys.readDir(join(dir, rel))).catch(() =>
-      [] as fsys.DirEntry[]
-    );
+  const walk = (rel: string) => {
+    let entries: fsys.DirEntry[] = [];
+    try {
+      entries = fsys.readDirSync(join(dir, rel)); // one folder per stage: the sync call is cheaper
+    } catch {
+      // gone: no pictures there
+    }
     for (const e of entries) {
       const child = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory) await walk(child);
+      if (e.isDirectory) walk(child);
       else if (e.name.endsWith(".png")) found.push(child);
     }
   };
-  await walk("");
+  walk("");
   // cross-arm reports first: they are what a reader opens first
   const rank = (path: string) => (/report|aggregate/.test(path.split("/")[0]!) ? 0 : 1);
   return found.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));

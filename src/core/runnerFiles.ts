@@ -28,17 +28,34 @@ export const writeRunnerFiles = async (dir: string, own: {
   for (const [name, text] of files) await fsys.writeTextFile(join(dir, RUNNER_DIR, name), text);
 };
 
+/** The entry's file list (its checked metadata): a runner file it lacks is not looked for. */
+type EntryFiles = readonly { readonly path: string }[];
+
+/** Whether the entry holds `_diffrun/<name>`; a miss costs nothing, a read costs a file open. */
+const holds = (files: EntryFiles, name: string) =>
+  files.some((f) => f.path === `${RUNNER_DIR}/${name}`);
+
 /** What the stage recorded with `ctx.annotate`, kept with its entry. */
-export const storedAnnotations = (s: SchedulerState, node: PlanNode) =>
-  Effect.promise((): Promise<Record<string, unknown>> =>
-    fsys.readTextFile(join(s.store.artifactDir(node.key), RUNNER_DIR, "annotations.json")).then(
-      JSON.parse,
-    ).catch(() => ({}))
-  );
+export const storedAnnotations = (
+  s: SchedulerState,
+  node: PlanNode,
+  files: EntryFiles,
+): Effect.Effect<Record<string, unknown>> =>
+  holds(files, "annotations.json")
+    ? Effect.promise(() =>
+      fsys.readTextFile(join(s.store.artifactDir(node.key), RUNNER_DIR, "annotations.json"))
+        .then(JSON.parse).catch(() => ({}))
+    )
+    : Effect.succeed({});
 
 /** Cached stages still contribute their metrics to the run's metrics.jsonl. */
-export const replayMetrics = (s: SchedulerState, node: PlanNode, cached: boolean) =>
-  Effect.gen(function* () {
+export const replayMetrics = (
+  s: SchedulerState,
+  node: PlanNode,
+  cached: boolean,
+  files: EntryFiles,
+) =>
+  !holds(files, "metrics.jsonl") ? Effect.void : Effect.gen(function* () {
     const text = yield* Effect.promise(() =>
       fsys.readTextFile(join(s.store.artifactDir(node.key), RUNNER_DIR, "metrics.jsonl")).catch(
         () => "",

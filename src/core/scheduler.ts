@@ -41,8 +41,8 @@ const materialise = (s: SchedulerState, node: PlanNode): Effect.Effect<void, Fai
     const hit = yield* s.store.lookup(node.key).pipe(Effect.mapError(asStageFailure(node)));
     if (Option.isSome(hit)) {
       const meta = hit.value;
-      yield* replayMetrics(s, node, true);
-      const annotations = yield* storedAnnotations(s, node);
+      yield* replayMetrics(s, node, true, meta.files);
+      const annotations = yield* storedAnnotations(s, node, meta.files);
       yield* record(s, node, {
         key: node.key,
         label: node.label,

@@ -18,28 +18,42 @@ import * as fsys from "../platform/fs.ts";
  * A small lexer, not a parser: it only needs to tell comments from literals.
  */
 export const stripComments = (src: string): string => {
-  let out = "";
+  // the output is kept in pieces (joined once at the end) plus its last characters, so that
+  // looking back never flattens a long string
+  const pieces: string[] = [];
+  let tail = ""; // the output's last 16 characters
   let i = 0;
   let pendingSpace = false;
   // Whether a `/` here would start a regex (after an operator or keyword) rather than divide.
+  // Only the output's tail matters: the longest keyword is 6 characters, and `\b` needs one more.
   const regexAllowed = () => {
-    const t = out.trimEnd();
+    const short = tail.trimEnd();
+    const t = short.length >= 8 || pieces.length === 0 || tail.length < 16
+      ? short
+      : pieces.join("").trimEnd();
     if (t === "") return true;
     const last = t[t.length - 1]!;
     if ("([{,;:=!&|?+-*%<>~^".includes(last)) return true;
     return /\b(return|typeof|case|do|else|in|of|new|delete|void|throw|yield|await)$/.test(t);
   };
+  const append = (s: string) => {
+    pieces.push(s);
+    tail = s.length >= 16 ? s.slice(-16) : (tail + s).slice(-16);
+  };
   const emit = (s: string) => {
-    if (pendingSpace && out !== "") {
-      const a = out[out.length - 1]!;
+    if (pendingSpace && tail !== "") {
+      const a = tail[tail.length - 1]!;
       const b = s[0]!;
       // keep a single space only where two word characters would otherwise merge
-      if (/[\w$]/.test(a) && /[\w$]/.test(b)) out += " ";
-      pendingSpace = false;
+      if (/[\w$]/.test(a) && /[\w$]/.test(b)) append(" ");
     }
     pendingSpace = false;
-    out += s;
+    append(s);
   };
+  // a run of characters that start nothing (no comment, literal or whitespace) is copied at once
+  const plain = /[^/\s"'`]+/y;
+  const space = /\s+/y;
+  const closing: Record<string, RegExp> = { '"': /["\\]/g, "'": /['\\]/g, "`": /[`\\]/g };
   while (i < src.length) {
     const c = src[i]!;
     const next = src[i + 1];
@@ -51,11 +65,25 @@ export const stripComments = (src: string): string => {
       i = end < 0 ? src.length : end + 2;
       pendingSpace = true;
     } else if (/\s/.test(c)) {
-      i++;
+      space.lastIndex = i;
+      space.test(src);
+      i = space.lastIndex;
       pendingSpace = true;
     } else if (c === '"' || c === "'" || c === "`") {
+      // the closing quote: the next one not escaped by a backslash
+      const stop = closing[c]!;
       let j = i + 1;
-      while (j < src.length && src[j] !== c) j += src[j] === "\\" ? 2 : 1;
+      for (;;) {
+        stop.lastIndex = j;
+        if (!stop.test(src)) {
+          j = src.length;
+          break;
+        }
+        j = stop.lastIndex - 1;
+        if (src[j] === c) break;
+        j += 2;
+        if (j >= src.length) break;
+      }
       emit(src.slice(i, j + 1));
       i = j + 1;
     } else if (c === "/" && regexAllowed()) {
@@ -71,12 +99,17 @@ export const stripComments = (src: string): string => {
       while (j < src.length && /[a-z]/.test(src[j]!)) j++;
       emit(src.slice(i, j));
       i = j;
-    } else {
+    } else if (c === "/") {
       emit(c);
       i++;
+    } else {
+      plain.lastIndex = i;
+      plain.test(src);
+      emit(src.slice(i, plain.lastIndex));
+      i = plain.lastIndex;
     }
   }
-  return out;
+  return pieces.join("");
 };
 
 const importPattern =

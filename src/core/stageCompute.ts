@@ -75,8 +75,8 @@ const computeElsewhere = (s: SchedulerState, node: PlanNode, executor: StageExec
         cause: "its job ended but the entry is not in the store",
       });
     }
-    yield* replayMetrics(s, node, false);
-    const annotations = yield* storedAnnotations(s, node);
+    yield* replayMetrics(s, node, false, meta.value.files);
+    const annotations = yield* storedAnnotations(s, node, meta.value.files);
     const t = meta.value.timings;
     yield* record(s, node, {
       key: node.key,

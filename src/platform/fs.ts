@@ -74,12 +74,16 @@ export const writeTextFile = (
   text: string,
   options: { readonly append?: boolean } = {},
 ): Promise<void> => options.append ? fsp.appendFile(path, text) : fsp.writeFile(path, text);
-/** Writes a file; with `createNew` it fails (already exists) instead of replacing one. */
+/**
+ * Writes a file; with `createNew` it fails (already exists) instead of replacing one, with
+ * `append` it adds to the end (creating the file when missing).
+ */
 export const writeTextFileSync = (
   path: string,
   text: string,
-  options: { readonly createNew?: boolean } = {},
-): void => fs.writeFileSync(path, text, { flag: options.createNew ? "wx" : "w" });
+  options: { readonly createNew?: boolean; readonly append?: boolean } = {},
+): void =>
+  fs.writeFileSync(path, text, { flag: options.createNew ? "wx" : options.append ? "a" : "w" });
 export const writeFile = (path: string, bytes: Uint8Array): Promise<void> =>
   fsp.writeFile(path, bytes);
 
@@ -88,6 +92,9 @@ export const mkdir = async (
   path: string,
   options: { readonly recursive?: boolean } = {},
 ): Promise<void> => void await fsp.mkdir(path, { recursive: options.recursive ?? false });
+
+export const mkdirSync = (path: string, options: { readonly recursive?: boolean } = {}): void =>
+  void fs.mkdirSync(path, { recursive: options.recursive ?? false });
 
 export const rename = (from: string, to: string): Promise<void> => fsp.rename(from, to);
 export const renameSync = (from: string, to: string): void => fs.renameSync(from, to);
@@ -127,6 +134,7 @@ export const realPath = (path: string): Promise<string> => fsp.realpath(path);
 export const readLink = (path: string): Promise<string> => fsp.readlink(path);
 export const copyFile = (from: string, to: string): Promise<void> => fsp.copyFile(from, to);
 export const link = (from: string, to: string): Promise<void> => fsp.link(from, to);
+export const linkSync = (from: string, to: string): void => fs.linkSync(from, to);
 
 /** Sets access and modification times (a Date, or seconds since the epoch). */
 export const utimeSync = (path: string, atime: Date | number, mtime: Date | number): void =>

@@ -109,10 +109,11 @@ export const parseMetrics = (text: string): { rows: MetricRow[]; bad: number } =
   return { rows, bad };
 };
 
-const walk = async (root: string, dir: string, out: string[]) => {
-  for await (const e of fsys.readDir(dir)) {
+/** Files under `dir`; synchronous calls, which cost several times less per folder (one a stage). */
+const walk = (root: string, dir: string, out: string[]) => {
+  for (const e of fsys.readDirSync(dir)) {
     const path = join(dir, e.name);
-    if (e.isDirectory) await walk(root, path, out);
+    if (e.isDirectory) walk(root, path, out);
     else if (e.isFile) out.push(relative(root, path).split("\\").join("/"));
   }
 };
@@ -128,9 +129,11 @@ export const readRun = async (dir: string): Promise<RunData> => {
   for (const s of stages) {
     const stageDir = sanitiseLabel(s.label);
     const files: string[] = [];
-    await walk(join(dir, "artifacts", stageDir), join(dir, "artifacts", stageDir), files).catch(
-      () => undefined,
-    );
+    try {
+      walk(join(dir, "artifacts", stageDir), join(dir, "artifacts", stageDir), files);
+    } catch {
+      // no artifacts folder for this stage (it did not finish)
+    }
     if (files.length === 0) continue;
     artifacts.set(
       s.label,

@@ -30,6 +30,7 @@ import {
   listDir,
   mkdirp,
   readText,
+  readTextSync,
   removeAtomically,
   removeTree,
   renameIfExists,
@@ -67,7 +68,7 @@ type MetaState =
 
 const readMeta = (L: Layout, key: string): Effect.Effect<MetaState, StoreIoError> =>
   Effect.gen(function* () {
-    const text = yield* readText(L.metaPath(key));
+    const text = yield* readTextSync(L.metaPath(key));
     if (Option.isNone(text)) {
       const dir = yield* stat(L.entryDir(key));
       return Option.isSome(dir)

@@ -20,6 +20,21 @@ Deno.test("stripComments() drops comments and whitespace but keeps literals", ()
   assert.equal(stripComments("const  x =\n\n  1;"), stripComments("const x = 1; // one"));
 });
 
+Deno.test("stripComments() keeps its exact output (cache keys depend on it): regex vs division, escapes", () => {
+  // the expected text is what the character-by-character lexer of earlier versions produced
+  const src =
+    'const longIdentifierName = value / 2 / 3; // halves\nfunction f(s) {\n  return /a\\/b[/]c/gi.test(s) && typeof s === \'str\\\'ing\';\n}\nconst t = `tpl ${x}   kept`;  /* block\n comment */ const   y = "q\\"uote";\nlet z = areturn /2/ 1;\nconst w = "unterminated            ';
+  assert.equal(
+    stripComments(src),
+    'const longIdentifierName=value/2/3;function f(s){return/a\\/b[/]c/gi.test(s)&&typeof s===\'str\\\'ing\';}const t=`tpl ${x}   kept`;const y="q\\"uote";let z=areturn/2/1;const w="unterminated            ',
+  );
+  // an unterminated regex keeps its newline and trailing blanks: the next `/` looks further back
+  assert.equal(
+    stripComments("return = /unterminated regex with spaces               \n/ 2 /x/"),
+    "return=/unterminated regex with spaces               \n/2/x/",
+  );
+});
+
 Deno.test("importedSpecifiers() finds static, type, re-export and dynamic imports", () => {
   const src =
     `import a from "./a.ts";\nimport type { B } from '../b.ts';\nexport { c } from "./c.ts";\nconst d = await import("./d.ts");\nimport "side-effect";\nimport * as v from "valibot";`;
