@@ -144,6 +144,13 @@ const CASES: OpCase[] = [
         3,
       ]),
   },
+  {
+    // tfjs's webgpu AddN binds every input: 8 or more exceed the device's storage-buffer limit
+    // and gave zeros (src/engine/webgpuFixes.ts); AdamW's gradient norm is such a sum
+    name: "addN of 20 squared sums (a global gradient norm)",
+    inputs: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`g${i}`, [3 + i, 2]])),
+    f: (x) => tf.addN(Object.values(x).map((g) => tf.sum(tf.square(g)))),
+  },
 ];
 
 for (const c of CASES) {
