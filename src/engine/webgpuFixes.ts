@@ -2,10 +2,11 @@
  * Fixes of tfjs-backend-webgpu 4.22.0 kernels, registered when the `webgpu` backend loads.
  *
  * AddN: the webgpu kernel binds every input as a storage buffer of one shader. A device allows
- * `limits.maxStorageBuffersPerShaderStage` of them (8 by default, the output included), so tfjs's
+ * `limits.maxStorageBuffersPerShaderStage` of them, the output included; tfjs's device has the
+ * WebGPU default, 8, whatever the adapter allows (llvmpipe: 32). So tfjs's
  * AddN of 8 or more tensors fails validation and returns a buffer of zeros or stale data without
  * an error (concat splits its inputs; AddN does not). AdamW's global gradient norm is an AddN over
- * every parameter: on webgpu it came out 0 or tiny, so gradients were never clipped. The fix sums
+ * every parameter: on webgpu it came out 0 or too small, so gradients went unclipped. The fix sums
  * at most `limit − 1` inputs per kernel call and then sums the partial sums the same way.
  */
 import { tf } from "../tensor/tf.ts";

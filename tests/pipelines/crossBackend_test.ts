@@ -38,15 +38,14 @@ if (!probe.found) {
  * The largest difference allowed between a webgpu and an ort number, per quantity (the last field
  * name of its key); every other quantity gets `default`. Relative = |a − b| / max(|a|, |b|).
  */
-export const CROSS_BACKEND_TOLERANCE: Record<string, { relative: number } | { absolute: number }> =
-  {
-    default: { relative: 1e-3 },
-    // adapter-samples stores sample pixels rounded to 3 decimals: two rounding steps
-    pixels: { absolute: 2e-3 },
-    // a 95 % interval's half-width over 2 seeds is t·|x₁ − x₂|/2: the difference of two close
-    // FD-clf values multiplies their relative difference (measured: by about 450)
-    halfWidth: { relative: 1e-2 },
-  };
+const CROSS_BACKEND_TOLERANCE: Record<string, { relative: number } | { absolute: number }> = {
+  default: { relative: 1e-3 },
+  // adapter-samples stores sample pixels rounded to 3 decimals: two rounding steps
+  pixels: { absolute: 2e-3 },
+  // a 95 % interval's half-width over 2 seeds is t·|x₁ − x₂|/2: the difference of two close
+  // FD-clf values multiplies their relative difference (measured: by about 450)
+  halfWidth: { relative: 1e-2 },
+};
 
 const within = (q: QuantityDifference) => {
   const tol = CROSS_BACKEND_TOLERANCE[q.quantity] ?? CROSS_BACKEND_TOLERANCE.default!;
