@@ -21,7 +21,7 @@ import { ORT_BACKEND_NAME, registerOrtBackend } from "./ort/ortBackend.ts";
 import { tuneMalloc } from "./ort/malloc.ts";
 import { configureOrt } from "./ort/sessionCache.ts";
 import { loadTensorflowBackend } from "./tensorflow.ts";
-import { loadWebgpuBackend, WEBGPU_PACKAGE_VERSION } from "./webgpu.ts";
+import { loadWebgpuBackend, WEBGPU_FIXES_VERSION, WEBGPU_PACKAGE_VERSION } from "./webgpu.ts";
 import type { AdapterReport } from "./webgpuAdapter.ts";
 import { AUTO_BACKEND, chooseBackend } from "./chooseBackend.ts";
 
@@ -121,7 +121,11 @@ export async function selectBackend(
       const adapter = await loadWebgpuBackend();
       current = {
         backend: "webgpu",
-        version: { ...base, "tfjs-backend-webgpu": WEBGPU_PACKAGE_VERSION },
+        version: {
+          ...base,
+          "tfjs-backend-webgpu": WEBGPU_PACKAGE_VERSION,
+          "diffrun-webgpu-fixes": WEBGPU_FIXES_VERSION,
+        },
         threads: 1,
         gpu: !adapter.isFallbackAdapter,
         adapter,

@@ -12,8 +12,11 @@
 import { tf } from "../tensor/tf.ts";
 import { WebgpuUnavailableError } from "./errors.ts";
 import { type AdapterReport, probeAdapter } from "./webgpuAdapter.ts";
+import { registerWebgpuFixes } from "./webgpuFixes.ts";
 
 export const WEBGPU_PACKAGE_VERSION = "4.22.0";
+/** Bumped when webgpuFixes.ts changes results: part of every webgpu cache key. */
+export const WEBGPU_FIXES_VERSION = "1";
 
 /** Finds an adapter, loads tfjs's WebGPU backend and makes it current; returns the adapter. */
 export async function loadWebgpuBackend(): Promise<AdapterReport> {
@@ -29,5 +32,6 @@ export async function loadWebgpuBackend(): Promise<AdapterReport> {
   if (!(await tf.setBackend("webgpu"))) {
     throw new WebgpuUnavailableError("tfjs's 'webgpu' backend failed to initialise on the adapter");
   }
+  registerWebgpuFixes();
   return probe.adapter;
 }

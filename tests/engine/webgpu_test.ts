@@ -5,7 +5,8 @@
  * message. Shapes are small: a software GPU runs them in seconds.
  *
  * Tolerances: relative error = max |a − b| / max |b| (helpers.ts). Ops 1e-4; whole-model
- * gradients 1e-3; one UNet training step (loss and updated weights) against ort 1e-3.
+ * gradients 1e-3; one UNet training step (loss and updated weights) against ort 1e-3. The smoke
+ * profiles on webgpu against ort: tests/pipelines/crossBackend_test.ts.
  */
 import assert from "node:assert/strict";
 import * as v from "valibot";
@@ -19,9 +20,6 @@ import { buildDenoiser, ModelSpecSchema } from "../../src/stages/models.ts";
 import { createClassifier } from "../../src/models/classifier.ts";
 import { makeAdamW } from "../../src/train/adamw.ts";
 import { randomArray, relError } from "./helpers.ts";
-import { cli, type TempEnv, tempEnv, text } from "../core/helpers.ts";
-import { readManifest } from "../../src/core/runDir.ts";
-import { join } from "node:path";
 
 const probe = await probeAdapter();
 const ignore = !probe.found;
@@ -143,6 +141,13 @@ const CASES: OpCase[] = [
         2,
         3,
       ]),
+  },
+  {
+    // tfjs's webgpu AddN binds every input: 8 or more exceed the device's storage-buffer limit
+    // and gave zeros (src/engine/webgpuFixes.ts); AdamW's gradient norm is such a sum
+    name: "addN of 20 squared sums (a global gradient norm)",
+    inputs: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`g${i}`, [3 + i, 2]])),
+    f: (x) => tf.addN(Object.values(x).map((g) => tf.sum(tf.square(g)))),
   },
 ];
 
@@ -320,77 +325,5 @@ Deno.test({
       }
     }, /GPU memory held by tfjs \(tf.memory\(\).numBytesAllocatedInGPU\) grew/);
     tf.dispose(kept);
-  },
-});
-
-/** The quickstart smoke run's summary metrics and per-stage statuses on one backend. */
-const smokeRun = async (backend: string, env: TempEnv) => {
-  const out = await cli([
-    "run",
-    "experiments/quickstart.ts",
-    "--profile",
-    "smoke",
-    "--backend",
-    backend,
-    "--store",
-    env.store,
-    "--results",
-    env.results,
-  ]).output();
-  assert.equal(out.code, 0, text(out.stderr) + text(out.stdout));
-  const runs = [...Deno.readDirSync(join(env.results, "quickstart"))].map((d) => d.name).sort();
-  const runDir = join(env.results, "quickstart", runs.at(-1)!);
-  const summary = JSON.parse(
-    await Deno.readTextFile(join(runDir, "artifacts", "summary", "value.json")),
-  ) as Record<string, number>;
-  const manifest = await readManifest(runDir);
-  return { summary, manifest, stdout: text(out.stdout), runDir };
-};
-
-/**
- * Tolerances of the smoke comparison. Diffusion training agrees closely (measured: final loss
- * 1.8e-6, x0-MSE 1.3e-4 relative). The evaluation rests on a 5-step classifier near chance
- * level: AdamW's first steps move every weight by ≈ lr·sign(g), so float rounding in tiny
- * gradients flips some updates (measured: classifier loss 1.7e-3 apart by step 5) and a few of
- * the 42 test images and 16 samples change class. Those metrics get wide, stated bounds.
- */
-const SMOKE_TOLERANCE = {
-  finalLoss: { relative: 1e-3 },
-  finalX0Mse: { relative: 1e-2 },
-  classifierAccuracy: { absolute: 0.15 },
-  coverage: { absolute: 0.34 },
-  classEntropy: { absolute: 0.6 },
-  fdClf: { relative: 0.35 },
-} as const;
-
-Deno.test({
-  name: "quickstart --profile smoke runs on webgpu, names the software adapter, and matches ort",
-  ignore,
-  fn: async () => {
-    const env = await tempEnv();
-    const gpu = await smokeRun("webgpu", env);
-    assert.match(gpu.stdout, /backend webgpu \(--backend asked for webgpu\)/);
-    const trained = gpu.manifest.stages.find((s) => s.stage === "train-diffusion") as unknown as {
-      annotations: { engine: { backend: string; adapter: { isFallbackAdapter: boolean } } };
-    };
-    assert.equal(trained.annotations.engine.backend, "webgpu");
-    if (trained.annotations.engine.adapter.isFallbackAdapter) {
-      assert.match(gpu.stdout, /Ran on a software GPU/);
-      assert.match(await Deno.readTextFile(join(gpu.runDir, "summary.md")), /software GPU/);
-    }
-    // same store: engine-sensitive stages of the ort run must not reuse webgpu results
-    const ort = await smokeRun("ort", env);
-    const status = (m: typeof ort.manifest, stage: string) =>
-      m.stages.find((s) => s.stage === stage)!.status;
-    for (const stage of ["classifier", "train-diffusion", "evaluate"]) {
-      assert.equal(status(ort.manifest, stage), "ran", `${stage} on ort reused a webgpu result`);
-    }
-    assert.equal(status(ort.manifest, "dataset"), "cached", "engine-free stages are shared");
-    for (const [name, tol] of Object.entries(SMOKE_TOLERANCE)) {
-      const a = gpu.summary[name]!, b = ort.summary[name]!;
-      const off = "relative" in tol ? Math.abs(a - b) / Math.abs(b) : Math.abs(a - b);
-      const bound = "relative" in tol ? tol.relative : tol.absolute;
-      assert.ok(off <= bound, `${name}: webgpu ${a} vs ort ${b} (${off} > ${bound})`);
-    }
   },
 });
