@@ -9,8 +9,9 @@
  */
 import { defineExperiment } from "../src/core/experiment.ts";
 import { minSnrPipeline } from "../pipelines/min-snr.ts";
+import { envGet } from "../src/platform/process.ts";
 
-const folder = Deno.env.get("DIFFRUN_FACES") ?? "data/faces";
+const folder = envGet("DIFFRUN_FACES") ?? "data/faces";
 
 export default defineExperiment({
   name: "min-snr-faces",

@@ -8,6 +8,7 @@ import { cli, projectRoot, tempEnv, text, toyExperiment } from "./helpers.ts";
 import { planExperiment } from "../../src/core/plan.ts";
 import { loadExperimentModule } from "../../src/core/experiment.ts";
 import { formatPlan } from "../../src/cli/inspect.ts";
+import { runtimeName } from "../../src/platform/runtime.ts";
 
 const run = async (args: string[], env: Record<string, string> = {}) => {
   const out = await cli(args, env).output();
@@ -223,8 +224,12 @@ const planAll = async (examples: readonly Example[]) => {
   return failures;
 };
 
-/** A command that needs a path on this machine (the user's own data) cannot plan here. */
+/**
+ * A command that needs a path on this machine (the user's own data) cannot plan here, nor one
+ * of the webgpu backend on Bun (no navigator.gpu; docs/bun.md#what-differs-on-bun).
+ */
 const missingData = async (ex: Example): Promise<string | null> => {
+  if (runtimeName() === "bun" && ex.line.includes("--backend webgpu")) return "Deno's WebGPU";
   for (const [name, value] of Object.entries(ex.env)) {
     if (name !== "DIFFRUN_STORE" && value.startsWith("/") && !(await exists(value))) {
       return `${name}=${value}`;

@@ -1,41 +1,15 @@
 /**
  * Deno and Bun over one store (docs/bun.md#cache-keys): the runtime is not part of any cache key,
  * so both plan the same keys, and a smoke run made by one is all hits for the other.
- * Needs Bun: `DIFFRUN_BUN` (path of the bun binary) or `bun` on PATH; skips with a message
- * without it. Deno-only (it drives both runtimes as subprocesses).
+ * Needs Bun (./bun.ts); skips with a message without it. Deno-only (it drives both runtimes as
+ * subprocesses).
  */
 import assert from "node:assert/strict";
 import { join, resolve } from "node:path";
 import { cli, projectRoot, text } from "../core/helpers.ts";
+import { bun, bunCli, skipWithoutBun } from "./bun.ts";
 
-const findBun = (): string | undefined => {
-  const configured = Deno.env.get("DIFFRUN_BUN");
-  if (configured) return configured;
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    try {
-      if (dir && Deno.statSync(join(dir, "bun")).isFile) return join(dir, "bun");
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-};
-
-const bun = findBun();
-if (bun === undefined) {
-  console.log(
-    "crossRuntime_test: skipped: bun not found (set DIFFRUN_BUN or put bun on PATH; " +
-      "`npx -y bun@1.4.5` installs it)",
-  );
-}
-
-const bunCli = (args: string[]) =>
-  new Deno.Command(bun!, {
-    args: ["run", resolve(projectRoot, "src/cli/main.ts"), ...args],
-    cwd: projectRoot,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+skipWithoutBun("crossRuntime_test");
 
 const quickstart = resolve(projectRoot, "experiments/quickstart.ts");
 
@@ -47,7 +21,7 @@ Deno.test({
   ignore: bun === undefined,
   fn: async () => {
     const args = ["plan", quickstart, "--profile", "smoke", "--backend", "ort"];
-    const [onDeno, onBun] = [await cli(args).output(), await bunCli(args)];
+    const [onDeno, onBun] = [await cli(args).output(), await bunCli(args).output()];
     assert.equal(onDeno.code, 0, text(onDeno.stderr));
     assert.equal(onBun.code, 0, text(onBun.stderr));
     const lines = planLines(text(onDeno.stdout));
@@ -77,7 +51,7 @@ Deno.test({
       const first = await cli(args("results-deno")).output();
       assert.equal(first.code, 0, text(first.stderr));
       assert.match(text(first.stdout), /7 ran, 0 cached/);
-      const second = await bunCli(args("results-bun"));
+      const second = await bunCli(args("results-bun")).output();
       assert.equal(second.code, 0, text(second.stderr));
       assert.match(text(second.stdout), /0 ran, 7 cached/);
       const [runDir] = await Array.fromAsync(Deno.readDir(join(dir, "results-bun/quickstart")));

@@ -24,17 +24,16 @@ const sourceFiles = (dir: string): string[] =>
       : []
   );
 
-/** `file:line` of every `Deno.` in `<root>/src/` outside `src/platform/`, comments included. */
-const denoUsesOutsidePlatform = (root: string): string[] => {
-  const src = join(root, "src");
-  return sourceFiles(src)
-    .filter((f) => !relative(src, f).startsWith("platform/"))
+/** `file:line` of every `Deno.` in `<root>/<dirs>` outside `src/platform/`, comments included. */
+const denoUses = (root: string, dirs: readonly string[]): string[] =>
+  dirs.flatMap((d) => sourceFiles(join(root, d)))
+    .filter((f) => !relative(root, f).startsWith("src/platform/"))
     .flatMap((f) =>
       readFileSync(f, "utf8").split("\n").flatMap((line, i) =>
         /\bDeno\./.test(line) ? [`${relative(root, f)}:${i + 1}`] : []
       )
     );
-};
+const denoUsesOutsidePlatform = (root: string): string[] => denoUses(root, ["src"]);
 
 const withTempDir = async (fn: (dir: string) => Promise<void> | void) => {
   const dir = mkdtempSync(join(tmpdir(), "diffrun-platform-"));
@@ -47,6 +46,10 @@ const withTempDir = async (fn: (dir: string) => Promise<void> | void) => {
 
 testCase("src/ uses no Deno.* API outside src/platform/", () => {
   assert.deepEqual(denoUsesOutsidePlatform(projectRoot), []);
+});
+
+testCase("experiments/ and pipelines/ use no Deno.* API (the CLI imports them on Bun too)", () => {
+  assert.deepEqual(denoUses(projectRoot, ["experiments", "pipelines"]), []);
 });
 
 testCase(

@@ -7,6 +7,9 @@
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
 import { join } from "node:path";
+import { appendFileSync } from "node:fs";
+import * as fsys from "../../../src/platform/fs.ts";
+import { envGet } from "../../../src/platform/process.ts";
 import { defineStage } from "../../../src/core/stage.ts";
 import { definePipeline } from "../../../src/core/pipeline.ts";
 import { defineExperiment } from "../../../src/core/experiment.ts";
@@ -16,17 +19,17 @@ import type { TensorMap } from "../../../src/tensor/tensorMap.ts";
 
 const countRun = (what: string) =>
   Effect.sync(() => {
-    const path = Deno.env.get("DIFFRUN_TEST_COUNTER");
-    if (path) Deno.writeTextFileSync(path, `${what}\n`, { append: true });
+    const path = envGet("DIFFRUN_TEST_COUNTER");
+    if (path) appendFileSync(path, `${what}\n`);
   });
 
 /** Parameters as the model stages store them: one `params.safetensors`. */
 const params: Codec<TensorMap> = {
   name: "params",
-  write: (value, dir) => Deno.writeFile(join(dir, "params.safetensors"), encodeSafetensors(value)),
+  write: (value, dir) => fsys.writeFile(join(dir, "params.safetensors"), encodeSafetensors(value)),
   read: async (dir) => {
     const path = join(dir, "params.safetensors");
-    return decodeSafetensors(await Deno.readFile(path), path);
+    return decodeSafetensors(await fsys.readFile(path), path);
   },
 };
 
@@ -106,7 +109,7 @@ const samples = defineStage({
   run: (ctx) =>
     countRun("samples").pipe(
       Effect.andThen(
-        Effect.promise(() => Deno.writeFile(join(ctx.scratchDir, "samples.png"), PNG)),
+        Effect.promise(() => fsys.writeFile(join(ctx.scratchDir, "samples.png"), PNG)),
       ),
       Effect.as({ dir: ctx.scratchDir }),
     ),
@@ -123,9 +126,9 @@ const classifier = defineStage({
   run: (ctx) =>
     countRun("classifier").pipe(
       Effect.andThen(Effect.promise(async () => {
-        await Deno.writeTextFile(join(ctx.scratchDir, "classifier.onnx"), "0123456789abcdef");
-        await Deno.mkdir(join(ctx.scratchDir, "labels"));
-        await Deno.writeTextFile(join(ctx.scratchDir, "labels", "names.txt"), "a\nb\n");
+        await fsys.writeTextFile(join(ctx.scratchDir, "classifier.onnx"), "0123456789abcdef");
+        await fsys.mkdir(join(ctx.scratchDir, "labels"));
+        await fsys.writeTextFile(join(ctx.scratchDir, "labels", "names.txt"), "a\nb\n");
       })),
       Effect.as({ dir: ctx.scratchDir }),
     ),
@@ -151,9 +154,9 @@ const summary = defineStage({
   ) =>
     Effect.gen(function* () {
       yield* countRun("summary");
-      const png = yield* Effect.promise(() => Deno.readFile(join(i.samples.dir, "samples.png")));
+      const png = yield* Effect.promise(() => fsys.readFile(join(i.samples.dir, "samples.png")));
       const clf = yield* Effect.promise(() =>
-        Deno.readTextFile(join(i.classifier.dir, "classifier.onnx"))
+        fsys.readTextFile(join(i.classifier.dir, "classifier.onnx"))
       );
       return {
         fdClf: i.value.fdClf,
