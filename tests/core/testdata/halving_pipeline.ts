@@ -10,14 +10,16 @@
  */
 import * as v from "valibot";
 import * as Effect from "effect/Effect";
+import { appendFileSync } from "node:fs";
+import { envGet } from "../../../src/platform/process.ts";
 import { defineStage } from "../../../src/core/stage.ts";
 import { definePipeline } from "../../../src/core/pipeline.ts";
 import { json } from "../../../src/core/codec.ts";
 
 const countRun = (what: string) =>
   Effect.sync(() => {
-    const path = Deno.env.get("DIFFRUN_TEST_COUNTER");
-    if (path) Deno.writeTextFileSync(path, `${what}\n`, { append: true });
+    const path = envGet("DIFFRUN_TEST_COUNTER");
+    if (path) appendFileSync(path, `${what}\n`);
   });
 
 /**
