@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cli, tempEnv, text } from "../core/helpers.ts";
+import { cli, type TempEnv, tempEnv, text } from "../core/helpers.ts";
 import { runSmoke } from "./smoke.ts";
 import { writeImage } from "../data/_images.ts";
 import { runtimeName } from "../../src/platform/runtime.ts";
@@ -60,18 +60,15 @@ Deno.test("min-snr --profile smoke runs every arm, writes the report, re-runs fr
   assert.ok(trained.every((l) => l.includes("min-snr-10")));
 });
 
+/** `run experiments/min-snr-faces.ts` through the CLI with DIFFRUN_FACES set to `folder`. */
+const runFaces = (env: TempEnv, folder: string) =>
+  cli(["run", "experiments/min-snr-faces.ts", "--store", env.store, "--results", env.results], {
+    DIFFRUN_FACES: folder,
+  }).output();
+
 Deno.test("min-snr-faces with a missing image folder is a plan error naming the folder; nothing runs", async () => {
   await using env = await tempEnv();
-  const out = await cli([
-    "run",
-    "experiments/min-snr-faces.ts",
-    "--store",
-    env.store,
-    "--results",
-    env.results,
-  ], {
-    DIFFRUN_FACES: "/tmp/no-such-faces-folder",
-  }).output();
+  const out = await runFaces(env, "/tmp/no-such-faces-folder");
   assert.equal(out.code, 2);
   assert.match(
     text(out.stderr),
@@ -105,14 +102,7 @@ Deno.test({
   fn: async () => {
     await using env = await tempEnv();
     // /etc exists but is not in the diffrun task's --allow-read list (.,/usr/share/datasets,/tmp,/proc)
-    const out = await cli([
-      "run",
-      "experiments/min-snr-faces.ts",
-      "--store",
-      env.store,
-      "--results",
-      env.results,
-    ], { DIFFRUN_FACES: "/etc" }).output();
+    const out = await runFaces(env, "/etc");
     assert.equal(out.code, 2);
     const err = text(out.stderr);
     assert.match(err, /cannot read \/etc: it is outside Deno's read permission/);
