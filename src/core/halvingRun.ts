@@ -16,7 +16,7 @@ import * as Option from "effect/Option";
 import type { HalvingPlan, Plan } from "./plan.ts";
 import type { NodeResult } from "./events.ts";
 import { runPlan } from "./scheduler.ts";
-import type { RunOptions } from "./schedulerState.ts";
+import { readMaterialised, type RunOptions } from "./schedulerState.ts";
 import { keepCount, metricOf, type RankedArm, rankRung } from "./halving.ts";
 import { closure } from "./plan/halvingPlan.ts";
 import { Store } from "../store/Store.ts";
@@ -41,23 +41,11 @@ export interface HalvingHooks {
   readonly onFinish: (plan: Plan) => Effect.Effect<void>;
 }
 
-/** Reads one arm's metric at one rung from the store; null when absent or not a number. */
-const readMetric = (plan: Plan, key: string | undefined) =>
-  Effect.gen(function* () {
-    if (key === undefined) return null;
-    const store = yield* Store;
-    const hit = yield* store.lookup(key).pipe(Effect.orElseSucceed(() => Option.none()));
-    if (Option.isNone(hit)) return null;
-    const node = plan.nodes.get(key)!;
-    const value = yield* Effect.tryPromise(() => node.def.output.read(store.artifactDir(key)))
-      .pipe(Effect.orElseSucceed(() => null));
-    return metricOf(value, plan.halving!.spec.path);
-  });
-
 export const runHalving = Effect.fnUntraced(
   function* (plan: Plan, options: RunOptions, hooks: HalvingHooks) {
     const halving = plan.halving!;
     const { spec } = halving;
+    const store = yield* Store;
     const results = new Map<string, NodeResult>();
     const done = new Set<string>();
     /** Materialises what `keys` need that no earlier phase did; the phase's exit. */
@@ -84,7 +72,13 @@ export const runHalving = Effect.fnUntraced(
       const scores = [];
       for (const group of live) {
         const values = [];
-        for (const arm of armsOf(group)) values.push(yield* readMetric(plan, metricKey(arm)));
+        for (const arm of armsOf(group)) {
+          const key = metricKey(arm);
+          const value = key === undefined
+            ? Option.none()
+            : yield* readMaterialised(store, results, plan.nodes.get(key)!);
+          values.push(Option.isSome(value) ? metricOf(value.value, spec.path) : null);
+        }
         scores.push({ arm: group, values });
       }
       const last = r === spec.rungs.length - 1;

@@ -15,6 +15,7 @@ import { createRunDir, listRunDirs, type RunReportWriter, type RunStatus } from 
 import { type NodeResult, RunEvents } from "./events.ts";
 import { runPlan, type StageExecutor } from "./scheduler.ts";
 import { runHalving } from "./halvingRun.ts";
+import { readMaterialised } from "./schedulerState.ts";
 import { describeHalving } from "./halvingRecord.ts";
 import { makeProgress } from "./progress.ts";
 import { softwareGpuNote, softwareGpuOf } from "./softwareGpu.ts";
@@ -156,12 +157,7 @@ export const runPlanned = Effect.fnUntraced(
         for (const arm of plan.arms) {
           const key = arm.outputs.summary;
           if (key === undefined) continue;
-          // checked by its lookup in this run (ran or cached): not looked up a second time
-          const status = runDir.results.get(key)?.status;
-          if (status !== "ran" && status !== "cached") continue;
-          const node = plan.nodes.get(key)!;
-          const value = yield* Effect.tryPromise(() => node.def.output.read(store.artifactDir(key)))
-            .pipe(Effect.option);
+          const value = yield* readMaterialised(store, runDir.results, plan.nodes.get(key)!);
           if (Option.isSome(value) && value.value !== null && typeof value.value === "object") {
             summaries.set(arm.id, value.value as Record<string, unknown>);
           }

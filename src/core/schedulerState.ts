@@ -4,6 +4,7 @@
  */
 import type * as Deferred from "effect/Deferred";
 import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
 import type * as Semaphore from "effect/Semaphore";
 import type { Plan, PlanNode } from "./plan.ts";
 import type { NodeResult, RunEvents } from "./events.ts";
@@ -60,6 +61,23 @@ export const record = (s: SchedulerState, node: PlanNode, result: NodeResult) =>
 /** The stage runs in another process (the executor's), not here. */
 export const elsewhere = (s: SchedulerState, node: PlanNode) =>
   s.options.executor?.runsElsewhere(node) ?? false;
+
+/**
+ * The value of an entry this run materialised (its status `ran` or `cached` in `results`: its
+ * lookup in this run checked it, so it is not looked up again), through its codec; none when the
+ * run did not materialise it or the read fails.
+ */
+export const readMaterialised = (
+  store: Store["Service"],
+  results: ReadonlyMap<string, NodeResult>,
+  node: PlanNode,
+): Effect.Effect<Option.Option<unknown>> => {
+  const status = results.get(node.key)?.status;
+  if (status !== "ran" && status !== "cached") return Effect.succeed(Option.none());
+  return Effect.tryPromise(() => node.def.output.read(store.artifactDir(node.key))).pipe(
+    Effect.option,
+  );
+};
 
 /** Reads a stored entry's value through its codec. */
 export const readStored = (s: SchedulerState, node: PlanNode) =>

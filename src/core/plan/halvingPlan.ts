@@ -131,7 +131,7 @@ export const planHalving = (input: HalvingInputs, issues: Issues): HalvingPlan =
     );
     const late = makeIssues(plan.experiment.file);
     let aggregate: Record<string, string> = {};
-    let nodes = new Map([...plan.nodes].filter(([, node]) => !node.aggregate));
+    const nodes = new Map([...plan.nodes].filter(([, node]) => !node.aggregate));
     try {
       const before = calls.length;
       const outputs = recordAggregate(input.pipeline, survivors, calls);
@@ -154,7 +154,6 @@ export const planHalving = (input: HalvingInputs, issues: Issues): HalvingPlan =
       late.add("aggregate", errorText(e), e instanceof InvalidCombination ? e.field : undefined);
       late.throwIfAny();
     }
-    nodes = new Map(nodes);
     const arms = plan.arms.map((arm) => {
       const rung = lastRung.get(arm.id);
       const keys = rungOutputs.get(arm.id);
