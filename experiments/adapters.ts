@@ -114,14 +114,15 @@ export default defineExperiment({
       sweep: { grid: smokeGrid },
     },
     /**
-     * Sized for ≤ 25 minutes on 2 cores (docs/adapters.md): every valid pair (28) with SiLU
-     * at scale 1, plus 16 arms that vary activation and scale on four pairs spread over the block
-     * (an unbalanced design; the main-effects ANOVA uses Type II sums of squares). 44 arms.
+     * Sized for about 40 minutes on 2 cores with three seeds (docs/adapters.md): every valid pair
+     * (28) with SiLU at scale 1, plus 16 arms that vary activation and scale on four pairs spread
+     * over the block (an unbalanced design; the main-effects ANOVA uses Type II sums of squares).
+     * 44 arms, each tuned 50 steps on one shared base; `-p tuneSteps=100` tunes to 100.
      */
     quick: {
       // three seeds per arm: verdicts need an interval (docs/replicates.md)
       replicates: 3,
-      params: quickParams,
+      params: { ...quickParams, tuneSteps: 50 },
       sweep: {
         grid: { input: everyInput, output: everyOutput, activation: ["silu"], scale: [1] },
         include: variations,

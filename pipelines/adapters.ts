@@ -109,7 +109,9 @@ export const adaptersPipeline = definePipeline({
     top: v.optional(Int(0), 5),
     samples: v.optional(Int(2), 256),
     samplerSteps: v.optional(Int(1), 20),
-    /** Shared by every arm: base init and batches, tuning batches, t draws and noise. */
+    /** The pretrained base's init, batches, t draws and noise: one base for every arm and seed. */
+    baseSeed: v.optional(Int(0), 0),
+    /** The replicate seed: adapter init, tuning batches, t draws and noise (and the baselines'). */
     trainSeed: v.optional(Int(0), 0),
   }),
   build: (p, b) => {
@@ -141,7 +143,8 @@ export const adaptersPipeline = definePipeline({
       batchSize: p.pretrainBatch,
       lr: p.pretrainLr,
       warmupSteps: Math.min(100, Math.floor(p.pretrainSteps / 10)),
-      seed: p.trainSeed,
+      // replicates repeat the tuning on one frozen base, as the paper tunes one pretrained model
+      seed: p.baseSeed,
       steps: p.pretrainSteps,
     }, "base");
     const target = concept ? conceptData("target") : b.stage(targetDomainStage, {
