@@ -102,13 +102,18 @@ export const orUndefined = <A>(
   o: Option.Option<A>,
 ): A | undefined => (Option.isSome(o) ? o.value : undefined);
 
-const statOrNull = (path: string) => {
+/** The path's info; null when it does not exist; "sandbox" when Deno's permissions hide it. */
+const statOrNull = (path: string): fsys.FileInfo | null | "sandbox" => {
   try {
     return fsys.statSync(path);
-  } catch {
-    return null;
+  } catch (e) {
+    return fsys.isSandboxDenied(e) ? "sandbox" : null;
   }
 };
+
+const SANDBOX_HINT = "it is outside Deno's read/write permission. Choose a path under the " +
+  "project or /tmp, or add it to the --allow-read and --allow-write lists of the `diffrun` " +
+  "task in deno.json";
 
 /** Mode bits say this process may create entries in the directory (root always may). */
 const mayWrite = (info: fsys.FileInfo): boolean => {
@@ -121,6 +126,7 @@ const mayWrite = (info: fsys.FileInfo): boolean => {
 /** Why `path` cannot be (or become) a directory this process writes into, or null. */
 const dirProblem = (path: string): string | null => {
   const info = statOrNull(path);
+  if (info === "sandbox") return `cannot use it: ${SANDBOX_HINT}`;
   if (info !== null) {
     if (!info.isDirectory) return "it exists and is not a directory";
     return mayWrite(info) ? null : "the directory is not writable";
@@ -130,6 +136,7 @@ const dirProblem = (path: string): string | null => {
     ancestor = dirname(ancestor);
   }
   const above = statOrNull(ancestor);
+  if (above === "sandbox") return `cannot create it in ${ancestor}: ${SANDBOX_HINT}`;
   if (above === null) return `cannot create it: ${ancestor} does not exist`;
   if (!above.isDirectory) return `cannot create it: ${ancestor} is not a directory`;
   if (!mayWrite(above)) return `cannot create it: ${ancestor} is not writable`;
@@ -138,6 +145,7 @@ const dirProblem = (path: string): string | null => {
     fsys.removeSync(fsys.makeTempDirSync({ dir: ancestor, prefix: ".diffrun-probe-" }));
     return null;
   } catch (e) {
+    if (fsys.isSandboxDenied(e)) return `cannot create it in ${ancestor}: ${SANDBOX_HINT}`;
     return `cannot create it in ${ancestor}: ${e instanceof Error ? e.message : e}`;
   }
 };

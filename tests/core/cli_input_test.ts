@@ -41,6 +41,25 @@ Deno.test("diffrun run with a --store that is a file exits 2 naming --store, tou
   assert.equal(await exists(env.results), false, "no results directory");
 });
 
+Deno.test({
+  name:
+    "diffrun run with a --store outside Deno's permissions says so, naming --store and deno.json",
+  // Bun has no permission sandbox
+  ignore: runtimeName() !== "deno",
+  fn: async () => {
+    const env = await tempEnv();
+    const r = await run(["run", toyExperiment, "--store", "/var/diffrun-no-such-store"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /--store \/var\/diffrun-no-such-store: cannot .*outside Deno's read\/write/,
+    );
+    assert.match(r.stderr, /deno\.json/);
+    assert.doesNotMatch(r.stderr, /does not exist/);
+    assert.equal(await exists(env.results), false, "no results directory");
+  },
+});
+
 Deno.test("diffrun run with a --results under a file exits 2 naming --results, store untouched", async () => {
   const env = await tempEnv();
   const file = join(env.dir, "not-a-dir");
