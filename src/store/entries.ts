@@ -23,7 +23,7 @@ import * as Option from "effect/Option";
 import { combinedChecksum, listFiles, scanArtifact, totalSize } from "./checksum.ts";
 import { checkArtifact, type CheckDepth } from "./integrity.ts";
 import { killPoint } from "./killPoint.ts";
-import { currentStamps, encodeStamps, pinTimes, STAMPS_FILE } from "./stamps.ts";
+import { currentStamps, encodeStamps, foldersUnder, pinTimes, STAMPS_FILE } from "./stamps.ts";
 import { CorruptEntry, MissingEntry, StoreIoError } from "./errors.ts";
 import {
   io,
@@ -237,8 +237,12 @@ const writeChecked = <E, R>(
         const finishedAt = yield* Clock.currentTimeMillis;
         // pinned before hashing, stamped after: see stamps.ts
         const paths = yield* listFiles(artifact);
-        const pinned = yield* pinTimes(artifact, paths);
-        const stamps = currentStamps(artifact, paths);
+        const folders = foldersUnder(artifact);
+        const pinned = yield* pinTimes(artifact, [...paths, ...folders]);
+        const stamps = {
+          files: currentStamps(artifact, paths),
+          dirs: currentStamps(artifact, folders),
+        };
         const files = yield* scanArtifact(artifact);
         const meta: EntryMeta = {
           schemaVersion: SCHEMA_VERSION,

@@ -3,9 +3,10 @@
  *
  * Two depths, one code path:
  *   - `stamped` (every reuse: `lookup`): the file list, every file's type and size are compared
- *     with the metadata (a directory walk and one `lstat` per file), then every file whose
- *     `(size, mtime, inode)` differs from its stamp (`stamps.ts`) is re-hashed. A file whose
- *     stamp matches was hashed and found good before, and has not been written since.
+ *     with the metadata (one `lstat` per file and folder while every folder keeps its stamp,
+ *     otherwise a directory walk), then every file whose `(size, mtime, inode)` differs from its
+ *     stamp (`stamps.ts`) is re-hashed. A file whose stamp matches was hashed and found good
+ *     before, and has not been written since.
  *   - `full` (`verify`, `diffrun verify`): every file is re-hashed, whatever its stamp.
  * Either way a re-hashed file that checks out gets a fresh stamp (unless its mtime is so recent
  * that a later edit could keep it), so the next reuse is cheap again. Checking never pins times
@@ -28,6 +29,7 @@ import {
   sameStamp,
   type Stamp,
   stampOf,
+  type Stamps,
   writeStamps,
 } from "./stamps.ts";
 import * as fsys from "../platform/fs.ts";
@@ -39,27 +41,32 @@ const SETTLED_MS = 2_000;
 
 interface Walk {
   readonly files: Map<string, fsys.FileInfo>;
+  /** Every folder found, "" for `artifact/` itself; null when the walk was skipped (stamps held). */
+  readonly dirs: Map<string, fsys.FileInfo> | null;
   readonly problems: string[];
 }
 
-/** Every file under `artifactDir` with its lstat, and what is not a regular file or folder. */
+/** Every file and folder under `artifactDir` with its lstat, and what is neither. */
 const walkArtifact = (artifactDir: string): Walk => {
   const files = new Map<string, fsys.FileInfo>();
+  const dirs = new Map<string, fsys.FileInfo>();
   const problems: string[] = [];
   const walk = (abs: string, rel: string) => {
     for (const entry of fsys.readDirSync(abs)) {
       const childRel = rel === "" ? entry.name : `${rel}/${entry.name}`;
       const childAbs = join(abs, entry.name);
       if (entry.isSymlink) problems.push(`artifact/${childRel} is a symbolic link`);
-      else if (entry.isDirectory) walk(childAbs, childRel);
-      else if (entry.isFile) files.set(childRel, fsys.lstatSync(childAbs));
+      else if (entry.isDirectory) {
+        dirs.set(childRel, fsys.lstatSync(childAbs));
+        walk(childAbs, childRel);
+      } else if (entry.isFile) files.set(childRel, fsys.lstatSync(childAbs));
       else problems.push(`artifact/${childRel} is not a regular file`);
     }
   };
   try {
-    if (!fsys.lstatSync(artifactDir).isDirectory) {
-      return { files, problems: ["artifact/ is not a folder"] };
-    }
+    const root = fsys.lstatSync(artifactDir);
+    if (!root.isDirectory) return { files, dirs, problems: ["artifact/ is not a folder"] };
+    dirs.set("", root);
     walk(artifactDir, "");
   } catch (e) {
     if (!isNotFound(e)) throw e;
@@ -69,8 +76,40 @@ const walkArtifact = (artifactDir: string): Walk => {
         : "a file vanished while the artifact was read",
     );
   }
-  return { files, problems };
+  return { files, dirs, problems };
 };
+
+/**
+ * The recorded files' lstat without a walk, when every recorded folder still has its stamp (so no
+ * entry was added, removed or renamed in any of them) and every recorded file is a regular file;
+ * otherwise null, and the caller walks.
+ */
+const statRecorded = (artifactDir: string, meta: EntryMeta, stamps: Stamps): Walk | null => {
+  if (stamps.dirs.size === 0) return null;
+  try {
+    for (const [rel, stamp] of stamps.dirs) {
+      const info = fsys.lstatSync(join(artifactDir, rel));
+      if (!info.isDirectory || !sameStamp(stamp, stampOf(info))) return null;
+    }
+    const files = new Map<string, fsys.FileInfo>();
+    for (const f of meta.files) {
+      const info = fsys.lstatSync(join(artifactDir, f.path));
+      if (!info.isFile) return null;
+      files.set(f.path, info);
+    }
+    return { files, dirs: null, problems: [] };
+  } catch {
+    return null;
+  }
+};
+
+/** The recorded folder stamps are exactly the folders a walk found, as they are now. */
+const sameFolders = (
+  recorded: ReadonlyMap<string, Stamp>,
+  found: ReadonlyMap<string, fsys.FileInfo>,
+): boolean =>
+  recorded.size === found.size &&
+  [...found].every(([rel, info]) => sameStamp(recorded.get(rel), stampOf(info)));
 
 /** What the metadata says that the folder contradicts, without reading any file's bytes. */
 const listProblems = (meta: EntryMeta, found: ReadonlyMap<string, fsys.FileInfo>): string[] => {
@@ -107,21 +146,31 @@ export const checkArtifact = (
 ): Effect.Effect<string[], StoreIoError> =>
   Effect.gen(function* () {
     const artifactDir = join(entryDir, "artifact");
+    const stamps = readStamps(entryDir);
     const walked = yield* Effect.try({
-      try: () => walkArtifact(artifactDir),
+      try: () =>
+        (depth === "stamped" ? statRecorded(artifactDir, meta, stamps) : null) ??
+          walkArtifact(artifactDir),
       catch: (cause) => new StoreIoError({ op: "check", path: artifactDir, cause }),
     });
     const problems = [...walked.problems, ...listProblems(meta, walked.files)];
     if (problems.length > 0) return problems;
 
-    const stamps = readStamps(entryDir);
     const stale = meta.files.filter((f) => {
       const info = walked.files.get(f.path);
-      return depth === "full" || !sameStamp(stamps.get(f.path), info && stampOf(info));
+      return depth === "full" || !sameStamp(stamps.files.get(f.path), info && stampOf(info));
     });
-    if (stale.length === 0) return [];
-    // stat, then hash: an edit racing the hash moves the mtime past the stamp taken here
+    // folder stamps, all or nothing, when a walk found them all settled and none is recorded yet
     const now = yield* Clock.currentTimeMillis;
+    const dirs = walked.dirs !== null && !sameFolders(stamps.dirs, walked.dirs) &&
+        [...walked.dirs.values()].every((d) => (d.mtime?.getTime() ?? now) < now - SETTLED_MS)
+      ? new Map([...walked.dirs].map(([rel, info]) => [rel, stampOf(info)] as const))
+      : null;
+    if (stale.length === 0) {
+      if (dirs !== null) yield* writeStamps(entryDir, { files: stamps.files, dirs });
+      return [];
+    }
+    // stat, then hash: an edit racing the hash moves the mtime past the stamp taken here
     const fresh = currentStamps(artifactDir, stale.map((f) => f.path));
     for (const want of stale) {
       const got = yield* hashFile(join(artifactDir, ...want.path.split("/"))).pipe(
@@ -140,11 +189,11 @@ export const checkArtifact = (
     // a file written within the last moments could still be edited within its mtime's tick: it
     // gets no stamp (is re-hashed) until it is older than that
     const settled = [...fresh].filter(([, s]) => s[1] < now - SETTLED_MS);
-    if (problems.length === 0 && settled.length > 0) {
-      const next = new Map<string, Stamp>(stamps);
+    if (problems.length === 0 && (settled.length > 0 || dirs !== null)) {
+      const next = new Map<string, Stamp>(stamps.files);
       for (const [path, s] of settled) next.set(path, s);
       for (const path of next.keys()) if (!walked.files.has(path)) next.delete(path);
-      yield* writeStamps(entryDir, next);
+      yield* writeStamps(entryDir, { files: next, dirs: dirs ?? stamps.dirs });
     }
     return problems;
   });

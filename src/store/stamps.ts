@@ -13,9 +13,15 @@
  * mtime and inode on purpose (`touch -d`), or a clock set back past the pin. `diffrun verify`
  * re-hashes everything and catches those too.
  *
- * The file is a cache: missing, unreadable or stale stamps only cost a re-hash. Reads and writes
- * here use the synchronous file API on purpose: they are a few tiny calls per entry, and the
- * asynchronous ones cost several times more per call, which a 1,000-entry re-run notices.
+ * Directories are stamped too (`dirs`, the artifact folder as ""): adding, removing or renaming
+ * an entry changes its folder's mtime, so while every folder's stamp holds, the file list is the
+ * recorded one and a reuse needs one `lstat` per file and folder instead of a directory walk. The
+ * folder stamps are all or nothing: a check trusts them only as the complete set of folders.
+ *
+ * The file is a cache: missing, unreadable or stale stamps only cost a re-hash (and a walk).
+ * Reads and writes here use the synchronous file API on purpose: they are a few tiny calls per
+ * entry, and the asynchronous ones cost several times more per call, which a 1,000-entry re-run
+ * notices.
  */
 import { join } from "node:path";
 import * as Effect from "effect/Effect";
@@ -29,10 +35,21 @@ export const STAMPS_FILE = "stamps.json";
 /** `[size, mtime in ms, inode]` of one file. */
 export type Stamp = readonly [number, number, number];
 
-const StampsSchema = v.object({
-  version: v.literal(1),
-  files: v.record(v.string(), v.tuple([v.number(), v.number(), v.number()])),
-});
+const StampMap = v.record(v.string(), v.tuple([v.number(), v.number(), v.number()]));
+/** Version 1 had no folder stamps: such an entry is walked (and stamped anew) on its next check. */
+const StampsSchema = v.union([
+  v.object({ version: v.literal(1), files: StampMap }),
+  v.object({ version: v.literal(2), files: StampMap, dirs: StampMap }),
+]);
+
+/** The stat cache of one entry: files and folders by path relative to `artifact/`. */
+export interface Stamps {
+  readonly files: ReadonlyMap<string, Stamp>;
+  /** Empty when unknown: then the file list is checked by a walk. */
+  readonly dirs: ReadonlyMap<string, Stamp>;
+}
+
+export const NO_STAMPS: Stamps = { files: new Map(), dirs: new Map() };
 
 export const sameStamp = (a: Stamp | undefined, b: Stamp | undefined): boolean =>
   a !== undefined && b !== undefined && a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
@@ -44,29 +61,35 @@ export const stampOf = (info: fsys.FileInfo): Stamp => [
 ];
 
 /** The stamps recorded in `entryDir`; empty when absent or unreadable (everything is re-hashed). */
-export const readStamps = (entryDir: string): ReadonlyMap<string, Stamp> => {
+export const readStamps = (entryDir: string): Stamps => {
   try {
     const parsed = v.safeParse(
       StampsSchema,
       JSON.parse(fsys.readTextFileSync(join(entryDir, STAMPS_FILE))),
     );
-    return parsed.success ? new Map(Object.entries(parsed.output.files)) : new Map();
+    if (!parsed.success) return NO_STAMPS;
+    const o = parsed.output;
+    return {
+      files: new Map(Object.entries(o.files)),
+      dirs: o.version === 2 ? new Map(Object.entries(o.dirs)) : new Map(),
+    };
   } catch {
-    return new Map();
+    return NO_STAMPS;
   }
 };
 
-export const encodeStamps = (stamps: ReadonlyMap<string, Stamp>): string =>
-  JSON.stringify({ version: 1, files: Object.fromEntries(stamps) }) + "\n";
+export const encodeStamps = (stamps: Stamps): string =>
+  JSON.stringify({
+    version: 2,
+    files: Object.fromEntries(stamps.files),
+    dirs: Object.fromEntries(stamps.dirs),
+  }) + "\n";
 
 /**
  * Replaces `entryDir`'s stamps atomically. Best effort: a read-only or vanished entry keeps
  * its old stamps and is simply re-hashed next time.
  */
-export const writeStamps = (
-  entryDir: string,
-  stamps: ReadonlyMap<string, Stamp>,
-): Effect.Effect<void> =>
+export const writeStamps = (entryDir: string, stamps: Stamps): Effect.Effect<void> =>
   Effect.sync(() => {
     const side = join(entryDir, `${STAMPS_FILE}.${freshToken()}.tmp`);
     try {
@@ -82,9 +105,10 @@ export const writeStamps = (
   });
 
 /**
- * Sets the mtime of every listed file under `artifactDir` to a whole second at least one second
- * ago, so that any later write changes it (see the module header). Returns false when that was
- * not allowed (a read-only store): then no stamp should be recorded.
+ * Sets the mtime of every listed file and folder (paths relative to `artifactDir`, "" for itself)
+ * to a whole second at least one second ago, so that any later write, or any entry added to or
+ * removed from a folder, changes it (see the module header). Returns false when that was not
+ * allowed (a read-only store): then no stamp should be recorded.
  */
 export const pinTimes = (artifactDir: string, paths: readonly string[]): Effect.Effect<boolean> =>
   Effect.flatMap(Clock.currentTimeMillis, (now) =>
@@ -97,6 +121,21 @@ export const pinTimes = (artifactDir: string, paths: readonly string[]): Effect.
         return false;
       }
     }));
+
+/** Every folder under `artifactDir`, relative to it, itself included as "" (links not followed). */
+export const foldersUnder = (artifactDir: string): string[] => {
+  const out: string[] = [""];
+  const walk = (rel: string) => {
+    for (const entry of fsys.readDirSync(join(artifactDir, rel))) {
+      if (!entry.isDirectory || entry.isSymlink) continue;
+      const child = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      out.push(child);
+      walk(child);
+    }
+  };
+  walk("");
+  return out;
+};
 
 /** Stamps of the listed files as they are now (lstat: a link is never followed). */
 export const currentStamps = (
