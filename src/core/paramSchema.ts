@@ -76,11 +76,72 @@ export const setParam = (
     if (child === undefined) {
       const declared = schemaAt(schema, parts.slice(0, i + 1).join("."));
       child = declared === undefined ? undefined : v.getDefault(declared);
+      // `weighting.strategy=unweighted`: the default is one variant's object; another variant
+      // starts from the default's fields that it declares too (min-snr's gamma is not one)
+      if (declared !== undefined && i === parts.length - 2 && isPlainObject(child)) {
+        child = switchVariant(declared, child, parts[i + 1]!, value);
+      }
     }
     out[key] = set(isPlainObject(child) ? child : {}, i + 1);
     return out;
   };
   return set(params, 0);
+};
+
+/** A variant schema's discriminating key and options (`v.variant("strategy", […])`), or null. */
+const variantOf = (
+  s: AnySchema,
+): { readonly key: string; readonly options: readonly AnySchema[] } | null => {
+  const u = unwrap(s) as AnySchema & { key?: unknown; options?: unknown };
+  return u.type === "variant" && typeof u.key === "string" && Array.isArray(u.options)
+    ? { key: u.key, options: u.options as AnySchema[] }
+    : null;
+};
+
+/**
+ * `from` (a default of the variant schema `declared`) with its discriminator `key` set to `value`:
+ * when that selects another option, only the fields that option declares are kept.
+ */
+const switchVariant = (
+  declared: AnySchema,
+  from: Readonly<Record<string, unknown>>,
+  key: string,
+  value: unknown,
+): Record<string, unknown> => {
+  const variant = variantOf(declared);
+  if (variant === null || variant.key !== key || from[key] === value) return { ...from };
+  const option = variant.options.find((o) => {
+    const literal = entriesOf(o)?.[key] as (AnySchema & { literal?: unknown }) | undefined;
+    return literal !== undefined && unwrap(literal).type === "literal" &&
+      (unwrap(literal) as { literal?: unknown }).literal === value;
+  });
+  const fields = option === undefined ? null : entriesOf(option);
+  if (fields === null || fields === undefined) return { ...from };
+  return Object.fromEntries(Object.entries(from).filter(([k]) => k in fields));
+};
+
+/**
+ * A clearer text for a field that an object of a variant param does not take (valibot says
+ * "Invalid key: Expected never …"): which variant is selected, and the whole-object form to use.
+ */
+export const variantFieldHint = (
+  schema: v.GenericSchema,
+  params: unknown,
+  dotPath: string,
+): string | null => {
+  const parts = dotPath.split(".");
+  if (parts.length < 2) return null;
+  const parentPath = parts.slice(0, -1).join(".");
+  const declared = schemaAt(schema, parentPath);
+  const variant = declared === undefined ? null : variantOf(declared);
+  let obj: unknown = params;
+  for (const part of parts.slice(0, -1)) obj = isPlainObject(obj) ? obj[part] : undefined;
+  if (variant === null || !isPlainObject(obj)) return null;
+  const field = parts.at(-1)!;
+  const { [field]: _dropped, ...rest } = obj;
+  return `"${field}" is not a field of ${parentPath} when ${parentPath}.${variant.key} is ` +
+    `${JSON.stringify(obj[variant.key])}; set the whole object, e.g. ` +
+    `-p '${parentPath}=${JSON.stringify(rest)}'`;
 };
 
 /** Whether the object schema declares the dotted path (null: the schema is not an object). */

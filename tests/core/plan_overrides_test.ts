@@ -119,6 +119,33 @@ Deno.test("planExperiment() merges a nested -p into the param's default object",
   });
 });
 
+Deno.test("planExperiment() switching a default variant's key keeps only the fields the new variant takes", () => {
+  const exp = defineExperiment({ name: "t", pipeline: weighted });
+  // the default is min-snr with gamma 5; unweighted declares no gamma
+  assert.deepEqual(weightingsOf(plan(exp, { overrides: ["weighting.strategy=unweighted"] })), [
+    unweighted,
+  ]);
+  // the same strategy keeps every field
+  assert.deepEqual(weightingsOf(plan(exp, { overrides: ["weighting.strategy=min-snr"] })), [
+    minSnr5,
+  ]);
+});
+
+Deno.test("planExperiment() names a field the selected variant does not take, with the whole-object form", () => {
+  const exp = defineExperiment({ name: "t", pipeline: weighted });
+  // gamma written by the user is never dropped: it is reported
+  const issues = planIssues(() =>
+    plan(exp, { overrides: ["weighting.gamma=3", "weighting.strategy=unweighted"] })
+  );
+  assert.equal(issues.length, 1);
+  assert.equal(issues[0]!.field, "weighting.gamma");
+  assert.equal(
+    issues[0]!.message,
+    `"gamma" is not a field of weighting when weighting.strategy is "unweighted"; set the ` +
+      `whole object, e.g. -p 'weighting={"strategy":"unweighted"}'`,
+  );
+});
+
 Deno.test("planExperiment() merges a nested grid axis into the param's default object", () => {
   const exp = defineExperiment({
     name: "t",

@@ -7,7 +7,7 @@ import type { AnyPipelineDef, ArmOutputs, ArmView, StageCall } from "../pipeline
 import { recordingBuilder } from "../pipeline.ts";
 import { expandSweep, type SweepSpec } from "../sweep.ts";
 import { replicateArms, type ReplicateAssignment } from "../replicates.ts";
-import { setParam } from "../paramSchema.ts";
+import { setParam, variantFieldHint } from "../paramSchema.ts";
 import { errorText, InvalidCombination, type Issues } from "./issues.ts";
 import type { ResolvedHalving } from "./halvingOption.ts";
 
@@ -69,7 +69,11 @@ export const buildArms = (
             )
             ? `arm ${assignment.id}`
             : "params";
-          issues.add(where, i.message, v.getDotPath(i) ?? undefined);
+          const path = v.getDotPath(i) ?? undefined;
+          const hint = i.type === "strict_object" && path !== undefined
+            ? variantFieldHint(pipeline.params, withBudget, path)
+            : null;
+          issues.add(where, hint ?? i.message, path);
         }
         break;
       }
