@@ -15,6 +15,49 @@ const root = resolve(new URL("..", import.meta.url).pathname);
 const fixture = join(root, "bench/fixtures/wide.ts");
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/**
+ * The aggregate `cpu` line of /proc/stat (jiffies by state); null off Linux. Read through `cat`:
+ * Deno asks for --allow-all to read /proc/stat itself.
+ */
+const cpuTimes = async (): Promise<number[] | null> => {
+  try {
+    const out = await new Deno.Command("cat", { args: ["/proc/stat"], stdout: "piped" }).output();
+    if (!out.success) return null;
+    const line = new TextDecoder().decode(out.stdout).split("\n")[0]!;
+    return line.trim().split(/\s+/).slice(1, 9).map(Number);
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * What the machine's CPUs did between two /proc/stat readings, as shares of all CPU time: busy
+ * (this benchmark and anything else), waiting for I/O, and stolen by the hypervisor. A slow
+ * sitting with a high steal or iowait share was slowed by the machine, not by the code.
+ */
+const cpuShares = (a: number[] | null, b: number[] | null) => {
+  if (a === null || b === null) return null;
+  const d = b.map((x, i) => x - a[i]!);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = d as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const total = d.reduce((x, y) => x + y, 0) || 1;
+  const share = (x: number) => Math.round((1000 * x) / total) / 1000;
+  return {
+    busy: share(user + nice + system + irq + softirq),
+    idle: share(idle),
+    iowait: share(iowait),
+    steal: share(steal),
+  };
+};
+
 export const benchCore = async (repeat = 5) => {
   const tmp = await Deno.makeTempDir({ prefix: "diffrun-bench-" });
   const store = join(tmp, "store");
@@ -43,6 +86,7 @@ export const benchCore = async (repeat = 5) => {
   }).output();
   if (!populate.success) throw new Error(new TextDecoder().decode(populate.stderr));
   const rerun: number[] = [];
+  const before = await cpuTimes();
   for (let i = 0; i < repeat; i++) {
     const t0 = performance.now();
     const out = await new Deno.Command(Deno.execPath(), {
@@ -57,6 +101,8 @@ export const benchCore = async (repeat = 5) => {
       throw new Error(`expected a full cache hit, got:\n${text}`);
     }
   }
+
+  const machine = cpuShares(before, await cpuTimes());
 
   // 2. planning 10,000 arms (module already imported once, as in a CLI process)
   await loadAndPlan({ experimentFile: fixture, profile: "huge", overrides: [], projectRoot: root });
@@ -98,6 +144,8 @@ export const benchCore = async (repeat = 5) => {
   await Deno.remove(tmp, { recursive: true });
   return {
     cachedRerun1000Ms: median(rerun),
+    cachedRerunsMs: rerun.map((ms) => Math.round(ms)),
+    machineDuringReruns: machine,
     plan10kArmsMs: median(planning),
     plan10kStages: stages,
     schedulerPerStageMissMs: median(missMs),
