@@ -24,6 +24,8 @@ export interface NodeResult {
   readonly error: string | null;
   /** Facts the stage recorded with `ctx.annotate` (the engine that ran it…). */
   readonly annotations?: Readonly<Record<string, unknown>>;
+  /** The entry's artifact files (relative, `/`-separated) when it ran or was cached. */
+  readonly files?: readonly string[];
 }
 
 export type RunEvent =

@@ -20,6 +20,7 @@ import { formatValue } from "./sweep.ts";
 import { killPoint } from "../store/killPoint.ts";
 import { holdRunLock } from "./runLiveness.ts";
 import { makeRunLogs } from "./runLogs.ts";
+import { linkFiles, linkTree } from "./runLinks.ts";
 import * as fsys from "../platform/fs.ts";
 import { osArch, runtimeVersions } from "../platform/runtime.ts";
 import { runCommand } from "../platform/spawn.ts";
@@ -268,7 +269,9 @@ export const createRunDir = async (init: RunDirInit) => {
     for (const node of plan.nodes.values()) {
       const r = results.get(node.key);
       if (r?.status !== "ran" && r?.status !== "cached") continue;
-      await linkTree(artifactDir(node.key), join(dir, "artifacts", sanitiseLabel(node.label)));
+      const to = join(dir, "artifacts", sanitiseLabel(node.label));
+      if (r.files === undefined) await linkTree(artifactDir(node.key), to);
+      else await linkFiles(artifactDir(node.key), to, r.files);
     }
     killPoint("run-folder");
     await fsys.writeTextFile(
@@ -289,56 +292,6 @@ export const createRunDir = async (init: RunDirInit) => {
   };
 
   return { dir, runId, onEvent, finish, results, setPlan, recordRung };
-};
-
-/** Largest file copied when a hard link is impossible (store on another filesystem). */
-const COPY_LIMIT_BYTES = 4 * 1024 * 1024;
-
-/**
- * Mirrors a store artifact into the run directory with hard links: the files open like normal
- * files, nothing is copied, and store entries are never modified in place, so the link is as
- * good as the entry. (Deno allows symbolic links only with unscoped file permissions.) Across
- * filesystems small files are copied and large ones get a `<name>.path` file naming the store
- * path. The runner's own `_diffrun/` folder is left out.
- *
- * The common path (a folder, a link per file) uses the synchronous calls: a run links every
- * stage's artifact, and the asynchronous ones cost several times more per call.
- */
-const linkTree = async (from: string, to: string): Promise<void> => {
-  try {
-    fsys.mkdirSync(to); // its parent exists: `artifacts/`, or the folder made one level up
-  } catch (e) {
-    if (!fsys.isAlreadyExists(e)) throw e;
-  }
-  for (const entry of fsys.readDirSync(from)) {
-    if (entry.name === "_diffrun") continue;
-    const src = join(from, entry.name);
-    const dst = join(to, entry.name);
-    if (entry.isDirectory) {
-      await linkTree(src, dst);
-      continue;
-    }
-    try {
-      fsys.linkSync(src, dst);
-    } catch (e) {
-      if (fsys.isAlreadyExists(e)) {
-        fsys.removeSync(dst);
-        if (tryLink(src, dst)) continue;
-      }
-      const size = (await fsys.stat(src)).size;
-      if (size <= COPY_LIMIT_BYTES) await fsys.copyFile(src, dst);
-      else await fsys.writeTextFile(`${dst}.path`, src + "\n");
-    }
-  }
-};
-
-const tryLink = (src: string, dst: string): boolean => {
-  try {
-    fsys.linkSync(src, dst);
-    return true;
-  } catch {
-    return false;
-  }
 };
 
 const cell = (x: unknown): string =>

@@ -53,6 +53,7 @@ const materialise = (s: SchedulerState, node: PlanNode): Effect.Effect<void, Fai
         resumed: false,
         error: null,
         annotations,
+        files: meta.files.map((f) => f.path),
       });
       return;
     }

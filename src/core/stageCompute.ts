@@ -88,6 +88,7 @@ const computeElsewhere = (s: SchedulerState, node: PlanNode, executor: StageExec
       resumed: false,
       error: null,
       annotations: { ...annotations, ...facts },
+      files: meta.value.files.map((f) => f.path),
     });
     return { value: undefined as unknown, ran: true, resumed: false };
   });

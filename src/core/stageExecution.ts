@@ -89,7 +89,7 @@ export const executeStage = (
       );
     const finishedAt = now();
     killPoint("mid-stage");
-    yield* store.write(node.key, {
+    const meta = yield* store.write(node.key, {
       stage: node.def.name,
       version: node.def.version,
       components: node.components as unknown as Json,
@@ -120,6 +120,7 @@ export const executeStage = (
       resumed,
       error: null,
       annotations,
+      files: meta.files.map((f) => f.path),
     });
     // a path-backed value points at the scratch directory the codec emptied: read it back
     const stored = node.def.output.pathBacked ? yield* readStored(s, node) : value;
