@@ -2,7 +2,8 @@
  * Run directories: `results/<experiment>/<timestamp>-<short-hash>/`, one per run.
  *
  * Holds manifest.json (everything needed to reproduce and to trust the numbers), one log per
- * stage under logs/, metrics.jsonl (every metrics row, cached stages' rows replayed), summary.md
+ * stage that ran under logs/ (`logs/cached.txt` lists the stages found cached, one line each: a
+ * 1,000-stage cached re-run creates one file there, not 1,000), metrics.jsonl (every metrics row, cached stages' rows replayed), summary.md
  * (every arm's final metrics), artifacts/ (hard links into the store, not copies), and
  * whatever report the caller plugs in (the CLI: report.html from src/report/, written last).
  */
@@ -85,6 +86,9 @@ export const gitInfo = async (root: string) => {
   const diff = dirty ? await git(root, ["diff", "HEAD"]) : null;
   return { commit, dirty, diff };
 };
+
+/** Under logs/: one line per stage found cached (`.txt`, so no stage's `<label>.log` is it). */
+export const CACHED_LOG = "logs/cached.txt";
 
 /** The directory name of a stage label under artifacts/ and logs/. */
 export const sanitiseLabel = (label: string): string =>
@@ -231,6 +235,15 @@ export const createRunDir = async (init: RunDirInit) => {
       case "finished": {
         results.set(e.node.key, e.result);
         const r = e.result;
+        if (r.status === "cached") {
+          appends.add(
+            CACHED_LOG,
+            `${new Date().toISOString()} ${e.node.label} key=${e.node.key.slice(0, 12)}${
+              r.durationMs === null ? "" : ` (ran in ${(r.durationMs / 1000).toFixed(2)} s)`
+            }`,
+          );
+          break;
+        }
         appendLog(
           e.node.label,
           `${new Date().toISOString()} ${r.status}${

@@ -33,6 +33,23 @@ Deno.test("runPlanned() re-run is a full cache hit with the same summary", async
   assert.match(summary(second.runDir), /\| factor=2 \| 2 \| \d+ \| 4 \|/);
 });
 
+Deno.test("runPlanned() logs a cached re-run's stages in logs/cached.txt, one line each, no stage log", async () => {
+  await using env = await tempEnv();
+  const first = await runToy(env);
+  const second = await runToy(env);
+  const names = (dir: string) => [...Deno.readDirSync(join(dir, "logs"))].map((e) => e.name).sort();
+  assert.ok(names(first.runDir).length > 1 && !names(first.runDir).includes("cached.txt"));
+  assert.deepEqual(names(second.runDir), ["cached.txt"]);
+  const lines = Deno.readTextFileSync(join(second.runDir, "logs", "cached.txt")).trim().split("\n");
+  assert.equal(lines.length, second.results.size);
+  for (const r of second.results.values()) {
+    assert.ok(
+      lines.some((l) => l.includes(` ${r.label} key=${r.key.slice(0, 12)} (ran in `)),
+      `a line for ${r.label}`,
+    );
+  }
+});
+
 Deno.test("runPlanned() adding an arm runs only that arm's stages", async () => {
   await using env = await tempEnv();
   await runToy(env);
