@@ -149,6 +149,8 @@ export const createRunDir = async (init: RunDirInit) => {
   const g = await gitInfo(init.projectRoot);
   if (g.diff) await fsys.writeTextFile(join(dir, "git.diff"), g.diff);
   const results = new Map<string, NodeResult>();
+  /** Key -> the files linked under artifacts/<label>/ (the manifest lists them; no walk needed). */
+  const linked = new Map<string, string[]>();
   const appends = makeRunLogs(dir);
   fsys.writeTextFileSync(join(dir, "metrics.jsonl"), "");
 
@@ -184,6 +186,7 @@ export const createRunDir = async (init: RunDirInit) => {
         resumed: r?.resumed ?? false,
         error: r?.error ?? null,
         annotations: r?.annotations ?? {},
+        ...(linked.has(n.key) ? { files: linked.get(n.key) } : {}),
       };
     }),
     engine: plan.engine,
@@ -283,8 +286,12 @@ export const createRunDir = async (init: RunDirInit) => {
       const r = results.get(node.key);
       if (r?.status !== "ran" && r?.status !== "cached") continue;
       const to = join(dir, "artifacts", sanitiseLabel(node.label));
-      if (r.files === undefined) await linkTree(artifactDir(node.key), to);
-      else await linkFiles(artifactDir(node.key), to, r.files);
+      linked.set(
+        node.key,
+        r.files === undefined
+          ? await linkTree(artifactDir(node.key), to)
+          : await linkFiles(artifactDir(node.key), to, r.files),
+      );
     }
     killPoint("run-folder");
     await fsys.writeTextFile(
@@ -304,7 +311,7 @@ export const createRunDir = async (init: RunDirInit) => {
     });
   };
 
-  return { dir, runId, onEvent, finish, results, setPlan, recordRung };
+  return { dir, runId, onEvent, finish, results, linked, setPlan, recordRung };
 };
 
 const cell = (x: unknown): string =>

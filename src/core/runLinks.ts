@@ -33,43 +33,59 @@ const tryLink = (src: string, dst: string): boolean => {
   }
 };
 
-/** One file: a hard link, else (another filesystem) a copy or a `.path` pointer. */
-const linkOne = async (src: string, dst: string): Promise<void> => {
+/**
+ * One file: a hard link, else (another filesystem) a copy or a `.path` pointer. Returns the
+ * suffix added to the name ("" or ".path").
+ */
+const linkOne = async (src: string, dst: string): Promise<string> => {
   try {
     fsys.linkSync(src, dst);
-    return;
+    return "";
   } catch (e) {
     if (fsys.isAlreadyExists(e)) {
       fsys.removeSync(dst);
-      if (tryLink(src, dst)) return;
+      if (tryLink(src, dst)) return "";
     }
   }
   const size = (await fsys.stat(src)).size;
-  if (size <= COPY_LIMIT_BYTES) await fsys.copyFile(src, dst);
-  else await fsys.writeTextFile(`${dst}.path`, src + "\n");
+  if (size <= COPY_LIMIT_BYTES) {
+    await fsys.copyFile(src, dst);
+    return "";
+  }
+  await fsys.writeTextFile(`${dst}.path`, src + "\n");
+  return ".path";
 };
 
-/** Mirrors the folder `from` into `to` (whose parent exists), walking it. */
-export const linkTree = async (from: string, to: string): Promise<void> => {
+/**
+ * Mirrors the folder `from` into `to` (whose parent exists), walking it. Returns the files
+ * written, relative to `to` (`/`-separated).
+ */
+export const linkTree = async (from: string, to: string, rel = ""): Promise<string[]> => {
   mkdirIfMissing(to);
+  const written: string[] = [];
   for (const entry of fsys.readDirSync(from)) {
-    if (entry.name === RUNNER_FOLDER) continue;
-    if (entry.isDirectory) await linkTree(join(from, entry.name), join(to, entry.name));
-    else await linkOne(join(from, entry.name), join(to, entry.name));
+    if (entry.name === RUNNER_FOLDER && rel === "") continue;
+    const child = rel === "" ? entry.name : `${rel}/${entry.name}`;
+    if (entry.isDirectory) {
+      written.push(...await linkTree(join(from, entry.name), join(to, entry.name), child));
+    } else written.push(child + await linkOne(join(from, entry.name), join(to, entry.name)));
   }
+  return written;
 };
 
 /**
  * Mirrors the listed files of `from` (paths relative to it, `/`-separated: an entry's file list)
- * into `to` without walking: what a run links for every stage it ran or found cached.
+ * into `to` without walking: what a run links for every stage it ran or found cached. Returns the
+ * files written, relative to `to`.
  */
 export const linkFiles = async (
   from: string,
   to: string,
   paths: readonly string[],
-): Promise<void> => {
+): Promise<string[]> => {
   mkdirIfMissing(to);
   const made = new Set<string>([to]);
+  const written: string[] = [];
   for (const path of paths) {
     if (path === RUNNER_FOLDER || path.startsWith(`${RUNNER_FOLDER}/`)) continue;
     const parts = path.split("/");
@@ -79,6 +95,7 @@ export const linkFiles = async (
       mkdirIfMissing(parent, true);
       made.add(parent);
     }
-    await linkOne(join(from, ...parts), dst);
+    written.push(path + await linkOne(join(from, ...parts), dst));
   }
+  return written;
 };

@@ -8,10 +8,16 @@ import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Cause from "effect/Cause";
 import * as Option from "effect/Option";
-import { join, relative, resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { loadExperimentModule } from "./experiment.ts";
 import { type Plan, planExperiment } from "./plan.ts";
-import { createRunDir, listRunDirs, type RunReportWriter, type RunStatus } from "./runDir.ts";
+import {
+  createRunDir,
+  listRunDirs,
+  type RunReportWriter,
+  type RunStatus,
+  sanitiseLabel,
+} from "./runDir.ts";
 import { type NodeResult, RunEvents } from "./events.ts";
 import { runPlan, type StageExecutor } from "./scheduler.ts";
 import { runHalving } from "./halvingRun.ts";
@@ -22,7 +28,6 @@ import { softwareGpuNote, softwareGpuOf } from "./softwareGpu.ts";
 import { Store } from "../store/Store.ts";
 import { killPoint } from "../store/killPoint.ts";
 import { markDeadRuns } from "./runLiveness.ts";
-import * as fsys from "../platform/fs.ts";
 import * as proc from "../platform/process.ts";
 
 export interface RunRequest {
@@ -172,7 +177,7 @@ export const runPlanned = Effect.fnUntraced(
         const shown = rel === "" || rel.startsWith("..") ? runDir.dir : rel;
         req.write(`${status === "succeeded" ? "Done" : `Run ${status}`}. Results: ${shown}\n`);
         req.write(`  summary:  ${shown}/summary.md\n  manifest: ${shown}/manifest.json\n`);
-        const images = pictures(join(runDir.dir, "artifacts"));
+        const images = pictures(runDir.linked, runDir.results);
         for (const image of images.slice(0, 8)) {
           req.write(`  image:    ${shown}/artifacts/${image}\n`);
         }
@@ -223,23 +228,20 @@ export const runPlanned = Effect.fnUntraced(
   },
 );
 
-/** PNG files (plots, sample grids) of a run's artifacts, as paths relative to `artifacts/`. */
-const pictures = (dir: string): string[] => {
+/**
+ * PNG files (plots, sample grids) the run linked, as paths relative to `artifacts/`: from the
+ * file lists of the linking (key -> files), so no folder is walked.
+ */
+const pictures = (
+  linked: ReadonlyMap<string, readonly string[]>,
+  results: ReadonlyMap<string, NodeResult>,
+): string[] => {
   const found: string[] = [];
-  const walk = (rel: string) => {
-    let entries: fsys.DirEntry[] = [];
-    try {
-      entries = fsys.readDirSync(join(dir, rel)); // one folder per stage: the sync call is cheaper
-    } catch {
-      // gone: no pictures there
-    }
-    for (const e of entries) {
-      const child = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory) walk(child);
-      else if (e.name.endsWith(".png")) found.push(child);
-    }
-  };
-  walk("");
+  for (const [key, files] of linked) {
+    const label = results.get(key)?.label;
+    if (label === undefined) continue;
+    for (const f of files) if (f.endsWith(".png")) found.push(`${sanitiseLabel(label)}/${f}`);
+  }
   // cross-arm reports first: they are what a reader opens first
   const rank = (path: string) => (/report|aggregate/.test(path.split("/")[0]!) ? 0 : 1);
   return found.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));

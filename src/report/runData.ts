@@ -118,6 +118,22 @@ const walk = (root: string, dir: string, out: string[]) => {
   }
 };
 
+const isInsidePath = (f: unknown): f is string =>
+  typeof f === "string" && !f.includes("\\") && !f.includes("\0") &&
+  f.split("/").every((part) => part !== "" && part !== "." && part !== "..");
+
+/** Stage key -> the files its run linked under artifacts/ (manifests since the list was added). */
+const linkedFiles = (m: Manifest): Map<string, string[]> => {
+  const out = new Map<string, string[]>();
+  for (const s of m.stages) {
+    const files = (s as Record<string, unknown>).files;
+    // relative paths inside the stage's folder only: a list naming anything else is ignored
+    // (the folder is walked instead), so an edited manifest cannot point the report outside it
+    if (Array.isArray(files) && files.every(isInsidePath)) out.set(s.key, [...files]);
+  }
+  return out;
+};
+
 /** Reads a run directory (throws InvalidFile when manifest.json is missing or invalid). */
 export const readRun = async (dir: string): Promise<RunData> => {
   const manifest = await readManifest(dir);
@@ -126,13 +142,18 @@ export const readRun = async (dir: string): Promise<RunData> => {
   const { rows, bad } = parseMetrics(metricsText);
   const summary = await fsys.readTextFile(join(dir, "summary.md")).catch(() => null);
   const artifacts = new Map<string, ArtifactFile[]>();
+  const listed = linkedFiles(manifest);
   for (const s of stages) {
     const stageDir = sanitiseLabel(s.label);
-    const files: string[] = [];
-    try {
-      walk(join(dir, "artifacts", stageDir), join(dir, "artifacts", stageDir), files);
-    } catch {
-      // no artifacts folder for this stage (it did not finish)
+    // the files the run linked, as its manifest lists them; a walk for manifests without the list
+    let files = listed.get(s.key);
+    if (files === undefined) {
+      files = [];
+      try {
+        walk(join(dir, "artifacts", stageDir), join(dir, "artifacts", stageDir), files);
+      } catch {
+        // no artifacts folder for this stage (it did not finish)
+      }
     }
     if (files.length === 0) continue;
     artifacts.set(
