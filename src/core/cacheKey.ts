@@ -58,7 +58,7 @@ export const cacheKey = (components: KeyComponents): string => sha256Hex(canonic
  * stage, params and inputs), never from the arm's position, so adding an arm leaves every other
  * arm's numbers unchanged. 31 bits, so every RNG that takes an int accepts it.
  */
-export const deriveSeed = (experimentSeed: number, identity: {
+export const deriveStageSeed = (experimentSeed: number, identity: {
   readonly name: string;
   readonly params: unknown;
   readonly inputs: Readonly<Record<string, string>>;

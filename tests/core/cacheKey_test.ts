@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import {
   cacheKey,
-  deriveSeed,
+  deriveStageSeed,
   diffComponents,
   KEY_VERSION,
   makeKeyComponents,
@@ -57,11 +57,11 @@ Deno.test("makeKeyComponents() stamps the key version", () => {
   assert.equal(makeKeyComponents(base).keyVersion, KEY_VERSION);
 });
 
-Deno.test("deriveSeed() depends on identity, not on arm order, and fits 31 bits", () => {
-  const s1 = deriveSeed(0, { name: "train", params: { g: 1 }, inputs: {} });
-  assert.equal(s1, deriveSeed(0, { name: "train", params: { g: 1 }, inputs: {} }));
-  assert.notEqual(s1, deriveSeed(1, { name: "train", params: { g: 1 }, inputs: {} }));
-  assert.notEqual(s1, deriveSeed(0, { name: "train", params: { g: 2 }, inputs: {} }));
+Deno.test("deriveStageSeed() depends on identity, not on arm order, and fits 31 bits", () => {
+  const s1 = deriveStageSeed(0, { name: "train", params: { g: 1 }, inputs: {} });
+  assert.equal(s1, deriveStageSeed(0, { name: "train", params: { g: 1 }, inputs: {} }));
+  assert.notEqual(s1, deriveStageSeed(1, { name: "train", params: { g: 1 }, inputs: {} }));
+  assert.notEqual(s1, deriveStageSeed(0, { name: "train", params: { g: 2 }, inputs: {} }));
   assert.ok(s1 >= 0 && s1 < 2 ** 31);
 });
 

@@ -7,7 +7,7 @@ import type { ArmOutputs, StageCall } from "../pipeline.ts";
 import { FOREIGN_HANDLE, isIssuedHandle } from "../pipeline.ts";
 import { inputProblems } from "../stage.ts";
 import { sourceHash } from "../sourceHash.ts";
-import { cacheKey, deriveSeed, type KeyComponents, makeKeyComponents } from "../cacheKey.ts";
+import { cacheKey, deriveStageSeed, type KeyComponents, makeKeyComponents } from "../cacheKey.ts";
 import { NotCanonicalizable } from "../canonicalJson.ts";
 import type { PlanNode } from "./types.ts";
 import { errorText, type Issues } from "./issues.ts";
@@ -79,7 +79,11 @@ export const makeInstances = (
     let components: KeyComponents;
     let stageSeed: number;
     try {
-      stageSeed = deriveSeed(context.seed, { name: call.def.name, params: parsed.output, inputs });
+      stageSeed = deriveStageSeed(context.seed, {
+        name: call.def.name,
+        params: parsed.output,
+        inputs,
+      });
       components = makeKeyComponents({
         name: call.def.name,
         version: call.def.version,
