@@ -141,23 +141,40 @@ const ASCII_WIDTHS = [
   84,
 ];
 
+/** Advance of one character, in hundredths of the font size. */
+const charUnits = (ch: string): number => {
+  const c = ch.codePointAt(0)!;
+  if (c >= 0x300 && c <= 0x36f) return 0; // combining marks (x̂) take no advance
+  return c >= 32 && c <= 126 ? ASCII_WIDTHS[c - 32]! : c >= 0x2000 && c <= 0x206f ? 100 : 70;
+};
+
+const unitsToPx = (units: number, size: number, bold: boolean) =>
+  (units / 100) * size * (bold ? 1.1 : 1);
+
 /** Estimated rendered width in px of `s` at `size` px (bold is ~10% wider). */
 export const textWidth = (s: string, size: number, bold = false): number => {
   let w = 0;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (c >= 0x300 && c <= 0x36f) continue; // combining marks (x̂) take no advance
-    w += c >= 32 && c <= 126 ? ASCII_WIDTHS[c - 32]! : c >= 0x2000 && c <= 0x206f ? 100 : 70;
-  }
-  return (w / 100) * size * (bold ? 1.1 : 1);
+  for (const ch of s) w += charUnits(ch);
+  return unitsToPx(w, size, bold);
 };
 
-/** `s`, cut with an ellipsis so it fits in `maxWidth` px. */
+/**
+ * `s`, cut with an ellipsis so it fits in `maxWidth` px: the longest prefix (at least one
+ * character) that fits with the ellipsis. One pass over the characters (a legend of hundreds of
+ * long names cuts each one).
+ */
 export const fitText = (s: string, maxWidth: number, size: number, bold = false): string => {
   if (textWidth(s, size, bold) <= maxWidth) return s;
   const chars = [...s];
-  while (chars.length > 1 && textWidth(`${chars.join("")}…`, size, bold) > maxWidth) chars.pop();
-  return `${chars.join("").trimEnd()}…`;
+  const ellipsis = charUnits("…");
+  let units = 0;
+  let keep = 1;
+  for (let i = 0; i < chars.length; i++) {
+    units += charUnits(chars[i]!);
+    if (unitsToPx(units + ellipsis, size, bold) > maxWidth) break;
+    keep = i + 1;
+  }
+  return `${chars.slice(0, keep).join("").trimEnd()}…`;
 };
 
 /** Word-wrap `s` into at most `maxLines` lines of `maxWidth` px; the last line is cut if needed. */

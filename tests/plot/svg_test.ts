@@ -47,3 +47,25 @@ Deno.test("hashId() is deterministic and differs by content", () => {
   assert.notEqual(hashId("clip", "a"), hashId("clip", "b"));
   assert.match(hashId("clip", "a"), /^clip-[0-9a-z]+$/);
 });
+
+Deno.test("fitText() keeps the longest prefix that fits with the ellipsis, as cutting one character at a time does", () => {
+  // the definition, one character at a time (quadratic; what fitText computes in one pass)
+  const naive = (s: string, max: number, size: number, bold: boolean) => {
+    if (textWidth(s, size, bold) <= max) return s;
+    const chars = [...s];
+    while (chars.length > 1 && textWidth(`${chars.join("")}…`, size, bold) > max) chars.pop();
+    return `${chars.join("").trimEnd()}…`;
+  };
+  const alphabet = "abcWMil .,=x̂—é0123456789_/";
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 300; i++) {
+    const s = Array.from(
+      { length: 1 + Math.floor(next() * 60) },
+      () => [...alphabet][Math.floor(next() * [...alphabet].length)]!,
+    ).join("");
+    const max = next() * 300 - 10;
+    const bold = next() < 0.5;
+    assert.equal(fitText(s, max, 11, bold), naive(s, max, 11, bold), JSON.stringify({ s, max }));
+  }
+});
