@@ -32,17 +32,25 @@ export const hashFile = (
     return { size, digest: hash.digest("hex") };
   });
 
-/** Relative POSIX paths of every regular file under `dir`, sorted. */
-export const listFiles = (dir: string): Effect.Effect<string[], StoreIoError> =>
+/**
+ * Relative POSIX paths of every regular file under `dir` and of every folder ("" for `dir`
+ * itself, empty folders included), each list sorted.
+ */
+export const listTree = (
+  dir: string,
+): Effect.Effect<{ files: string[]; folders: string[] }, StoreIoError> =>
   Effect.gen(function* () {
-    const out: string[] = [];
+    const files: string[] = [];
+    const folders: string[] = [""];
     const walk = (abs: string, rel: string): Effect.Effect<void, StoreIoError> =>
       Effect.gen(function* () {
         for (const entry of yield* listDir(abs)) {
           const childRel = rel === "" ? entry.name : `${rel}/${entry.name}`;
           const childAbs = join(abs, entry.name);
-          if (entry.isDirectory) yield* walk(childAbs, childRel);
-          else if (entry.isFile) out.push(childRel);
+          if (entry.isDirectory) {
+            folders.push(childRel);
+            yield* walk(childAbs, childRel);
+          } else if (entry.isFile) files.push(childRel);
           else {
             return yield* new StoreIoError({
               op: "hash",
@@ -54,25 +62,25 @@ export const listFiles = (dir: string): Effect.Effect<string[], StoreIoError> =>
         }
       });
     yield* walk(dir, "");
-    return out.sort(comparePaths);
+    return { files: files.sort(comparePaths), folders: folders.sort(comparePaths) };
   });
 
 const comparePaths = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Hashes every file under `dir`; the records are sorted by path. */
-export const scanArtifact = (dir: string): Effect.Effect<FileRecord[], StoreIoError> =>
-  Effect.gen(function* () {
-    const paths = yield* listFiles(dir);
-    // Sequential on purpose: hashing is disk-bound and the machine may be busy training.
-    return yield* Effect.forEach(
-      paths,
-      (path) =>
-        Effect.map(
-          hashFile(join(dir, ...path.split("/"))),
-          (h): FileRecord => ({ path, size: h.size, algorithm: HASH_ALGORITHM, digest: h.digest }),
-        ),
-    );
-  });
+/** Hashes the listed files under `dir` (`listTree`'s sorted paths), one record each, in order. */
+export const scanArtifact = (
+  dir: string,
+  paths: readonly string[],
+): Effect.Effect<FileRecord[], StoreIoError> =>
+  // Sequential on purpose: hashing is disk-bound and the machine may be busy training.
+  Effect.forEach(
+    paths,
+    (path) =>
+      Effect.map(
+        hashFile(join(dir, ...path.split("/"))),
+        (h): FileRecord => ({ path, size: h.size, algorithm: HASH_ALGORITHM, digest: h.digest }),
+      ),
+  );
 
 /** The entry checksum over a list of file records (sorted here, whatever the input order). */
 export const combinedChecksum = (files: readonly FileRecord[]): Digest => {

@@ -20,10 +20,10 @@ import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import * as Equivalence from "effect/Equivalence";
 import * as Option from "effect/Option";
-import { combinedChecksum, listFiles, scanArtifact, totalSize } from "./checksum.ts";
+import { combinedChecksum, listTree, scanArtifact, totalSize } from "./checksum.ts";
 import { checkArtifact, type CheckDepth } from "./integrity.ts";
 import { killPoint } from "./killPoint.ts";
-import { currentStamps, encodeStamps, foldersUnder, pinTimes, STAMPS_FILE } from "./stamps.ts";
+import { currentStamps, encodeStamps, pinTimes, STAMPS_FILE } from "./stamps.ts";
 import { CorruptEntry, MissingEntry, StoreIoError } from "./errors.ts";
 import {
   io,
@@ -236,14 +236,13 @@ const writeChecked = <E, R>(
         yield* writeArtifact(artifact);
         const finishedAt = yield* Clock.currentTimeMillis;
         // pinned before hashing, stamped after: see stamps.ts
-        const paths = yield* listFiles(artifact);
-        const folders = foldersUnder(artifact);
-        const pinned = yield* pinTimes(artifact, [...paths, ...folders]);
+        const tree = yield* listTree(artifact);
+        const pinned = yield* pinTimes(artifact, [...tree.files, ...tree.folders]);
         const stamps = {
-          files: currentStamps(artifact, paths),
-          dirs: currentStamps(artifact, folders),
+          files: currentStamps(artifact, tree.files),
+          dirs: currentStamps(artifact, tree.folders),
         };
-        const files = yield* scanArtifact(artifact);
+        const files = yield* scanArtifact(artifact, tree.files);
         const meta: EntryMeta = {
           schemaVersion: SCHEMA_VERSION,
           key,

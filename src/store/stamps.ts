@@ -122,21 +122,6 @@ export const pinTimes = (artifactDir: string, paths: readonly string[]): Effect.
       }
     }));
 
-/** Every folder under `artifactDir`, relative to it, itself included as "" (links not followed). */
-export const foldersUnder = (artifactDir: string): string[] => {
-  const out: string[] = [""];
-  const walk = (rel: string) => {
-    for (const entry of fsys.readDirSync(join(artifactDir, rel))) {
-      if (!entry.isDirectory || entry.isSymlink) continue;
-      const child = rel === "" ? entry.name : `${rel}/${entry.name}`;
-      out.push(child);
-      walk(child);
-    }
-  };
-  walk("");
-  return out;
-};
-
 /** Stamps of the listed files as they are now (lstat: a link is never followed). */
 export const currentStamps = (
   artifactDir: string,
