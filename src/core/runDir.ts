@@ -3,9 +3,10 @@
  *
  * Holds manifest.json (everything needed to reproduce and to trust the numbers), one log per
  * stage that ran under logs/ (`logs/cached.txt` lists the stages found cached, one line each: a
- * 1,000-stage cached re-run creates one file there, not 1,000), metrics.jsonl (every metrics row, cached stages' rows replayed), summary.md
- * (every arm's final metrics), artifacts/ (hard links into the store, not copies), and
- * whatever report the caller plugs in (the CLI: report.html from src/report/, written last).
+ * 1,000-stage cached re-run creates one file there, not 1,000), metrics.jsonl (every metrics
+ * row, cached stages' rows replayed), summary.md (every arm's final metrics), artifacts/ (hard
+ * links into the store, not copies), and whatever report the caller plugs in (the CLI:
+ * report.html from src/report/, written last).
  */
 import { softwareGpuNote, softwareGpuOf } from "./softwareGpu.ts";
 import * as v from "valibot";
@@ -88,7 +89,7 @@ export const gitInfo = async (root: string) => {
 };
 
 /** Under logs/: one line per stage found cached (`.txt`, so no stage's `<label>.log` is it). */
-export const CACHED_LOG = "logs/cached.txt";
+const CACHED_LOG = "logs/cached.txt";
 
 /** The directory name of a stage label under artifacts/ and logs/. */
 export const sanitiseLabel = (label: string): string =>
