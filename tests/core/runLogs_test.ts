@@ -20,12 +20,26 @@ const manualTimer = () => {
 
 const read = (path: string) => Deno.readTextFile(path).catch(() => null);
 
-Deno.test("makeRunLogs() writes queued lines only when its timer fires, one batch per file, in order", async () => {
+/** Runs `f` with run logs on a fresh temporary folder and a hand-fired timer; removes the folder. */
+const withRunLogs = async (
+  f: (
+    dir: string,
+    logs: ReturnType<typeof makeRunLogs>,
+    t: ReturnType<typeof manualTimer>,
+  ) => Promise<void>,
+) => {
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.mkdir(join(dir, "logs"));
     const t = manualTimer();
-    const logs = makeRunLogs(dir, { timer: t.timer });
+    await f(dir, makeRunLogs(dir, { timer: t.timer }), t);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+};
+
+Deno.test("makeRunLogs() writes queued lines only when its timer fires, one batch per file, in order", () =>
+  withRunLogs(async (dir, logs, t) => {
+    await Deno.mkdir(join(dir, "logs"));
     logs.add("logs/a.log", "one");
     logs.add("metrics.jsonl", '{"step":1}');
     logs.add("logs/a.log", "two");
@@ -42,38 +56,23 @@ Deno.test("makeRunLogs() writes queued lines only when its timer fires, one batc
       "one\ntwo\nthree\n",
       "appended, not replaced",
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("flush() writes every queued line at once and cancels the pending timer", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const t = manualTimer();
-    const logs = makeRunLogs(dir, { timer: t.timer });
+Deno.test("flush() writes every queued line at once and cancels the pending timer", () =>
+  withRunLogs(async (dir, logs, t) => {
     logs.add("b.log", "x");
     logs.flush();
     assert.equal(await read(join(dir, "b.log")), "x\n");
     assert.equal(t.state.pending, undefined, "the timer was cancelled");
     logs.flush();
     assert.equal(await read(join(dir, "b.log")), "x\n", "an empty flush writes nothing");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("flush() throws the error of a failed batch; the other files are still written", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const t = manualTimer();
-    const logs = makeRunLogs(dir, { timer: t.timer });
+Deno.test("flush() throws the error of a failed batch; the other files are still written", () =>
+  withRunLogs(async (dir, logs, t) => {
     logs.add("missing-folder/c.log", "lost");
     logs.add("d.log", "kept");
     t.fire(); // the timer's batch fails on c.log without throwing out of the timer
     assert.equal(await read(join(dir, "d.log")), "kept\n");
     assert.throws(() => logs.flush(), (e: unknown) => e instanceof Error);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
