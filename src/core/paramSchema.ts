@@ -54,6 +54,10 @@ const schemaAt = (schema: v.GenericSchema, path: string): AnySchema | undefined 
 export const isPlainObject = (x: unknown): x is Record<string, unknown> =>
   x !== null && typeof x === "object" && !Array.isArray(x);
 
+/** The value at a dotted path of plain objects; undefined where the path leaves them. */
+export const getPath = (value: unknown, path: string): unknown =>
+  path.split(".").reduce<unknown>((v, k) => (isPlainObject(v) ? v[k] : undefined), value);
+
 /**
  * Sets a dotted param path, merging into what is there: an object the params do not spell out
  * yet starts from the schema's default (so `weighting.gamma=3` keeps the default strategy).
@@ -134,8 +138,7 @@ export const variantFieldHint = (
   const parentPath = parts.slice(0, -1).join(".");
   const declared = schemaAt(schema, parentPath);
   const variant = declared === undefined ? null : variantOf(declared);
-  let obj: unknown = params;
-  for (const part of parts.slice(0, -1)) obj = isPlainObject(obj) ? obj[part] : undefined;
+  const obj = getPath(params, parentPath);
   if (variant === null || !isPlainObject(obj)) return null;
   const field = parts.at(-1)!;
   const { [field]: _dropped, ...rest } = obj;

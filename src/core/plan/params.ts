@@ -17,6 +17,7 @@ import {
   sweptParams,
 } from "../sweep.ts";
 import {
+  getPath,
   isArrayParam,
   isPlainObject,
   leafPaths,
@@ -113,9 +114,6 @@ const parseOverrides = (
   }
   return out;
 };
-
-const getPath = (value: unknown, path: string): unknown =>
-  path.split(".").reduce<unknown>((v, k) => (isPlainObject(v) ? v[k] : undefined), value);
 
 /** Which parts of a sweep assign an axis, and the whole values they give it. */
 const axisSources = (sweep: SweepSpec, axis: string) => {
