@@ -24,7 +24,7 @@ interface OrtEvent {
 }
 
 /** Sums ORT's node times by op type, per replay (a replay may run several graphs). */
-async function opTable(title: string, replays: number): Promise<void> {
+export async function opTable(title: string, replays: number): Promise<void> {
   const totals = new Map<string, { us: number; n: number }>();
   let runs = 0;
   for (const f of [...Deno.readDirSync(".")].filter((e) => e.name.startsWith("ort_profile"))) {

@@ -9,11 +9,16 @@
  * Images are NHWC: [B, H, W, C]. Token sequences are [B, N, D].
  * Not here: no tf.layers, no dropout, no normalisation statistics kept across calls.
  * tfjs has no GroupNorm layer, no fused attention, and (cpu backend, 4.22) a wrong gradient for
- * `resizeNearestNeighbor` when batch > 1: hence groupNorm via reshape + moments, attention via
- * matMul + softmax, and upsampling via concat + reshape (exact gradient, any batch).
+ * `resizeNearestNeighbor` when batch > 1: hence groupNorm as the engine's fused kernel (one pass
+ * forward and one backward, composed tfjs ops where a backend lacks it), attention via matMul +
+ * softmax, and upsampling via concat + reshape (exact gradient, any batch).
  */
 import { tf } from "../tensor/tf.ts";
 import type { ParamStore } from "./params.ts";
+import {
+  groupNorm as fusedGroupNorm,
+  groupNormSilu as fusedGroupNormSilu,
+} from "../engine/groupNorm.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Math
@@ -40,6 +45,7 @@ export const linear = (x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D | null): tf.
 /**
  * Group normalisation (Wu & He 2018) over the channel axis in `groups` groups, statistics per
  * sample over space and the group's channels. x [B, ..., C] (images or tokens) → same shape.
+ * One fused engine kernel forward and one backward (src/engine/groupNorm.ts).
  */
 export const groupNorm = (
   x: tf.Tensor,
@@ -47,17 +53,7 @@ export const groupNorm = (
   beta: tf.Tensor1D,
   groups: number,
   eps = 1e-5,
-): tf.Tensor => {
-  const c = x.shape[x.shape.length - 1]!;
-  if (c % groups !== 0) {
-    throw new Error(`groupNorm: ${c} channels do not split into ${groups} groups`);
-  }
-  const b = x.shape[0]!;
-  const xg = tf.reshape(x, [b, -1, groups, c / groups]); // [B, S, G, C/G]
-  const { mean, variance } = tf.moments(xg, [1, 3], true); // [B, 1, G, 1] each
-  const xn = tf.mul(tf.sub(xg, mean), tf.rsqrt(tf.add(variance, eps))); // [B, S, G, C/G]
-  return tf.add(tf.mul(tf.reshape(xn, x.shape), gamma), beta); // [B, ..., C]
-};
+): tf.Tensor => fusedGroupNorm(x, gamma, beta, groups, eps);
 
 /** Layer normalisation over the last axis. x [..., D] → [..., D]. */
 export const layerNorm = (
@@ -74,17 +70,14 @@ export const layerNorm = (
 /** SiLU / swish: x · sigmoid(x). */
 export const silu = (x: tf.Tensor): tf.Tensor => tf.mul(x, tf.sigmoid(x));
 
-/**
- * GroupNorm followed by SiLU, the pair that opens every residual block. Kept as one function so
- * a fused engine kernel can replace it in one place.
- */
+/** GroupNorm followed by SiLU, the pair that opens every residual block, as one fused kernel. */
 export const groupNormSilu = (
   x: tf.Tensor,
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   groups: number,
   eps = 1e-5,
-): tf.Tensor => silu(groupNorm(x, gamma, beta, groups, eps));
+): tf.Tensor => fusedGroupNormSilu(x, gamma, beta, groups, eps);
 
 /**
  * Sinusoidal embedding of (float) timesteps, as in ADM / "Attention is all you need":
