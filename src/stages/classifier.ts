@@ -17,6 +17,7 @@ import { runTrainingLoop } from "../train/loop.ts";
 import { loopContext } from "./loopContext.ts";
 import { addPrefix, toParamRecord, toTensorMap, withPrefix } from "../train/params.ts";
 import { useEngine } from "./engine.ts";
+import { captureForward, captureShareSince } from "../engine/mod.ts";
 import { numClasses } from "../data/dataset.ts";
 import { Int } from "../core/schemas.ts";
 
@@ -121,11 +122,23 @@ export const classifierStage = defineStage({
         warmupSteps: 20,
         gradClip: 1,
       });
+      // loss and gradients: one captured program per batch shape on the ort engine
+      const names = model.params.trainableNames();
+      const lossAndGrads = captureForward((x: tf.Tensor, y: tf.Tensor) => {
+        const { value, grads } = model.params.valueAndGrads(() =>
+          tf.losses.softmaxCrossEntropy(y, model.forward(x as tf.Tensor4D).logits) as tf.Scalar
+        );
+        return [value, ...names.map((n) => grads[n]!)];
+      }, {
+        key: `classifier-loss:${JSON.stringify(config)}`,
+        params: () => model.params.names().map((n) => model.params.get(n)),
+      });
       const batcher = new Batcher(train, { batchSize: Math.min(p.batchSize, train.shape.n), seed });
       const { height: h, width: w, channels: c } = train.shape;
       yield* ctx.info(
         `classifier: ${model.parameterCount()} parameters, ${config.numClasses} classes`,
       );
+      const captureShare = captureShareSince();
       yield* runTrainingLoop(loopContext(ctx), {
         steps: p.steps,
         checkpointEvery: Math.max(50, Math.floor(p.steps / 4)),
@@ -147,9 +160,8 @@ export const classifierStage = defineStage({
           const { value, grads } = tf.tidy(() => {
             const x = tf.tensor4d(labelled.images, [batch.size, h, w, c]);
             const y = tf.oneHot(tf.tensor1d(labelled.labels, "int32"), config.numClasses);
-            return model.params.valueAndGrads(() =>
-              tf.losses.softmaxCrossEntropy(y, model.forward(x).logits) as tf.Scalar
-            );
+            const [loss, ...g] = lossAndGrads(x, y);
+            return { value: loss!, grads: Object.fromEntries(names.map((n, i) => [n, g[i]!])) };
           });
           await opt.update(grads);
           const loss = await readScalar(value);
@@ -157,6 +169,8 @@ export const classifierStage = defineStage({
           return { loss };
         },
       });
+      // share of the training kernels that ran inside captured whole graphs (ort engine)
+      yield* ctx.annotate({ graphCapture: captureShare() });
       const evalSet = pretext
         ? rotated(test.images, test.shape.n, h, c, seed)
         : { images: test.images, labels: test.labels! };
