@@ -37,6 +37,11 @@ export const quickstartPipeline = definePipeline({
     sampler: v.optional(v.picklist(["ddpm", "ddim", "dpmpp-2m", "heun"]), "ddpm"),
     samplerSteps: v.optional(Int(1), 50),
     samples: v.optional(Int(2), 256),
+    /**
+     * Seed of the diffusion model's initial weights, batches, timesteps and noise (`--replicates`
+     * sets it); default: derived from the experiment's seed.
+     */
+    trainSeed: v.optional(Int(0)),
   }),
   build: (p, b) => {
     const dataset = b.stage(datasetStage, {
@@ -61,6 +66,7 @@ export const quickstartPipeline = definePipeline({
           middle: "attention",
         },
         conditional: true,
+        ...(p.trainSeed === undefined ? {} : { seed: p.trainSeed }),
       },
       train: {
         schedule: { family: "cosine" },
@@ -73,6 +79,7 @@ export const quickstartPipeline = definePipeline({
         emaDecay: 0.995,
         logEvery: Math.max(1, Math.floor(p.steps / 100)),
         checkpointEvery: Math.max(10, Math.floor(p.steps / 5)),
+        ...(p.trainSeed === undefined ? {} : { seed: p.trainSeed }),
       },
       steps: p.steps,
     });
@@ -87,5 +94,6 @@ export const quickstartPipeline = definePipeline({
     const summary = b.stage(summaryStage, {}, { evaluation, model });
     return { summary, evaluation, plot };
   },
+  replicateSeed: "trainSeed",
   engineIdentity,
 });

@@ -111,3 +111,10 @@ Deno.test("captureStep() is bit-for-bit reproducible for a given seed", () => {
   assert.deepEqual(a.losses, b.losses);
   a.params.forEach((p, k) => assert.deepEqual(p, b.params[k]));
 });
+
+Deno.test("captureStep() holds the leak guard over 200 captured steps", () => {
+  // train() checks the leak guard (live tensors, RSS) after every step and throws on growth
+  const { losses } = train(201, true, 40, "adam");
+  assert.equal(losses.length, 201);
+  assert.ok(losses.every(Number.isFinite), "every loss finite");
+});
