@@ -27,7 +27,11 @@ export const quickstartPipeline = definePipeline({
     imageSize: v.optional(v.picklist([16, 24, 32]), 16),
     classifierSteps: v.optional(Int(1), 300),
     widths: v.optional(v.array(Int(8)), [32, 64]),
-    steps: v.optional(Int(1), 800),
+    /**
+     * 500 steps keep the quickstart near two minutes on 2 cores; 800 give somewhat sharper shapes
+     * (docs/performance-engine.md compares them over 3 seeds, with the grids).
+     */
+    steps: v.optional(Int(1), 500),
     batchSize: v.optional(Int(2), 32),
     lr: v.optional(v.pipe(v.number(), v.gtValue(0)), 1e-3),
     target: v.optional(TargetSchema, "eps"),
