@@ -40,9 +40,10 @@ export interface AdamW {
   readonly step: () => number;
   /**
    * Applies one update from `grads` (by parameter name); returns the pre-clip gradient norm. A
-   * non-finite norm is returned without any update.
+   * non-finite norm is returned without any update. `squaredNorm`, when given, is Σ g² over every
+   * gradient already computed (inside a captured loss graph); it is disposed here.
    */
-  update(grads: Readonly<Record<string, tf.Tensor>>): Promise<number>;
+  update(grads: Readonly<Record<string, tf.Tensor>>, squaredNorm?: tf.Scalar): Promise<number>;
   /** Moments and step count, for checkpoints. */
   exportState(): Promise<TensorMap>;
   importState(state: TensorMap): void;
@@ -87,8 +88,9 @@ export const makeAdamW = (params: ParamStore, config: AdamWConfig): AdamW => {
   });
   return {
     step: () => t,
-    update: async (grads) => {
-      const squared = tf.tidy(() => tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!)))));
+    update: async (grads, squaredNorm) => {
+      const squared = squaredNorm ??
+        tf.tidy(() => tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!)))));
       const norm = Math.sqrt((await takeFloat32(squared))[0]!);
       // a non-finite gradient is never applied (nor counted): the caller sees the norm and stops
       if (!Number.isFinite(norm)) return norm;

@@ -32,6 +32,8 @@ export interface LossAndGrads {
   /** [B] unweighted x0-space MSE per sample. */
   readonly x0Mse: tf.Tensor1D;
   readonly grads: Record<string, tf.Tensor>;
+  /** Σ of every squared gradient entry (AdamW clips by its root), computed in the same graph. */
+  readonly gradSquaredNorm: tf.Scalar;
 }
 
 export function capturedLossAndGrads(
@@ -61,14 +63,20 @@ export function capturedLossAndGrads(
         x0Mse = tf.keep(r.x0Mse);
         return r.loss;
       });
-      return [value, x0Mse!, ...names.map((n) => grads[n]!)];
+      const gradSquaredNorm = tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!))));
+      return [value, x0Mse!, gradSquaredNorm, ...names.map((n) => grads[n]!)];
     },
     { key: `loss:${s.key}:${s.target}:${names.join(",")}`, params: s.read },
   );
   return (x0, noise, k, labels) => {
     const args = [x0, noise, k.alpha, k.sigma, k.tFloat, k.weights, ...(labels ? [labels] : [])];
-    const [value, x0Mse, ...g] = run(...args);
+    const [value, x0Mse, gradSquaredNorm, ...g] = run(...args);
     const grads = Object.fromEntries(names.map((n, i) => [n, g[i]!]));
-    return { value: value as tf.Scalar, x0Mse: x0Mse as tf.Tensor1D, grads };
+    return {
+      value: value as tf.Scalar,
+      x0Mse: x0Mse as tf.Tensor1D,
+      grads,
+      gradSquaredNorm: gradSquaredNorm as tf.Scalar,
+    };
   };
 }

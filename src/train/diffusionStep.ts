@@ -83,7 +83,7 @@ export const diffusionStep = async (
     const y = labels ? tf.tensor1d(labels, "int32") : undefined;
     if (s.lossAndGrads) {
       const r = s.lossAndGrads(x0, noise, stepCoefs(s.schedule, t, s.multipliers), y);
-      return { value: r.value, grads: r.grads, x0Mse: r.x0Mse };
+      return { value: r.value, grads: r.grads, x0Mse: r.x0Mse, gradSquaredNorm: r.gradSquaredNorm };
     }
     let x0Mse: tf.Tensor1D | null = null;
     const { value, grads } = s.params.valueAndGrads(() => {
@@ -97,16 +97,17 @@ export const diffusionStep = async (
       x0Mse = tf.keep(r.x0Mse);
       return r.loss;
     });
-    return { value, grads, x0Mse: x0Mse! as tf.Tensor1D };
+    return { value, grads, x0Mse: x0Mse! as tf.Tensor1D, gradSquaredNorm: undefined };
   });
   const dispose = () => tf.dispose([out.value, out.x0Mse, ...Object.values(out.grads)]);
   const loss = await readScalar(out.value);
   if (!Number.isFinite(loss)) {
     // never apply a non-finite update: the last good weights stay intact
     dispose();
+    out.gradSquaredNorm?.dispose();
     return { loss, x0Mse: NaN, gradNorm: NaN };
   }
-  const gradNorm = await s.optimizer.update(out.grads);
+  const gradNorm = await s.optimizer.update(out.grads, out.gradSquaredNorm);
   if (!Number.isFinite(gradNorm)) {
     dispose();
     return { loss: NaN, x0Mse: NaN, gradNorm };

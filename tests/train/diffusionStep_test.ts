@@ -4,6 +4,7 @@ import { tf } from "../../src/tensor/tf.ts";
 import { ParamStore } from "../../src/models/params.ts";
 import { defaultAdamW, makeAdamW } from "../../src/train/adamw.ts";
 import { diffusionStep, type DiffusionStepSetup } from "../../src/train/diffusionStep.ts";
+import { capturedLossAndGrads } from "../../src/train/capturedLoss.ts";
 import { makeSchedule } from "../../src/diffusion/schedules.ts";
 import { normalArray } from "../helpers/random.ts";
 
@@ -59,4 +60,27 @@ Deno.test("diffusionStep() with a non-finite loss returns it and leaves the weig
   assert.ok(Number.isNaN(r.gradNorm));
   assert.equal(bad.w(), 1);
   assert.equal(bad.s.optimizer.step(), 0, "no update was counted");
+});
+
+Deno.test("diffusionStep() with capturedLossAndGrads() gives the per-op step's loss, gradient norm and weight", async () => {
+  const perOp = setup(), viaLoss = setup();
+  const s: DiffusionStepSetup = {
+    ...viaLoss.s,
+    // the same loss and gradients, plus Σ g² for AdamW's clipping, from one (capturable) function
+    lossAndGrads: capturedLossAndGrads({
+      trainable: viaLoss.params,
+      read: () => [viaLoss.params.get("w")],
+      forward: viaLoss.s.forward,
+      target: "eps",
+      key: "step-test",
+    }),
+  };
+  for (const step of [0, 1, 2]) {
+    const a = await diffusionStep(perOp.s, step, batch);
+    const b = await diffusionStep(s, step, batch);
+    assert.ok(Math.abs(a.loss - b.loss) <= 1e-6 * Math.abs(a.loss), `${a.loss} vs ${b.loss}`);
+    assert.ok(a.gradNorm > 0 && Math.abs(a.gradNorm - b.gradNorm) <= 1e-6 * a.gradNorm);
+    assert.ok(Math.abs(perOp.w() - viaLoss.w()) <= 1e-6, `${perOp.w()} vs ${viaLoss.w()}`);
+  }
+  assert.equal(viaLoss.s.optimizer.step(), 3);
 });
