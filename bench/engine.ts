@@ -2,7 +2,8 @@
  * Engine benchmark: trains the fixed 2.9M-parameter UNet of bench/unet.ts (batch 64, 32×32×1,
  * Adam) on the `ort` backend, per-op and as a captured whole step, measures forward-only
  * (sampling) throughput at batch 64 and 256 per-op and captured (engine_sampling.ts), and the
- * quickstart's model at its own shapes (training batch 32, sampling batch 128), and compares each
+ * quickstart's model at its own shapes (training batch 32 with the bench's step and with the
+ * train-diffusion stage's own step, engine_stageStep.ts; sampling batch 128), and compares each
  * with the same network in PyTorch in the same run (bench/engine_torch.py and
  * engine_torch_quickstart.py, run with /usr/bin/python3 when `import torch` works there;
  * forward passes under torch.no_grad()).
@@ -12,7 +13,8 @@
  * bytes, the ORT output pool and V8's external bytes, and as its last line one JSON object
  * {"diffrun_steps_per_s", "torch_steps_per_s", "ratio", "captured_steps_per_s", "captured_ratio",
  * "sampling": [{model, batch, per_op_…, captured_…, torch_images_steps_per_s, per_op_ratio,
- * captured_ratio, captured_fraction}], "quickstart_…_ratio", "backend", "rss_mb_at_step", …}
+ * captured_ratio, captured_fraction}], "quickstart_…_ratio", "quickstart_stage_…_ratio",
+ * "quickstart_stage_captured_fraction", "backend", "rss_mb_at_step", …}
  * (ratios null + reason without torch).
  * The training loop runs under the engine's leak guard (tensor count and RSS), so a leaking step
  * fails the bench with TensorLeakError or RssGrowthError. Run it alone: two multi-threaded jobs on 2 cores slow each other several-fold.
@@ -40,6 +42,7 @@ import { MICRO_CASES, runMicro } from "./engine_micro.ts";
 import {
   benchUNetSampling,
   quickstartBench,
+  quickstartStageBench,
   ratio,
   samplingJson,
   type SamplingRow,
@@ -108,7 +111,13 @@ const QS_TRAIN_BATCH = 32, QS_SAMPLE_BATCH = 128; // the quickstart: train batch
 interface TorchResult {
   steps_per_s?: number;
   sample_images_per_s?: Record<string, number>;
-  quickstart?: { steps_per_s: number; params: number; sample_images_per_s: number };
+  quickstart?: {
+    steps_per_s: number;
+    params: number;
+    sample_images_per_s: number;
+    /** The train-diffusion stage's step (AdamW, clipping, EMA, min-SNR weights). */
+    stage_steps_per_s?: number;
+  };
   micro?: Record<string, number>;
   params?: number;
   error?: string;
@@ -293,6 +302,9 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
     ? quickstartBench(QS_TRAIN_BATCH, QS_SAMPLE_BATCH, opts.steps, opts.warmup)
     : undefined;
   if (qs !== undefined) rows.push(qs.sampling);
+  const stage = opts.quickstart
+    ? await quickstartStageBench(QS_TRAIN_BATCH, opts.steps, opts.warmup)
+    : undefined;
   const r4 = (v: number | null | undefined) => (v == null ? null : Number(v.toFixed(4)));
   const torchSample = (row: SamplingRow) =>
     row.model === "quickstart UNet"
@@ -309,6 +321,18 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
           ((qs.trainCaptured.capturedFraction ?? 0) * 100).toFixed(1)
         } %), torch ${t?.toFixed(3) ?? "-"} (ratios ${ratio(qs.train.stepsPerS, t) ?? "-"} / ${
           ratio(qs.trainCaptured.stepsPerS, t) ?? "-"
+        })`,
+    );
+  }
+  if (stage !== undefined) {
+    const t = torch.quickstart?.stage_steps_per_s;
+    log(
+      `quickstart UNet, the train-diffusion stage's step (AdamW, clipping, EMA, min-SNR-5), batch ` +
+        `${QS_TRAIN_BATCH}: per-op ${stage.perOp.stepsPerS.toFixed(3)} steps/s, captured ` +
+        `${stage.captured.stepsPerS.toFixed(3)} (captured kernels ${
+          ((stage.captured.capturedFraction ?? 0) * 100).toFixed(1)
+        } %), torch ${t?.toFixed(3) ?? "-"} (ratios ${ratio(stage.perOp.stepsPerS, t) ?? "-"} / ${
+          ratio(stage.captured.stepsPerS, t) ?? "-"
         })`,
     );
   }
@@ -332,6 +356,20 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
         qs.trainCaptured.stepsPerS,
         torch.quickstart?.steps_per_s,
       ),
+    }),
+    ...(stage === undefined ? {} : {
+      quickstart_stage_train_steps_per_s: r4(stage.perOp.stepsPerS),
+      quickstart_stage_captured_train_steps_per_s: r4(stage.captured.stepsPerS),
+      quickstart_stage_torch_train_steps_per_s: r4(torch.quickstart?.stage_steps_per_s),
+      quickstart_stage_train_ratio: ratio(
+        stage.perOp.stepsPerS,
+        torch.quickstart?.stage_steps_per_s,
+      ),
+      quickstart_stage_captured_train_ratio: ratio(
+        stage.captured.stepsPerS,
+        torch.quickstart?.stage_steps_per_s,
+      ),
+      quickstart_stage_captured_fraction: r4(stage.captured.capturedFraction),
     }),
     backend: "ort",
     ...memory,

@@ -20,6 +20,7 @@ import { createUNet as createModelUNet } from "../src/models/unet.ts";
 import type { ParamStore } from "../src/models/params.ts";
 import { BENCH_UNET, createUNet } from "./unet.ts";
 import { timeTraining, type TrainModel } from "./engine_training.ts";
+import { timeStageStep } from "./engine_stageStep.ts";
 
 /** The quickstart pipeline's model (pipelines/quickstart.ts, profile "quick"). */
 export const QUICKSTART_MODEL = {
@@ -145,6 +146,14 @@ export function quickstartBench(
   const params = net.parameterCount();
   net.params.dispose();
   return { train, trainCaptured, sampling, params };
+}
+
+/** The train-diffusion stage's own step on the quickstart model, per-op and captured. */
+export async function quickstartStageBench(batch: number, steps: number, warmup: number) {
+  return {
+    perOp: await timeStageStep(batch, steps, warmup, false),
+    captured: await timeStageStep(batch, steps, warmup, true),
+  };
 }
 
 /** a / b to 3 decimals, null when either is missing. */

@@ -10,62 +10,21 @@
  * (bench/engine_graph_profile.ts); KEEP_PROFILE=1 leaves the ort_profile_*.json files instead.
  * BENCH_BATCH changes the batch.
  */
-import { tf } from "../src/tensor/tf.ts";
 import { selectBackend } from "../src/engine/backend.ts";
 import { profileGraphs } from "../src/engine/ort/sessionCache.ts";
-import { createUNet } from "../src/models/unet.ts";
-import { makeAdamW } from "../src/train/adamw.ts";
-import { makeEma } from "../src/train/ema.ts";
-import { capturedLossAndGrads } from "../src/train/capturedLoss.ts";
 import { diffusionStep } from "../src/train/diffusionStep.ts";
-import { makeSchedule } from "../src/diffusion/schedules.ts";
-import { lossMultiplierTable, resolveWeighting } from "../src/diffusion/weightings.ts";
-import { QUICKSTART_MODEL, QUICKSTART_SIZE } from "./engine_sampling.ts";
+import { stageBatch, stageStepSetup } from "./engine_stageStep.ts";
 
 const steps = Math.max(3, Number(Deno.args[0] ?? 10));
 const batch = Number(Deno.env.get("BENCH_BATCH") ?? 32);
 await selectBackend("ort");
-const model = createUNet(QUICKSTART_MODEL, 1);
-const schedule = makeSchedule({ family: "cosine" });
-const weighting = resolveWeighting({ strategy: "min-snr", gamma: 5 }, "eps");
-const opt = makeAdamW(model.params, {
-  lr: 1e-3,
-  beta1: 0.9,
-  beta2: 0.999,
-  eps: 1e-8,
-  weightDecay: 0,
-  warmupSteps: 100,
-  gradClip: 1,
-});
-const ema = makeEma(model.params, 0.995);
-const s = QUICKSTART_SIZE;
-const setup = {
-  params: model.params,
-  forward: model.forward,
-  optimizer: opt,
-  ema,
-  schedule,
-  target: "eps" as const,
-  multipliers: lossMultiplierTable(weighting, schedule),
-  seed: 0,
-  classes: 6,
-  labelDropout: 0.1,
-  imageShape: [s, s, 3] as const,
-  lossAndGrads: capturedLossAndGrads({
-    trainable: model.params,
-    read: () => model.params.names().map((n) => model.params.get(n)),
-    forward: model.forward,
-    target: "eps",
-    key: "profile",
-  }),
-};
-const images = new Float32Array(batch * s * s * 3).map((_, i) => Math.sin(i * 0.37));
-const labels = Int32Array.from({ length: batch }, (_, i) => i % 6);
+const { setup } = stageStepSetup(true);
+const data = stageBatch(batch);
 const times: number[] = [];
 for (let i = 0; i < steps + 3; i++) {
   if (i === 3) profileGraphs(true);
   const t0 = performance.now();
-  await diffusionStep(setup, i, { images, labels, size: batch });
+  await diffusionStep(setup, i, data);
   if (i >= 3) times.push(performance.now() - t0);
 }
 const graphs = profileGraphs(false);

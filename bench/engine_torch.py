@@ -161,6 +161,45 @@ def train_speed_quickstart(steps, warmup, batch):
     return 1 / times[len(times) // 2], sum(p.numel() for p in net.parameters())
 
 
+def train_speed_quickstart_stage(steps, warmup, batch):
+    """The quickstart's model with the train-diffusion stage's step (src/train/diffusionStep.ts):
+    cosine schedule, ε target with min-SNR-5 weights, label dropout 0.1, AdamW (lr 1e-3) after
+    clipping the gradient norm to 1, and an EMA copy (decay 0.995) updated every step."""
+    torch.manual_seed(1)
+    net = QuickstartUNet()
+    ema = [p.detach().clone() for p in net.parameters()]
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0)
+    x0 = torch.rand(batch, QS_CH, QS_SIZE, QS_SIZE) * 2 - 1
+    labels = torch.randint(0, QS_CLASSES, (batch,))
+    s = 0.008
+    f = torch.cos((torch.arange(1001, dtype=torch.float64) / 1000 + s) / (1 + s) * math.pi / 2) ** 2
+    alpha_bar = (f[1:] / f[0]).clamp(min=1e-8).float()
+    snr = alpha_bar / (1 - alpha_bar)
+    weight = snr.clamp(max=5) / snr  # min-SNR-5 for the ε target
+    times = []
+    for i in range(warmup + steps):
+        t0 = time.perf_counter()
+        t = torch.randint(0, 1000, (batch,))
+        noise = torch.randn_like(x0)
+        y = torch.where(torch.rand(batch) < 0.1, torch.full_like(labels, QS_CLASSES), labels)
+        ab = alpha_bar[t].view(-1, 1, 1, 1)
+        xt = x0 * ab.sqrt() + noise * (1 - ab).sqrt()
+        per_item = (net(xt, t.float(), y) - noise).square().mean(dim=(1, 2, 3))
+        loss = (weight[t] * per_item).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        with torch.no_grad():
+            for e, p in zip(ema, net.parameters()):
+                e.lerp_(p, 1 - 0.995)
+        loss.item()
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    times.sort()
+    return 1 / times[len(times) // 2]
+
+
 def sample_speed(make, shape, batch, steps, warmup, labels=False):
     """Forward passes per second under torch.no_grad() → images × steps per second."""
     torch.manual_seed(2)
@@ -246,6 +285,7 @@ def main():
         sps, params = train_speed_quickstart(a.steps, a.warmup, a.qs_train_batch)
         out["quickstart"] = {
             "steps_per_s": sps, "params": params,
+            "stage_steps_per_s": train_speed_quickstart_stage(a.steps, a.warmup, a.qs_train_batch),
             "sample_images_per_s": sample_speed(
                 QuickstartUNet, (QS_CH, QS_SIZE, QS_SIZE), a.qs_sample_batch, a.steps, a.warmup,
                 labels=True),
