@@ -31,6 +31,21 @@ Deno.test("sum/mean/max/min on ort match cpu over any axes, with keepDims and gr
   }
 });
 
+Deno.test("sum/mean/max/min with no axis (every axis) run on ort and match cpu", async () => {
+  // tf.sum(x) passes axis null (Max/Min: reductionIndices null): every axis, not a JS fallback
+  const ops: [string, (t: tf.Tensor) => tf.Tensor][] = [
+    ["Sum", (t) => tf.sum(t)],
+    ["Mean", (t) => tf.mean(t)],
+    ["Max", (t) => tf.max(t)],
+    ["Min", (t) => tf.min(t)],
+  ];
+  for (const [name, op] of ops) {
+    const before = kernelCounts.get(name)?.ort ?? 0;
+    await assertSame(`${name} (every axis)`, () => [op(x())]);
+    ranOnOrt(name, before);
+  }
+});
+
 Deno.test("reductions over a long leading axis (split in two stages on ort) match cpu", async () => {
   const v = randomArray(64 * 8 * 8 * 3, 10);
   for (const [name, op] of [["sum", tf.sum], ["mean", tf.mean], ["max", tf.max]] as const) {

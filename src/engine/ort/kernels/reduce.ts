@@ -45,13 +45,17 @@ function reduction(name: string, onnxOp: string): tf.KernelConfig {
   return withFallback(name, (args) => {
     const { x } = args.inputs;
     if (!isF32(x) || size(x!.shape) < ortThresholds().moveElements) return undefined;
-    // Max names its axes `reductionIndices`, the others `axis`
+    // Max names its axes `reductionIndices`, the others `axis`; null (tf.sum(x), tf.mean(x))
+    // means every axis, an empty list none
     const a = args.attrs as unknown as {
-      axis?: number | number[];
-      reductionIndices?: number | number[];
+      axis?: number | number[] | null;
+      reductionIndices?: number | number[] | null;
       keepDims: boolean;
     };
-    const axes = tf.util.parseAxisParam(a.axis ?? a.reductionIndices ?? [], x!.shape);
+    const named = "reductionIndices" in a ? a.reductionIndices : a.axis;
+    const axes = named == null
+      ? x!.shape.map((_, i) => i)
+      : tf.util.parseAxisParam(named, x!.shape);
     if (axes.length === 0) return undefined;
     let [outShape] = tf.backend_util.computeOutAndReduceShapes(x!.shape, axes);
     if (a.keepDims) outShape = tf.backend_util.expandShapeToKeepDim(outShape, axes);
