@@ -13,7 +13,7 @@ import { selectBackend } from "../src/engine/backend.ts";
 import { captureForward, clearCapturedPrograms } from "../src/engine/ort/graphCapture.ts";
 import { createUNet as createModelUNet } from "../src/models/unet.ts";
 import { BENCH_UNET, createUNet } from "./unet.ts";
-import { QUICKSTART_MODEL, QUICKSTART_SIZE } from "./engine_sampling.ts";
+import { QUICKSTART_MODEL, QUICKSTART_SIZE } from "./quickstartModel.ts";
 import { timeTraining } from "./engine_training.ts";
 
 interface OrtEvent {

@@ -21,17 +21,7 @@ import type { ParamStore } from "../src/models/params.ts";
 import { BENCH_UNET, createUNet } from "./unet.ts";
 import { timeTraining, type TrainModel } from "./engine_training.ts";
 import { timeStageStep } from "./engine_stageStep.ts";
-
-/** The quickstart pipeline's model (pipelines/quickstart.ts, profile "quick"). */
-export const QUICKSTART_MODEL = {
-  channels: 3,
-  widths: [32, 64],
-  resBlocksPerLevel: 1,
-  attentionLevels: [],
-  middle: "attention",
-  numClasses: 6,
-} as const;
-export const QUICKSTART_SIZE = 16;
+import { QUICKSTART_MODEL, QUICKSTART_SIZE } from "./quickstartModel.ts";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

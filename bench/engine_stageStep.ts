@@ -14,7 +14,7 @@ import { capturedLossAndGrads } from "../src/train/capturedLoss.ts";
 import { diffusionStep, type DiffusionStepSetup } from "../src/train/diffusionStep.ts";
 import { makeSchedule } from "../src/diffusion/schedules.ts";
 import { lossMultiplierTable, resolveWeighting } from "../src/diffusion/weightings.ts";
-import { QUICKSTART_MODEL, QUICKSTART_SIZE } from "./engine_sampling.ts";
+import { QUICKSTART_MODEL, QUICKSTART_SIZE } from "./quickstartModel.ts";
 
 /** A fresh model, optimiser and EMA with the quickstart's settings; `dispose` frees them. */
 export function stageStepSetup(captured: boolean) {
