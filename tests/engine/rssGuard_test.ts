@@ -34,6 +34,45 @@ Deno.test("createRssGuard() fails on steady growth past max(512 MiB, 50% of the 
   });
 });
 
+Deno.test("createRssGuard() reclaims free-but-kept memory before failing, and fails what remains", () => {
+  // fragmentation: 64 MiB a step of free heap, all of it given back by reclaim()
+  const rss = 2048 * MIB;
+  let freeHeap = 0, reclaims = 0;
+  const fragmenting = createRssGuard({
+    warmup: 5,
+    window: 4,
+    sample: () => rss + freeHeap,
+    reclaim: () => {
+      reclaims++;
+      freeHeap = 0;
+    },
+  });
+  for (let step = 1; step <= 200; step++) {
+    if (step > 5) freeHeap += 64 * MIB;
+    fragmenting.check();
+  }
+  assert.ok(reclaims >= 5, `reclaimed ${reclaims} times`); // each time the window crossed
+  // a leak: reclaim() gives nothing back, so the window after the reclaim fails
+  let leaked = 0;
+  const leaking = createRssGuard({
+    warmup: 5,
+    window: 4,
+    sample: () => rss + leaked,
+    reclaim: () => reclaims++,
+  });
+  reclaims = 0;
+  let failedAt = 0;
+  assert.throws(() => {
+    for (let step = 1; step <= 100; step++) {
+      if (step > 5) leaked += 64 * MIB;
+      failedAt = step;
+      leaking.check();
+    }
+  }, RssGrowthError);
+  assert.equal(reclaims, 1);
+  assert.equal(failedAt, 29); // step 25 crossed, reclaimed; the next full window (26–29) fails
+});
+
 Deno.test("createRssGuard() tolerates warm-up growth, a plateau band and one-off spikes", () => {
   let rss = 600 * MIB;
   const guard = createRssGuard({ warmup: 20, window: 5, sample: () => rss });
