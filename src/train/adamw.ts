@@ -41,7 +41,7 @@ export interface AdamW {
   /**
    * Applies one update from `grads` (by parameter name); returns the pre-clip gradient norm. A
    * non-finite norm is returned without any update. `squaredNorm`, when given, is Σ g² over every
-   * gradient already computed (inside a captured loss graph); it is disposed here.
+   * gradient already computed (`squaredGradNorm` inside a captured loss graph); it is disposed here.
    */
   update(grads: Readonly<Record<string, tf.Tensor>>, squaredNorm?: tf.Scalar): Promise<number>;
   /** Moments and step count, for checkpoints. */
@@ -49,6 +49,12 @@ export interface AdamW {
   importState(state: TensorMap): void;
   dispose(): void;
 }
+
+/** Σ g² over the named gradients: the squared global norm that AdamW clips by. */
+export const squaredGradNorm = (
+  grads: Readonly<Record<string, tf.Tensor>>,
+  names: readonly string[],
+): tf.Scalar => tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!))));
 
 export const learningRateAt = (config: AdamWConfig, step: number): number =>
   config.warmupSteps > 0 ? config.lr * Math.min(1, (step + 1) / config.warmupSteps) : config.lr;
@@ -89,8 +95,7 @@ export const makeAdamW = (params: ParamStore, config: AdamWConfig): AdamW => {
   return {
     step: () => t,
     update: async (grads, squaredNorm) => {
-      const squared = squaredNorm ??
-        tf.tidy(() => tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!)))));
+      const squared = squaredNorm ?? tf.tidy(() => squaredGradNorm(grads, names));
       const norm = Math.sqrt((await takeFloat32(squared))[0]!);
       // a non-finite gradient is never applied (nor counted): the caller sees the norm and stops
       if (!Number.isFinite(norm)) return norm;

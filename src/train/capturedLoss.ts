@@ -14,6 +14,7 @@ import { tf } from "../tensor/tf.ts";
 import { captureForward } from "../engine/mod.ts";
 import type { Target } from "../diffusion/targets.ts";
 import type { ParamStore } from "../models/params.ts";
+import { squaredGradNorm } from "./adamw.ts";
 import { diffusionLossFrom, type ModelForward, type StepCoefs } from "./diffusionLoss.ts";
 
 export interface CapturedLossSetup {
@@ -63,7 +64,7 @@ export function capturedLossAndGrads(
         x0Mse = tf.keep(r.x0Mse);
         return r.loss;
       });
-      const gradSquaredNorm = tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!))));
+      const gradSquaredNorm = squaredGradNorm(grads, names);
       return [value, x0Mse!, gradSquaredNorm, ...names.map((n) => grads[n]!)];
     },
     { key: `loss:${s.key}:${s.target}:${names.join(",")}`, params: s.read },
